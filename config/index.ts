@@ -1,0 +1,4 @@
+export * from './schema/environment';
+export * from './schema/primitives';
+export * from './errors';
+export * from './load';

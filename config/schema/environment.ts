@@ -1,0 +1,380 @@
+/**
+ * The environment schema: the single source of the config's TypeScript types, defaults,
+ * validation and the JSON Schema the YAML files reference (config/schema.json).
+ *
+ * Every default is written here once, next to its field, and repeated in the field's
+ * description so that editors show it.
+ */
+import { z } from 'zod';
+import {
+  dnsLabel,
+  dnsSubdomain,
+  duration,
+  durationToMs,
+  labelMap,
+  resourceRequirements,
+  secretRef,
+  sizeGiB,
+  type ResourceRequirements,
+} from './primitives';
+
+/** Resources a component gets when its config says nothing. */
+export const DEFAULT_RESOURCES = {
+  prometheus: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } },
+  alertmanager: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  grafana: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+  loki: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+  elasticsearch: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } },
+  certManager: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+} as const satisfies Record<string, ResourceRequirements>;
+
+const resources = (component: keyof typeof DEFAULT_RESOURCES) =>
+  resourceRequirements
+    .default(DEFAULT_RESOURCES[component])
+    .describe(`Requests and limits. Default: ${JSON.stringify(DEFAULT_RESOURCES[component])}`);
+
+const replicas = (dflt: number, what: string) =>
+  z
+    .number()
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(9, { message: 'must be at most 9' })
+    .default(dflt)
+    .describe(`${what} replicas. Default: ${dflt}`);
+
+const storage = (dfltGiB: number) =>
+  z
+    .strictObject({
+      className: dnsSubdomain('StorageClass name. Default: the cluster default StorageClass').optional(),
+      sizeGiB: sizeGiB(`Volume size in GiB. Default: ${dfltGiB}`).default(dfltGiB),
+    })
+    .prefault({})
+    .describe(`Persistent volume. Default: ${dfltGiB} GiB on the default StorageClass`);
+
+// ---------------------------------------------------------------- cluster and backend
+
+const cluster = z
+  .strictObject({
+    name: dnsLabel('Cluster name, the `cluster` label on every metric and alert. Default: the environment name').optional(),
+    kubeconfig: z
+      .strictObject({
+        path: z
+          .string()
+          .min(1)
+          .default('~/.kube/config')
+          .describe('Path of the kubeconfig file (never its content). Default: ~/.kube/config'),
+        context: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("kubeconfig context to use. Default: the file's current-context"),
+      })
+      .prefault({})
+      .describe('How Terraform reaches the cluster: a kubeconfig path and context, never credentials'),
+  })
+  .prefault({})
+  .describe('The Kubernetes cluster this environment deploys to');
+
+const relativePath = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p), {
+      message: 'must be a relative path (absolute paths make the synthesized output depend on the machine)',
+    })
+    .refine((p) => !p.split(/[\\/]/).includes('..'), { message: 'must stay inside the project (no "..")' })
+    .describe(what);
+
+const backend = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('local'),
+      path: relativePath('State file, relative to the project root. Default: terraform.<environment>.tfstate').optional(),
+    }),
+    z.strictObject({
+      type: z.literal('kubernetes'),
+      secretSuffix: dnsLabel('Suffix of the state Secret (tfstate-default-<suffix>). Default: mlobs-<environment>').optional(),
+      namespace: dnsLabel('Namespace of the state Secret. Default: default').default('default'),
+    }),
+    z.strictObject({
+      type: z.literal('s3'),
+      bucket: z.string().min(3).describe('S3 bucket'),
+      key: z.string().min(1).optional().describe('Object key. Default: mlobs/<environment>.tfstate'),
+      region: z.string().min(1).describe('AWS region, e.g. eu-west-1'),
+      useLockfile: z.boolean().default(true).describe('S3-native state locking (Terraform >= 1.10). Default: true'),
+      encrypt: z.boolean().default(true).describe('Server-side encryption. Default: true'),
+    }),
+    z.strictObject({
+      type: z.literal('gcs'),
+      bucket: z.string().min(3).describe('GCS bucket'),
+      prefix: z.string().min(1).optional().describe('Object prefix. Default: mlobs/<environment>'),
+    }),
+  ])
+  .default({ type: 'local' })
+  .describe('Terraform state backend. Default: { type: local } (terraform.<environment>.tfstate in the project root)');
+
+// ---------------------------------------------------------------- features
+
+export const LOG_PIPELINES = ['elastic', 'loki'] as const;
+export const COLLECTORS = ['alloy', 'promtail'] as const;
+export const GPU_EXPORTER_MODES = ['bundled', 'gpu-operator', 'none'] as const;
+
+const logs = z
+  .strictObject({
+    pipelines: z
+      .array(z.enum(LOG_PIPELINES))
+      .max(2)
+      .refine((a) => new Set(a).size === a.length, { message: 'lists a pipeline twice' })
+      .default(['loki'])
+      .describe('Log pipelines to deploy: [loki], [elastic], both, or [] for none. Default: [loki]'),
+    collector: z
+      .enum(COLLECTORS)
+      .default('alloy')
+      .describe('Collector for the Loki pipeline: alloy, or promtail (deprecated upstream, end of life 2026-03-02). Default: alloy'),
+  })
+  .prefault({})
+  .describe('Which log pipelines run and how logs are collected');
+
+const gpu = z
+  .strictObject({
+    exporter: z
+      .enum(GPU_EXPORTER_MODES)
+      .default('bundled')
+      .describe(
+        'bundled: deploy dcgm-exporter on GPU nodes; gpu-operator: scrape the one the NVIDIA GPU Operator runs; none. Default: bundled',
+      ),
+  })
+  .prefault({})
+  .describe('GPU metrics');
+
+// ---------------------------------------------------------------- retention
+
+const ilmPhase = (what: string) => z.strictObject({ minAge: duration(what) }).describe(what);
+
+const retention = z
+  .strictObject({
+    prometheus: z
+      .strictObject({
+        time: duration('How long Prometheus keeps samples (--storage.tsdb.retention.time). Default: 15d').default('15d'),
+        sizeGiB: sizeGiB(
+          'Prometheus deletes the oldest blocks beyond this size (--storage.tsdb.retention.size); keep it below the volume size. Default: 40',
+        ).default(40),
+      })
+      .prefault({})
+      .describe('Prometheus TSDB retention'),
+    loki: z
+      .strictObject({
+        period: duration('How long Loki keeps logs (limits_config.retention_period, applied by the compactor). Default: 744h (31 days)').default('744h'),
+      })
+      .prefault({})
+      .describe('Loki retention'),
+    elasticsearch: z
+      .strictObject({
+        rollover: z
+          .strictObject({
+            maxAge: duration('Roll the write index over after this age. Default: 1d').default('1d'),
+            maxPrimaryShardSizeGiB: sizeGiB('Roll over when a primary shard reaches this size. Default: 50').default(50),
+          })
+          .prefault({})
+          .describe('Hot-phase rollover'),
+        warm: ilmPhase('Move to warm nodes after this age since rollover (needs warm nodes).').optional(),
+        cold: ilmPhase('Move to cold nodes after this age since rollover (needs cold nodes).').optional(),
+        delete: z
+          .strictObject({ minAge: duration('Delete indices this long after rollover. Default: 30d').default('30d') })
+          .prefault({})
+          .describe('Delete phase'),
+      })
+      .prefault({})
+      .describe('Elasticsearch ILM policy for the ML log data stream'),
+  })
+  .prefault({})
+  .describe('Retention per store');
+
+// ---------------------------------------------------------------- TLS
+
+export const ISSUER_KINDS = ['selfSigned', 'clusterIssuer', 'acme'] as const;
+
+const issuer = z
+  .discriminatedUnion('kind', [
+    z
+      .strictObject({ kind: z.literal('selfSigned') })
+      .describe('A self-signed root CA created in the namespace, then a CA Issuer that signs every certificate (dev, air-gapped).'),
+    z
+      .strictObject({
+        kind: z.literal('clusterIssuer'),
+        name: dnsSubdomain('Name of an existing cert-manager ClusterIssuer (e.g. your corporate CA)'),
+      })
+      .describe('An existing ClusterIssuer owned by the platform team.'),
+    z
+      .strictObject({
+        kind: z.literal('acme'),
+        server: z
+          .url({ message: 'is not a URL; use the ACME directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory' })
+          .refine((u) => u.startsWith('https://'), { message: 'must be an https:// URL' })
+          .describe('ACME directory URL'),
+        email: z.email({ message: 'is not an email address' }).describe('Account email for expiry notices'),
+        accountKeySecretName: dnsSubdomain('Secret where cert-manager stores the ACME account key. Default: mlobs-acme-account')
+          .default('mlobs-acme-account'),
+        ingressClassName: dnsSubdomain('IngressClass that serves HTTP-01 challenges. Default: nginx').default('nginx'),
+        externalAccountBinding: z
+          .strictObject({
+            keyId: z.string().min(1).describe('EAB key id (not secret)'),
+            keySecretRef: secretRef.describe('Secret holding the EAB HMAC key'),
+          })
+          .optional()
+          .describe('External account binding, for ACME CAs that require it'),
+      })
+      .describe('An ACME issuer (e.g. Let\'s Encrypt) solving HTTP-01 through an Ingress.'),
+  ])
+  .describe('Where certificates come from');
+
+const tls = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Serve every selected hop over TLS. Default: false'),
+    issuer: issuer.optional(),
+    hops: z
+      .strictObject({
+        ui: z.boolean().default(true).describe('Grafana/Kibana (and other exposed UIs). Default: true'),
+        collectors: z.boolean().default(true).describe('Collectors to Logstash/Loki. Default: true'),
+        elasticsearch: z.boolean().default(true).describe('Elasticsearch HTTP. Default: true'),
+        loki: z.boolean().default(true).describe('Loki gateway. Default: true'),
+      })
+      .prefault({})
+      .describe('Which hops use TLS when enabled. Default: all'),
+    certificate: z
+      .strictObject({
+        duration: duration('Certificate lifetime. Default: 2160h (90 days)').default('2160h'),
+        renewBefore: duration('Renew this long before expiry. Default: 360h (15 days)').default('360h'),
+        privateKeyAlgorithm: z.enum(['ECDSA', 'RSA', 'Ed25519']).default('ECDSA').describe('Default: ECDSA (P-256)'),
+      })
+      .prefault({})
+      .describe('Settings for every certificate the stack requests'),
+  })
+  .prefault({})
+  .describe('TLS for the stack');
+
+// ---------------------------------------------------------------- components
+
+function component<S extends z.ZodRawShape>(name: keyof typeof DEFAULT_RESOURCES, what: string, extra: S, dfltReplicas = 1) {
+  const o = z.strictObject({ replicas: replicas(dfltReplicas, what), resources: resources(name), ...extra });
+  return o.prefault({} as z.input<typeof o>).describe(what);
+}
+
+const prometheus = component('prometheus', 'Prometheus', {
+  storage: storage(50),
+  scrapeInterval: duration('Default scrape interval. Default: 30s').default('30s'),
+});
+const alertmanager = component('alertmanager', 'Alertmanager', { storage: storage(2) });
+const grafana = z
+  .strictObject({
+    replicas: replicas(1, 'Grafana'),
+    resources: resources('grafana'),
+    adminCredentials: z
+      .strictObject(
+        {
+          secretName: dnsSubdomain('Existing Secret with the Grafana admin user and password'),
+          userKey: z.string().min(1).default('admin-user').describe('Key of the user name. Default: admin-user'),
+          passwordKey: z.string().min(1).default('admin-password').describe('Key of the password. Default: admin-password'),
+        },
+        {
+          error: (iss) =>
+            iss.input === undefined
+              ? 'is required (an existing Secret, never a literal password); please set: { secretName: grafana-admin }'
+              : undefined,
+        },
+      )
+      .describe('Grafana admin credentials, from an existing Secret'),
+  }, {
+    error: (iss) =>
+      iss.input === undefined
+        ? 'is required (Grafana admin credentials come from an existing Secret); please set: grafana: { adminCredentials: { secretName: grafana-admin } }'
+        : undefined,
+  })
+  .describe('Grafana');
+const loki = component('loki', 'Loki', { storage: storage(50) });
+const elasticsearch = component('elasticsearch', 'Elasticsearch', { storage: storage(100) });
+const certManager = component('certManager', 'cert-manager controller', {});
+
+// ---------------------------------------------------------------- the environment
+
+export const environmentSchema = z
+  .strictObject({
+    cluster,
+    backend,
+    namespace: dnsLabel('Namespace for the whole stack. Default: mlobs').default('mlobs'),
+    labels: labelMap.default({}).describe('Labels added to every object the stack creates. Default: none'),
+    logs,
+    gpu,
+    retention,
+    tls,
+    prometheus,
+    alertmanager,
+    grafana,
+    loki,
+    elasticsearch,
+    certManager,
+  })
+  .superRefine((env, ctx) => {
+    if (env.tls.enabled && !env.tls.issuer) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'issuer'],
+        message: 'is required when tls.enabled is true; please set: tls.issuer: { kind: selfSigned } (or clusterIssuer, acme)',
+      });
+    }
+    const esr = env.retention.elasticsearch;
+    const del = durationToMs(esr.delete.minAge);
+    if (del <= durationToMs(esr.rollover.maxAge)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'elasticsearch', 'delete', 'minAge'],
+        message: `"${esr.delete.minAge}" must be longer than the rollover age "${esr.rollover.maxAge}" (retention.elasticsearch.rollover.maxAge), or indices are deleted before they roll over`,
+      });
+    }
+    for (const phase of ['warm', 'cold'] as const) {
+      const p = esr[phase];
+      if (p && durationToMs(p.minAge) >= del) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retention', 'elasticsearch', phase, 'minAge'],
+          message: `"${p.minAge}" must be shorter than the delete age "${esr.delete.minAge}", or the ${phase} phase never runs`,
+        });
+      }
+    }
+    if (esr.warm && esr.cold && durationToMs(esr.cold.minAge) <= durationToMs(esr.warm.minAge)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'elasticsearch', 'cold', 'minAge'],
+        message: `"${esr.cold.minAge}" must be longer than the warm age "${esr.warm.minAge}"`,
+      });
+    }
+    if (env.retention.prometheus.sizeGiB > env.prometheus.storage.sizeGiB) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'prometheus', 'sizeGiB'],
+        message: `${env.retention.prometheus.sizeGiB} is larger than the volume (prometheus.storage.sizeGiB: ${env.prometheus.storage.sizeGiB}); the disk fills before retention applies`,
+      });
+    }
+    if (env.logs.collector === 'promtail' && !env.logs.pipelines.includes('loki')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['logs', 'collector'],
+        message: '"promtail" only ships to Loki, but logs.pipelines has no "loki"; please set: logs.pipelines: [loki] or remove logs.collector',
+      });
+    }
+  })
+  .describe('One mlobs environment: a Terraform stack deploying the ML observability stack to one cluster');
+
+/** What a user writes in config/<env>.yaml. */
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+/** The validated config with every default applied. */
+export type EnvironmentSettings = z.output<typeof environmentSchema>;
+
+/** A validated environment: its name (the file name) and settings. */
+export interface EnvironmentConfig {
+  /** Environment name = file name without .yaml = Terraform stack name. */
+  readonly name: string;
+  /** Source file, relative to the project root (for messages). */
+  readonly file: string;
+  readonly settings: EnvironmentSettings;
+}

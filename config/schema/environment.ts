@@ -293,7 +293,12 @@ const grafana = z
   .describe('Grafana');
 const loki = component('loki', 'Loki', { storage: storage(50) });
 const elasticsearch = component('elasticsearch', 'Elasticsearch', { storage: storage(100) });
-const certManager = component('certManager', 'cert-manager controller', {});
+const certManager = component('certManager', 'cert-manager (installed when tls.enabled)', {
+  install: z
+    .boolean()
+    .default(true)
+    .describe('Install cert-manager with the stack; set false when the cluster already runs it (its CRDs must exist). Default: true'),
+});
 
 // ---------------------------------------------------------------- the environment
 

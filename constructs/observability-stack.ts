@@ -1,0 +1,45 @@
+import { Construct } from 'constructs';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import type { EnvironmentSettings } from '../config/schema/environment';
+import { commonConfigFor, type CommonConfig } from './core/common';
+import { CustomResourceChart } from './core/custom-resource-chart';
+import { Tls } from './tls/tls';
+
+export interface ObservabilityStackProps {
+  /**
+   * Name of the environment: the value of the `environment` label on metrics and alerts.
+   * Behaviour never depends on it; it comes only from `settings`.
+   */
+  readonly environment: string;
+  /** Validated environment settings (see config/schema). */
+  readonly settings: EnvironmentSettings;
+}
+
+/**
+ * The L3 composition: the whole ML observability stack for one environment, inside any
+ * TerraformStack that has Kubernetes and Helm providers. Components are added here, each
+ * from its own settings; the namespace and the shared {@link CommonConfig} flow down.
+ */
+export class ObservabilityStack extends Construct {
+  readonly common: CommonConfig;
+  readonly namespace: NamespaceV1;
+  /** The generated chart that carries every custom resource of the stack. */
+  readonly resources: CustomResourceChart;
+  /** TLS (cert-manager and the issuer), when the environment enables it. */
+  readonly tls?: Tls;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id);
+    const s = props.settings;
+    this.common = commonConfigFor(props.environment, s);
+    this.namespace = new NamespaceV1(this, 'namespace', {
+      metadata: { name: this.common.namespace, labels: { ...this.common.labels } },
+    });
+    this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
+    this.resources.release.dependsOn = [this.namespace.fqn];
+    if (s.tls.enabled) {
+      this.tls = new Tls(this, 'tls', { common: this.common, tls: s.tls, certManager: s.certManager, resources: this.resources });
+      this.tls.certManager?.release.addOverride('depends_on', [this.namespace.fqn]);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './tls';
+export * from './issuer.render';
+export * from './cert-manager.values';

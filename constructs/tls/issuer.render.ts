@@ -1,0 +1,125 @@
+/**
+ * cert-manager issuers and certificates as data. Pure: no cdktf import.
+ * @see https://cert-manager.io/docs/configuration/
+ */
+import type { EnvironmentSettings } from '../../config/schema/environment';
+import type { CommonConfig } from '../core/common';
+import type { IssuerRef, KubeManifest } from '../core/manifest';
+
+export type TlsSettings = EnvironmentSettings['tls'];
+export type IssuerSettings = NonNullable<TlsSettings['issuer']>;
+
+export const CA_SECRET_NAME = 'mlobs-ca';
+export const SELF_SIGNED_BOOTSTRAP_ISSUER = 'mlobs-selfsigned';
+export const CA_ISSUER_NAME = 'mlobs-ca';
+export const ACME_ISSUER_NAME = 'mlobs-acme';
+
+export interface RenderedIssuer {
+  /** Objects to create (none for an existing ClusterIssuer). */
+  readonly manifests: readonly KubeManifest[];
+  /** What every Certificate references. */
+  readonly issuerRef: IssuerRef;
+}
+
+function privateKey(alg: TlsSettings['certificate']['privateKeyAlgorithm']) {
+  switch (alg) {
+    case 'ECDSA':
+      return { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' };
+    case 'RSA':
+      return { algorithm: 'RSA', size: 3072, rotationPolicy: 'Always' };
+    case 'Ed25519':
+      return { algorithm: 'Ed25519', rotationPolicy: 'Always' };
+  }
+}
+
+/** The environment's issuer: self-signed CA chain, an existing ClusterIssuer, or ACME. */
+export function renderIssuer(issuer: IssuerSettings, tls: TlsSettings, common: CommonConfig): RenderedIssuer {
+  const meta = (name: string) => ({ name, namespace: common.namespace, labels: { ...common.labels } });
+  switch (issuer.kind) {
+    case 'selfSigned':
+      return {
+        issuerRef: { name: CA_ISSUER_NAME, kind: 'Issuer', group: 'cert-manager.io' },
+        manifests: [
+          { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: meta(SELF_SIGNED_BOOTSTRAP_ISSUER), spec: { selfSigned: {} } },
+          {
+            apiVersion: 'cert-manager.io/v1',
+            kind: 'Certificate',
+            metadata: meta(CA_SECRET_NAME),
+            spec: {
+              isCA: true,
+              commonName: `mlobs ${common.environment} CA`,
+              secretName: CA_SECRET_NAME,
+              duration: '87600h',
+              renewBefore: '720h',
+              privateKey: privateKey(tls.certificate.privateKeyAlgorithm),
+              issuerRef: { name: SELF_SIGNED_BOOTSTRAP_ISSUER, kind: 'Issuer', group: 'cert-manager.io' },
+            },
+          },
+          { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: meta(CA_ISSUER_NAME), spec: { ca: { secretName: CA_SECRET_NAME } } },
+        ],
+      };
+    case 'clusterIssuer':
+      return { issuerRef: { name: issuer.name, kind: 'ClusterIssuer', group: 'cert-manager.io' }, manifests: [] };
+    case 'acme':
+      return {
+        issuerRef: { name: ACME_ISSUER_NAME, kind: 'Issuer', group: 'cert-manager.io' },
+        manifests: [
+          {
+            apiVersion: 'cert-manager.io/v1',
+            kind: 'Issuer',
+            metadata: meta(ACME_ISSUER_NAME),
+            spec: {
+              acme: {
+                server: issuer.server,
+                email: issuer.email,
+                privateKeySecretRef: { name: issuer.accountKeySecretName },
+                ...(issuer.externalAccountBinding
+                  ? {
+                      externalAccountBinding: {
+                        keyID: issuer.externalAccountBinding.keyId,
+                        keySecretRef: { name: issuer.externalAccountBinding.keySecretRef.name, key: issuer.externalAccountBinding.keySecretRef.key },
+                      },
+                    }
+                  : {}),
+                solvers: [{ http01: { ingress: { ingressClassName: issuer.ingressClassName } } }],
+              },
+            },
+          },
+        ],
+      };
+  }
+}
+
+export interface CertificateRequest {
+  /** Certificate (and default Secret) name, e.g. `grafana-tls`. */
+  readonly name: string;
+  /** DNS names; in-cluster services get `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc`. */
+  readonly dnsNames: readonly string[];
+  /** Secret to write the key pair to. @default - the certificate name */
+  readonly secretName?: string;
+  /** Key usages. @default ['server auth'] (plus 'client auth' when `client` is set) */
+  readonly client?: boolean;
+}
+
+export function renderCertificate(req: CertificateRequest, issuerRef: IssuerRef, tls: TlsSettings, common: CommonConfig): KubeManifest {
+  if (req.dnsNames.length === 0) throw new Error(`certificate "${req.name}": needs at least one DNS name`);
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: req.name, namespace: common.namespace, labels: { ...common.labels } },
+    spec: {
+      secretName: req.secretName ?? req.name,
+      dnsNames: [...req.dnsNames],
+      duration: tls.certificate.duration,
+      renewBefore: tls.certificate.renewBefore,
+      privateKey: privateKey(tls.certificate.privateKeyAlgorithm),
+      usages: req.client ? ['server auth', 'client auth', 'digital signature', 'key encipherment'] : ['server auth', 'digital signature', 'key encipherment'],
+      issuerRef: { ...issuerRef },
+    },
+  };
+}
+
+/** The DNS names of an in-cluster Service. */
+export function serviceDnsNames(service: string, namespace: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+}

@@ -1,0 +1,105 @@
+/**
+ * Every chart, image and provider version the toolkit deploys, in one place. Constructs never
+ * hard-code a tag. A test holds CHARTS equal to ../shared/charts/pins.json.
+ *
+ * Pure data: no cdktf import, so renderers and validators can use it.
+ */
+
+export interface PinnedChart {
+  /** Chart name in its repository. */
+  readonly chart: string;
+  /** Exact chart version (never a range). */
+  readonly version: string;
+  /** Helm repository URL (https or oci). */
+  readonly repository: string;
+  /** The app version the chart ships by default. */
+  readonly appVersion: string;
+  /** Set for subcharts: the parent chart and the values prefix they are configured under. */
+  readonly subchartOf?: { readonly chart: string; readonly valuesPrefix: string };
+  /** Upstream has deprecated the chart; we keep it as an alternative only. */
+  readonly deprecated?: boolean;
+}
+
+export const CHARTS = {
+  kubePrometheusStack: {
+    chart: 'kube-prometheus-stack',
+    version: '88.5.3',
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    appVersion: 'v0.93.1',
+  },
+  grafana: {
+    chart: 'grafana',
+    version: '12.11.1',
+    repository: 'https://grafana-community.github.io/helm-charts',
+    appVersion: '13.2.0',
+    subchartOf: { chart: 'kube-prometheus-stack', valuesPrefix: 'grafana' },
+  },
+  kubeStateMetrics: {
+    chart: 'kube-state-metrics',
+    version: '8.4.0',
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    appVersion: '2.20.0',
+    subchartOf: { chart: 'kube-prometheus-stack', valuesPrefix: 'kube-state-metrics' },
+  },
+  nodeExporter: {
+    chart: 'prometheus-node-exporter',
+    version: '4.56.1',
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    appVersion: '1.12.1',
+    subchartOf: { chart: 'kube-prometheus-stack', valuesPrefix: 'prometheus-node-exporter' },
+  },
+  loki: {
+    chart: 'loki',
+    version: '18.11.0',
+    repository: 'https://grafana-community.github.io/helm-charts',
+    appVersion: '3.7.6',
+  },
+  promtail: {
+    chart: 'promtail',
+    version: '6.17.1',
+    repository: 'https://grafana.github.io/helm-charts',
+    appVersion: '3.5.1',
+    deprecated: true,
+  },
+  alloy: {
+    chart: 'alloy',
+    version: '1.11.1',
+    repository: 'https://grafana.github.io/helm-charts',
+    appVersion: 'v1.18.1',
+  },
+  eckOperator: {
+    chart: 'eck-operator',
+    version: '3.5.0',
+    repository: 'https://helm.elastic.co',
+    appVersion: '3.5.0',
+  },
+  dcgmExporter: {
+    chart: 'dcgm-exporter',
+    version: '4.8.2',
+    repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts',
+    appVersion: '4.8.2',
+  },
+  certManager: {
+    chart: 'cert-manager',
+    version: 'v1.21.1',
+    repository: 'https://charts.jetstack.io',
+    appVersion: 'v1.21.1',
+  },
+} as const satisfies Record<string, PinnedChart>;
+
+export type ChartKey = keyof typeof CHARTS;
+
+/** Container images whose tag we set ourselves (the rest come from the pinned charts). */
+export const IMAGES = {
+  /** dcgm-exporter: DCGM 4.5.3 + exporter 4.8.2, distroless (the chart's default tag). */
+  dcgmExporter: { repository: 'nvcr.io/nvidia/k8s/dcgm-exporter', tag: '4.5.3-4.8.2-distroless' },
+} as const;
+
+/**
+ * Terraform providers, pinned exactly. Helm provider 3.0.2 embeds Helm v3.17.2, the same Helm
+ * the offline render tests run, so what tests render is what deploy installs.
+ */
+export const PROVIDERS = {
+  kubernetes: { source: 'hashicorp/kubernetes', version: '2.38.0' },
+  helm: { source: 'hashicorp/helm', version: '3.0.2' },
+} as const;

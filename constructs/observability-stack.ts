@@ -4,6 +4,7 @@ import type { EnvironmentSettings } from '../config/schema/environment';
 import { commonConfigFor, type CommonConfig } from './core/common';
 import { CustomResourceChart } from './core/custom-resource-chart';
 import { Tls } from './tls/tls';
+import { KubePrometheusStack } from './metrics/kube-prometheus-stack';
 
 export interface ObservabilityStackProps {
   /**
@@ -27,13 +28,15 @@ export class ObservabilityStack extends Construct {
   readonly resources: CustomResourceChart;
   /** TLS (cert-manager and the issuer), when the environment enables it. */
   readonly tls?: Tls;
+  /** Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager, Grafana). */
+  readonly metrics: KubePrometheusStack;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id);
     const s = props.settings;
     this.common = commonConfigFor(props.environment, s);
     this.namespace = new NamespaceV1(this, 'namespace', {
-      metadata: { name: this.common.namespace, labels: { ...this.common.labels } },
+      metadata: { name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform' } },
     });
     this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
     this.resources.release.dependsOn = [this.namespace.fqn];
@@ -41,5 +44,13 @@ export class ObservabilityStack extends Construct {
       this.tls = new Tls(this, 'tls', { common: this.common, tls: s.tls, certManager: s.certManager, resources: this.resources });
       this.tls.certManager?.release.addOverride('depends_on', [this.namespace.fqn]);
     }
+    this.metrics = new KubePrometheusStack(this, 'metrics', {
+      common: this.common,
+      settings: s,
+      ...(this.tls ? { tls: this.tls } : {}),
+      dependsOn: [this.namespace],
+    });
+    // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first.
+    this.resources.release.dependsOn = [...(this.resources.release.dependsOn ?? []), this.metrics.chart.release.fqn];
   }
 }

@@ -17,6 +17,7 @@ import {
   sizeGiB,
   type ResourceRequirements,
 } from './primitives';
+import { alertingShape, checkAlerting, ingressSchema } from './metrics';
 
 /** Resources a component gets when its config says nothing. */
 export const DEFAULT_RESOURCES = {
@@ -263,8 +264,9 @@ function component<S extends z.ZodRawShape>(name: keyof typeof DEFAULT_RESOURCES
 const prometheus = component('prometheus', 'Prometheus', {
   storage: storage(50),
   scrapeInterval: duration('Default scrape interval. Default: 30s').default('30s'),
+  ingress: ingressSchema.optional(),
 });
-const alertmanager = component('alertmanager', 'Alertmanager', { storage: storage(2) });
+const alertmanager = component('alertmanager', 'Alertmanager', { storage: storage(2), ingress: ingressSchema.optional(), ...alertingShape });
 const grafana = z
   .strictObject({
     replicas: replicas(1, 'Grafana'),
@@ -284,6 +286,7 @@ const grafana = z
         },
       )
       .describe('Grafana admin credentials, from an existing Secret'),
+    ingress: ingressSchema.optional(),
   }, {
     error: (iss) =>
       iss.input === undefined
@@ -320,6 +323,7 @@ export const environmentSchema = z
     certManager,
   })
   .superRefine((env, ctx) => {
+    checkAlerting(env.alertmanager, ctx);
     if (env.tls.enabled && !env.tls.issuer) {
       ctx.addIssue({
         code: 'custom',

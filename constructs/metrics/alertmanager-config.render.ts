@@ -1,0 +1,205 @@
+/**
+ * Renders the Alertmanager configuration (alertmanager.yaml) from the typed `alertmanager`
+ * settings. Pure: no cdktf import.
+ *
+ * The routing model (README "Alert routing"):
+ * - `severity=info` and the always-firing `Watchdog`/`InfoInhibitor` go to the `null` receiver.
+ * - Team routes (`component` and/or `team` label), first match wins: their own critical and
+ *   warning receivers, falling back to the global ones; `alsoNotify` receivers (e.g. an
+ *   auto-remediation webhook) get every critical and warning alert of the route as well.
+ * - Otherwise `severity=critical` pages (`routing.critical`) and `severity=warning` goes to
+ *   chat (`routing.warning`); an alert without a known severity also goes to chat, so that a
+ *   rule with a typo in its severity is seen rather than lost.
+ *
+ * Credentials: every one is read from a file that Alertmanager mounts from the referenced
+ * Secret (`alertmanagerSpec.secrets` mounts each at /etc/alertmanager/secrets/<name>/<key>),
+ * so only Secret names and keys ever appear in the configuration.
+ */
+import { NULL_RECEIVER, type AlertingSettings, type ReceiverSettings } from '../../config/schema/metrics';
+import type { SecretRef } from '../../config/schema/primitives';
+
+/** Where the Prometheus Operator mounts `alertmanagerSpec.secrets` in the Alertmanager pods. */
+export const DEFAULT_ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
+
+/** Alert names that mean "this node is gone": they silence every other alert of the node. */
+export const NODE_GONE_ALERTS = ['KubeNodeNotReady', 'KubeNodeUnreachable', 'NodeDown'] as const;
+
+/**
+ * Alert names that mean "this GPU is gone" (fell off the bus, Xid 79, lost to DCGM): they
+ * silence every other alert of the same GPU (`cluster`, `node`, `gpu` labels). The GPU rules
+ * (constructs/gpu) must use these names and labels.
+ */
+export const GPU_GONE_ALERTS = ['GpuFellOffBus', 'GpuLost'] as const;
+
+/** Labels that identify "the same target" when a critical silences a warning of the same alert. */
+export const SAME_TARGET_LABELS = ['alertname', 'cluster', 'namespace', 'node', 'instance', 'pod', 'gpu'] as const;
+
+/** Alerts that always fire by design (dead man's switch, info inhibitor): never notified. */
+export const ALWAYS_FIRING_ALERTS = ['Watchdog', 'InfoInhibitor'] as const;
+
+export interface AlertmanagerRoute {
+  readonly receiver: string;
+  readonly matchers?: readonly string[];
+  readonly continue?: boolean;
+  readonly group_by?: readonly string[];
+  readonly group_wait?: string;
+  readonly group_interval?: string;
+  readonly repeat_interval?: string;
+  readonly routes?: readonly AlertmanagerRoute[];
+}
+
+export interface InhibitRule {
+  readonly source_matchers: readonly string[];
+  readonly target_matchers: readonly string[];
+  readonly equal: readonly string[];
+}
+
+export interface AlertmanagerReceiver {
+  readonly name: string;
+  readonly [integration: string]: unknown;
+}
+
+/** The alertmanager.yaml document, with exactly the keys we set (see the kube-prometheus-stack renderer). */
+export interface AlertmanagerConfig {
+  readonly global: { readonly resolve_timeout: string };
+  readonly route: AlertmanagerRoute;
+  readonly inhibit_rules: readonly InhibitRule[];
+  readonly receivers: readonly AlertmanagerReceiver[];
+  readonly templates: readonly string[];
+}
+
+export interface RenderedAlertmanagerConfig {
+  readonly config: AlertmanagerConfig;
+  /** Names of the Secrets the configuration reads files from (to mount via alertmanagerSpec.secrets). */
+  readonly secretNames: readonly string[];
+}
+
+export interface AlertmanagerConfigProps {
+  /** Receivers and routing from the environment's `alertmanager` settings. */
+  readonly alerting: AlertingSettings;
+  /**
+   * Directory the Secrets are mounted under (tests point it at fixtures).
+   * @default DEFAULT_ALERTMANAGER_SECRETS_DIR
+   */
+  readonly secretsDir?: string;
+}
+
+export const DEFAULT_RESOLVE_TIMEOUT = '5m';
+
+const eq = (label: string, value: string): string => `${label}=${JSON.stringify(value)}`;
+const anyOf = (label: string, values: readonly string[]): string => `${label}=~${JSON.stringify(values.join('|'))}`;
+const noneOf = (label: string, values: readonly string[]): string => `${label}!~${JSON.stringify(values.join('|'))}`;
+
+function renderReceiver(r: ReceiverSettings, file: (ref: SecretRef) => string): AlertmanagerReceiver {
+  switch (r.type) {
+    case 'slack':
+      return {
+        name: r.name,
+        slack_configs: [{ api_url_file: file(r.apiUrl), channel: r.channel, send_resolved: r.sendResolved }],
+      };
+    case 'pagerduty':
+      return { name: r.name, pagerduty_configs: [{ routing_key_file: file(r.routingKey), send_resolved: r.sendResolved }] };
+    case 'email':
+      return {
+        name: r.name,
+        email_configs: [
+          {
+            to: r.to,
+            from: r.from,
+            smarthost: r.smarthost,
+            require_tls: r.requireTls,
+            send_resolved: r.sendResolved,
+            ...(r.authUsername !== undefined && r.authPassword !== undefined
+              ? { auth_username: r.authUsername, auth_password_file: file(r.authPassword) }
+              : {}),
+          },
+        ],
+      };
+    case 'webhook':
+      return {
+        name: r.name,
+        webhook_configs: [
+          {
+            ...(r.urlSecret ? { url_file: file(r.urlSecret) } : { url: r.url }),
+            max_alerts: r.maxAlerts,
+            send_resolved: r.sendResolved,
+          },
+        ],
+      };
+  }
+}
+
+/** The Secrets a receiver reads. */
+function secretsOf(r: ReceiverSettings): SecretRef[] {
+  switch (r.type) {
+    case 'slack':
+      return [r.apiUrl];
+    case 'pagerduty':
+      return [r.routingKey];
+    case 'email':
+      return r.authPassword ? [r.authPassword] : [];
+    case 'webhook':
+      return r.urlSecret ? [r.urlSecret] : [];
+  }
+}
+
+export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): RenderedAlertmanagerConfig {
+  const dir = (props.secretsDir ?? DEFAULT_ALERTMANAGER_SECRETS_DIR).replace(/\/+$/, '');
+  const file = (ref: SecretRef): string => `${dir}/${ref.name}/${ref.key}`;
+  const { receivers, routing } = props.alerting;
+  const critical = routing.critical ?? NULL_RECEIVER;
+  const warning = routing.warning ?? NULL_RECEIVER;
+
+  const teamRoutes: AlertmanagerRoute[] = routing.routes.map((t) => {
+    const matchers = [
+      ...(t.component !== undefined ? [eq('component', t.component)] : []),
+      ...(t.team !== undefined ? [eq('team', t.team)] : []),
+    ];
+    const teamWarning = t.warning ?? warning;
+    return {
+      receiver: teamWarning,
+      matchers,
+      routes: [
+        ...t.alsoNotify.map((name) => ({ receiver: name, matchers: [anyOf('severity', ['critical', 'warning'])], continue: true })),
+        { receiver: t.critical ?? critical, matchers: [eq('severity', 'critical')] },
+        { receiver: teamWarning, matchers: [eq('severity', 'warning')] },
+      ],
+    };
+  });
+
+  const route: AlertmanagerRoute = {
+    receiver: warning,
+    group_by: [...routing.groupBy],
+    group_wait: routing.groupWait,
+    group_interval: routing.groupInterval,
+    repeat_interval: routing.repeatInterval,
+    routes: [
+      { receiver: NULL_RECEIVER, matchers: [anyOf('alertname', ALWAYS_FIRING_ALERTS)] },
+      { receiver: NULL_RECEIVER, matchers: [eq('severity', 'info')] },
+      ...teamRoutes,
+      { receiver: critical, matchers: [eq('severity', 'critical')] },
+      { receiver: warning, matchers: [eq('severity', 'warning')] },
+    ],
+  };
+
+  const inhibit_rules: InhibitRule[] = [
+    // A critical silences the warning of the same alert on the same target.
+    { source_matchers: [eq('severity', 'critical')], target_matchers: [eq('severity', 'warning')], equal: [...SAME_TARGET_LABELS] },
+    // A node that is gone silences its symptoms (its pods, GPUs, exporters).
+    { source_matchers: [anyOf('alertname', NODE_GONE_ALERTS)], target_matchers: [noneOf('alertname', NODE_GONE_ALERTS)], equal: ['cluster', 'node'] },
+    // A GPU that is gone silences its symptoms (no utilization, no metrics, ECC...).
+    { source_matchers: [anyOf('alertname', GPU_GONE_ALERTS)], target_matchers: [noneOf('alertname', GPU_GONE_ALERTS)], equal: ['cluster', 'node', 'gpu'] },
+  ];
+
+  const secretNames = [...new Set(receivers.flatMap(secretsOf).map((s) => s.name))].sort();
+  return {
+    config: {
+      global: { resolve_timeout: DEFAULT_RESOLVE_TIMEOUT },
+      route,
+      inhibit_rules,
+      receivers: [{ name: NULL_RECEIVER }, ...receivers.map((r) => renderReceiver(r, file))],
+      templates: [],
+    },
+    secretNames,
+  };
+}

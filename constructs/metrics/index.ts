@@ -1,0 +1,7 @@
+export * from './alertmanager-config.render';
+export * from './kube-prometheus-stack.values';
+export * from './grafana.values';
+export * from './dashboards/builder';
+export * from './dashboards/stack-health';
+export * from './dashboards/dashboard-config-map.render';
+export * from './kube-prometheus-stack';

@@ -11,7 +11,11 @@ export interface CommonConfig {
   readonly clusterName: string;
   /** The `environment` label on every metric and alert (the environment's name). */
   readonly environment: string;
-  /** Labels for every object we create (user labels + app.kubernetes.io/part-of, managed-by). */
+  /**
+   * Labels for every object we create (user labels + `app.kubernetes.io/part-of: mlobs`).
+   * Not `app.kubernetes.io/managed-by`: Helm sets that on what it installs, and a second copy
+   * makes a chart render duplicate keys.
+   */
   readonly labels: Readonly<Record<string, string>>;
   /**
    * The label that marks PrometheusRules, ServiceMonitors and PodMonitors for this stack's
@@ -31,7 +35,6 @@ export function commonConfigFor(environment: string, settings: EnvironmentSettin
     labels: {
       ...settings.labels,
       'app.kubernetes.io/part-of': 'mlobs',
-      'app.kubernetes.io/managed-by': 'terraform',
     },
     monitorSelector: { [MONITOR_LABEL_KEY]: settings.namespace },
   };

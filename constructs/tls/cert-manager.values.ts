@@ -25,7 +25,6 @@ export function renderCertManagerValues(props: CertManagerValuesProps): HelmValu
     replicaCount: props.replicas,
     podDisruptionBudget: pdb,
     containerSecurityContext: CONTAINER_SECURITY,
-    podLabels: props.common.labels,
   };
   return {
     // CRDs are part of the release (kept on uninstall so certificates survive a reinstall);
@@ -34,13 +33,13 @@ export function renderCertManagerValues(props: CertManagerValuesProps): HelmValu
     global: {
       // Leader election in our own namespace: no rights needed in kube-system.
       leaderElection: { namespace: props.common.namespace },
+      // Applied to every object and pod template (podLabels would repeat them: duplicate keys).
       commonLabels: props.common.labels,
     },
     replicaCount: props.replicas,
     podDisruptionBudget: pdb,
     resources: props.resources,
     containerSecurityContext: CONTAINER_SECURITY,
-    podLabels: props.common.labels,
     // Deleting a Certificate deletes its Secret too: no orphaned private keys.
     enableCertificateOwnerRef: true,
     prometheus: { enabled: true },

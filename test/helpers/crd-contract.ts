@@ -58,7 +58,7 @@ const crdCache = new Map<string, CrdInfo>();
 
 /** Reads and summarizes one CRD file. */
 function readCrd(file: string): CrdInfo {
-  const doc = parseYaml(fs.readFileSync(file, 'utf8'));
+  const doc = parseYaml(fs.readFileSync(file, 'utf8'), { uniqueKeys: false });
   const spec = isObject(doc) && isObject(doc.spec) ? doc.spec : undefined;
   const names = spec && isObject(spec.names) ? spec.names : undefined;
   if (!spec || !names || !Array.isArray(spec.versions)) throw new Error(`${file}: not a CustomResourceDefinition`);
@@ -95,18 +95,22 @@ export function findCrd(group: string, kind: string): CrdInfo {
       .sort();
     throw new Error(`no pinned CRDs for API group "${group}" in ../shared/crds (groups: ${groups.join(', ')})`);
   }
+  const files = fs.readdirSync(groupDir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(groupDir, f));
   const direct = path.join(groupDir, `${kind.toLowerCase()}.yaml`);
-  const candidates = fs.existsSync(direct)
-    ? [direct]
-    : fs.readdirSync(groupDir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(groupDir, f));
-  const infos = candidates.map(readCrd);
-  const info = infos.find((c) => c.kind === kind && c.group === group);
-  if (!info) {
-    const all = fs.readdirSync(groupDir).filter((f) => f.endsWith('.yaml')).map((f) => readCrd(path.join(groupDir, f)).kind);
-    throw new Error(`no pinned CRD for kind "${kind}" in API group "${group}" (kinds: ${all.sort().join(', ')})`);
+  const file = fs.existsSync(direct) ? direct : files.find((f) => declaredKind(f) === kind);
+  const info = file ? readCrd(file) : undefined;
+  if (!info || info.kind !== kind || info.group !== group) {
+    const kinds = files.map(declaredKind).filter((k): k is string => k !== undefined);
+    throw new Error(`no pinned CRD for kind "${kind}" in API group "${group}" (kinds: ${kinds.sort().join(', ')})`);
   }
   crdCache.set(key, info);
   return info;
+}
+
+/** `spec.names.kind` of a CRD file, read without parsing the (possibly large) YAML. */
+function declaredKind(file: string): string | undefined {
+  const m = /^\s+kind:\s*([A-Za-z0-9]+)\s*\n\s+listKind:/m.exec(fs.readFileSync(file, 'utf8'));
+  return m ? m[1] : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,7 +205,8 @@ let ajvInstance: Ajv | undefined;
 
 function ajv(): Ajv {
   if (ajvInstance) return ajvInstance;
-  const a = new Ajv({ strict: false, allErrors: true, verbose: true, code: { regExp: goRegExp } });
+  // optimize: false roughly halves compile time of the large prometheus-operator schemas.
+  const a = new Ajv({ strict: false, allErrors: true, verbose: true, code: { regExp: goRegExp, optimize: false } });
   a.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -INT32 && n < INT32 });
   a.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
   a.addFormat('date-time', RFC3339);

@@ -4,6 +4,7 @@
  * Environments are every config/*.yaml (override with MLOBS_CONFIG_DIR). When run by the
  * cdktf CLI, CDKTF_OUTDIR names the output directory.
  */
+import './fast-start';
 import * as path from 'node:path';
 import { config as zodConfig } from 'zod';
 import { ConfigError } from '../config/errors';

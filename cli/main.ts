@@ -17,7 +17,7 @@ export interface CliCommand {
 }
 
 const COMMANDS: Readonly<Record<string, () => CliCommand>> = {
-  // later issues register their commands here, e.g. logs: () => require('./logs').LOGS_COMMAND,
+  logs: () => (require('./logs') as typeof import('./logs')).LOGS_COMMAND,
 };
 
 function usage(): string {

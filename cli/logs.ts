@@ -1,0 +1,154 @@
+/**
+ * `mlobs logs`: run the ML log-format catalog on lines.
+ *
+ *   mlobs logs extract --engine grok|re2 [--grok-patterns DIR]     JSONL {id,line} on stdin -> {id,fields} on stdout
+ *   mlobs logs eval --corpus FILE [--engine grok|re2] [--min-f1 X]  precision/recall/F1 tables, exit 1 below X
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import type { CliCommand, CliIo } from './main';
+import { createParser, type MlLogParser } from '../constructs/mllogs/engine';
+import { evaluate, formatReport, type CorpusRecord } from '../constructs/mllogs/evaluate';
+import { createEngine, type EngineName } from '../constructs/mllogs/regex-engine';
+
+const USAGE = `usage:
+  mlobs logs extract --engine grok|re2 [--grok-patterns DIR]
+      reads JSON Lines {"id": "...", "line": "..."} on stdin, writes {"id": "...", "fields": {...}} per record
+  mlobs logs eval --corpus FILE [--engine grok|re2] [--min-f1 X] [--grok-patterns DIR] [--mismatches]
+      prints per-framework and per-field precision/recall/F1 and the micro F1; exits 1 when it is below X
+
+  --grok-patterns DIR  Logstash pattern definitions for the grok engine
+                       (default: $MLOBS_GROK_PATTERNS, else $MLOBS_SHARED_DIR/grok-patterns/legacy,
+                        else ../shared/grok-patterns/legacy beside the checkout)
+`;
+
+class UsageError extends Error {}
+
+function defaultGrokDir(): string {
+  if (process.env.MLOBS_GROK_PATTERNS) return process.env.MLOBS_GROK_PATTERNS;
+  const shared = process.env.MLOBS_SHARED_DIR ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+  return path.join(shared, 'grok-patterns', 'legacy');
+}
+
+function engineName(value: string | undefined, fallback: EngineName | undefined): EngineName {
+  const v = value ?? fallback;
+  if (v === 'grok' || v === 're2') return v;
+  if (v === undefined) throw new UsageError('missing --engine: pass --engine grok or --engine re2');
+  throw new UsageError(`unknown --engine "${v}": allowed values are grok, re2`);
+}
+
+async function parser(engine: EngineName, grokDir: string | undefined): Promise<MlLogParser> {
+  return createParser(await createEngine(engine, grokDir ?? defaultGrokDir()));
+}
+
+async function runExtract(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { engine: { type: 'string' }, 'grok-patterns': { type: 'string' } },
+    strict: true,
+  });
+  const p = await parser(engineName(values.engine, undefined), values['grok-patterns']);
+  const rl = readline.createInterface({ input: io.stdin, crlfDelay: Infinity });
+  let n = 0;
+  let bad = 0;
+  for await (const text of rl) {
+    n++;
+    if (text.trim() === '') continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(text);
+    } catch (err) {
+      bad++;
+      io.stderr.write(`mlobs logs extract: line ${n}: not JSON (${(err as Error).message}); skipped\n`);
+      continue;
+    }
+    if (rec === null || typeof rec !== 'object' || typeof (rec as { line?: unknown }).line !== 'string') {
+      bad++;
+      io.stderr.write(`mlobs logs extract: line ${n}: expected an object with a string "line" field; skipped\n`);
+      continue;
+    }
+    const { id, line } = rec as { id?: unknown; line: string };
+    io.stdout.write(JSON.stringify({ id: id ?? null, fields: p.parse(line).fields }) + '\n');
+  }
+  if (bad > 0) io.stderr.write(`mlobs logs extract: ${bad} of ${n} input lines skipped\n`);
+  return 0;
+}
+
+function readCorpus(file: string): CorpusRecord[] {
+  if (!fs.existsSync(file)) throw new UsageError(`--corpus file not found: ${file}`);
+  const out: CorpusRecord[] = [];
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      if (text.trim() === '') return;
+      let rec: Partial<CorpusRecord>;
+      try {
+        rec = JSON.parse(text) as Partial<CorpusRecord>;
+      } catch (err) {
+        throw new UsageError(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+      }
+      if (typeof rec.line !== 'string' || typeof rec.expected !== 'object' || rec.expected === null) {
+        throw new UsageError(`${file}:${i + 1}: a corpus record needs "line" (string) and "expected" (object)`);
+      }
+      out.push({ id: String(rec.id ?? `line-${i + 1}`), framework: String(rec.framework ?? 'unknown'), line: rec.line, expected: rec.expected });
+    });
+  return out;
+}
+
+async function runEval(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      corpus: { type: 'string' },
+      engine: { type: 'string' },
+      'min-f1': { type: 'string' },
+      'grok-patterns': { type: 'string' },
+      mismatches: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.corpus) throw new UsageError('missing --corpus FILE (a JSONL corpus with "line" and "expected")');
+  let minF1: number | undefined;
+  if (values['min-f1'] !== undefined) {
+    minF1 = Number(values['min-f1']);
+    if (!Number.isFinite(minF1) || minF1 < 0 || minF1 > 1) throw new UsageError(`--min-f1 must be a number between 0 and 1, got "${values['min-f1']}"`);
+  }
+  const engine = engineName(values.engine, 're2');
+  const records = readCorpus(values.corpus);
+  const p = await parser(engine, values['grok-patterns']);
+  const report = evaluate(records, (line) => p.parse(line).fields as Record<string, unknown>);
+  io.stdout.write(formatReport(report, engine));
+  if (values.mismatches) {
+    for (const m of report.mismatches) io.stdout.write(`${m.id}\t${m.field}\texpected ${JSON.stringify(m.expected)}\tgot ${JSON.stringify(m.actual)}\n`);
+  }
+  if (minF1 !== undefined && report.micro.f1 < minF1) {
+    io.stderr.write(`mlobs logs eval: micro F1 ${report.micro.f1.toFixed(4)} is below --min-f1 ${minF1}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+export const LOGS_COMMAND: CliCommand = {
+  summary: 'extract ML log fields from lines, or score the catalog on a corpus (extract | eval)',
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    try {
+      if (sub === 'extract') return await runExtract(rest, io);
+      if (sub === 'eval') return await runEval(rest, io);
+      if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+        io.stdout.write(USAGE);
+        return sub === undefined ? 2 : 0;
+      }
+      io.stderr.write(`mlobs logs: unknown subcommand "${sub}" (allowed: extract, eval)\n${USAGE}`);
+      return 2;
+    } catch (err) {
+      if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+        io.stderr.write(`mlobs logs: ${(err as Error).message}\n${USAGE}`);
+        return 2;
+      }
+      throw err;
+    }
+  },
+};

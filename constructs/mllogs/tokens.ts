@@ -1,0 +1,121 @@
+/**
+ * Typed tokens of pattern templates. Each token has its grok form (Logstash's own pattern
+ * names from logstash-patterns-core `legacy`, or inline regex where Logstash has none) and an
+ * RE2 form (Go syntax) for Alloy/Promtail. Both forms describe the same language as closely
+ * as the two dialects allow; the accuracy tests run both.
+ */
+
+export interface TokenDefinition {
+  /** Grok text: `%{NAME}` (a Logstash pattern) or inline regex that may use `%{NAME}`. */
+  readonly grok: string;
+  /** RE2 regex text (Go syntax). */
+  readonly re2: string;
+  /** What it matches. */
+  readonly doc: string;
+}
+
+const LEVEL_WORD_RE2 =
+  '(?:[Aa]lert|ALERT|[Tt]race|TRACE|[Dd]ebug|DEBUG|[Nn]otice|NOTICE|[Ii]nfo?(?:rmation)?|INFO?(?:RMATION)?|' +
+  '[Ww]arn?(?:ing)?|WARN?(?:ING)?|[Ee]rr?(?:or)?|ERR?(?:OR)?|[Cc]rit?(?:ical)?|CRIT?(?:ICAL)?|[Ff]atal|FATAL|' +
+  '[Ss]evere|SEVERE|EMERG(?:ENCY)?|[Ee]merg(?:ency)?)';
+
+export const TOKENS = {
+  TS_ISO: {
+    grok: '%{TIMESTAMP_ISO8601}',
+    re2: '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:?\\d{2}(?::?\\d{2}(?:[:.,]\\d+)?)?(?:Z|[+-]\\d{2}(?::?\\d{2}))?',
+    doc: 'ISO 8601 date and time, `T` or space, optional fraction (dot or comma) and zone',
+  },
+  TS_MDY: {
+    grok: '%{DATE_US}[- ]%{TIME}',
+    re2: '\\d{1,2}[/-]\\d{1,2}[/-]\\d{4}[- ]\\d{1,2}:\\d{2}:\\d{2}(?:[.,]\\d+)?',
+    doc: 'US date and time `MM/DD/YYYY HH:MM:SS` or TensorRT `MM/DD/YYYY-HH:MM:SS`',
+  },
+  TS_CTIME: {
+    grok: '%{DAY} %{MONTH} +%{MONTHDAY} %{TIME} %{YEAR}',
+    re2: '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} +\\d{1,2} \\d{2}:\\d{2}:\\d{2} \\d{4}',
+    doc: 'ctime / `dmesg -T` `Mon Jul 25 16:46:04 2022`',
+  },
+  TS_UNDERSCORE: {
+    grok: '%{YEAR}-%{MONTHNUM}-%{MONTHDAY}_%{TIME}',
+    re2: '\\d{4}-\\d{2}-\\d{2}_\\d{2}:\\d{2}:\\d{2}',
+    doc: 'torchelastic error-report time `2024-03-05_07:01:51`',
+  },
+  SYSLOG_TS: {
+    grok: '%{SYSLOGTIMESTAMP}',
+    re2: '[A-Z][a-z]{2} +\\d{1,2} \\d{2}:\\d{2}:\\d{2}',
+    doc: 'syslog time without a year (never a `timestamp`)',
+  },
+  SHORT_TS: {
+    grok: '%{MONTHNUM}[/-]%{MONTHDAY} %{TIME}',
+    re2: '\\d{1,2}[/-]\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?',
+    doc: 'month/day and time without a year (detectron2, vLLM; never a `timestamp`)',
+  },
+  GLOG_TIME: {
+    grok: '\\d{3,4} %{TIME}',
+    re2: '\\d{3,4} \\d{1,2}:\\d{2}:\\d{2}(?:\\.\\d+)?',
+    doc: 'glog `MMDD HH:MM:SS.ffffff` after the level letter (no year)',
+  },
+  LEVEL_WORD: { grok: '%{LOGLEVEL}', re2: LEVEL_WORD_RE2, doc: 'a level word (Logstash LOGLEVEL)' },
+  PY_LEVEL: {
+    grok: '(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)',
+    re2: '(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)',
+    doc: 'Python logging level name',
+  },
+  GLOG_LEVEL: { grok: '[IWEFDV]', re2: '[IWEFDV]', doc: 'single-letter glog/TensorRT level' },
+  LEVEL_ANY: {
+    grok: '(?:%{LOGLEVEL}|[IWEFDV])',
+    re2: `(?:${LEVEL_WORD_RE2}|[IWEFDV])`,
+    doc: 'a level word or a single level letter',
+  },
+  WARN_CLASS: { grok: '[A-Z]\\w*Warning', re2: '[A-Z]\\w*Warning', doc: 'Python warning category (`UserWarning`)' },
+  TRT_LOGGER: { grok: 'T(?:RT|ensorRT)(?:-LLM)?', re2: 'T(?:RT|ensorRT)(?:-LLM)?', doc: 'TensorRT logger tag' },
+  LOGGER_OR_SRC: { grok: '[\\w.\\-]+(?::\\d+)?', re2: '[\\w.\\-]+(?::\\d+)?', doc: 'logger name or file:line' },
+  SMALL_UINT: { grok: '\\d{1,2}', re2: '\\d{1,2}', doc: 'one- or two-digit index (GPU)' },
+  TPUT_UNIT: {
+    grok: '(?:it/s|iter/s|samples/s(?:ec)?|qps|SamplesPerSec)',
+    re2: '(?:it/s|iter/s|samples/s(?:ec)?|qps|SamplesPerSec)',
+    doc: 'throughput unit as written',
+  },
+  INT: { grok: '%{INT}', re2: '[+-]?\\d+', doc: 'integer' },
+  UINT: { grok: '(?:[0-9]+)', re2: '\\d+', doc: 'non-negative integer (Logstash NONNEGINT has word boundaries that refuse `rank1`/`0it`)' },
+  FLOAT: {
+    grok: '%{NUMBER}(?:[eE][+-]?\\d+)?',
+    re2: '[+-]?(?:\\d+(?:\\.\\d+)?|\\.\\d+)(?:[eE][+-]?\\d+)?',
+    doc: 'decimal number, optional exponent',
+  },
+  DECIMAL: { grok: '\\d+\\.\\d+', re2: '\\d+\\.\\d+', doc: 'number with a decimal point (kernel uptime)' },
+  HOST: {
+    grok: '%{HOSTNAME}',
+    re2: '[0-9A-Za-z][0-9A-Za-z-]*(?:\\.[0-9A-Za-z][0-9A-Za-z-]*)*',
+    doc: 'host name or IPv4 address',
+  },
+  NCCL_HOST: { grok: '[^\\s:\\[\\]|]+', re2: '[^\\s:\\[\\]|]+', doc: 'host field of the NCCL `host:pid:tid` prefix' },
+  LOGGER: { grok: '[\\w.\\-]+', re2: '[\\w.\\-]+', doc: 'dotted logger name' },
+  SRC_LINE: { grok: '[\\w.\\-]+:\\d+', re2: '[\\w.\\-]+:\\d+', doc: 'file:line without directories' },
+  PATH_LINE: { grok: '[^\\s\\]]+:\\d+', re2: '[^\\s\\]]+:\\d+', doc: 'path:line (Unix or Windows) up to `]`' },
+  PY_PATH_LINE: {
+    grok: '(?:[A-Za-z]:)?[\\w./\\\\~\\-]*\\.\\w+:\\d+',
+    re2: '(?:[A-Za-z]:)?[\\w./\\\\~\\-]*\\.\\w+:\\d+',
+    doc: 'source path with an extension and line number (`path.py:275`)',
+  },
+  DS_LOGGER: { grok: '[\\w.\\-]+:\\d+:\\w+', re2: '[\\w.\\-]+:\\d+:\\w+', doc: 'DeepSpeed `file.py:N:function`' },
+  RUST_TARGET: { grok: '[a-z_][\\w:]*', re2: '[a-z_][\\w:]*', doc: 'Rust tracing target (lower-case module path)' },
+  WORD: { grok: '%{WORD}', re2: '\\w+', doc: 'a word' },
+  PCI: {
+    grok: '[0-9A-Fa-f]{3,4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}(?:\\.[0-7])?',
+    re2: '[0-9A-Fa-f]{3,4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}(?:\\.[0-7])?',
+    doc: 'PCI address `0000:3b:00` or `0000:0a:00.0`',
+  },
+  EXC_CLASS: {
+    grok: '(?:[A-Za-z_]\\w*\\.)*(?:[A-Za-z_]\\w*(?:Error|Exception|Exit|Interrupt|Failure)|Exception)',
+    re2: '(?:[A-Za-z_]\\w*\\.)*(?:[A-Za-z_]\\w*(?:Error|Exception|Exit|Interrupt|Failure)|Exception)',
+    doc: 'Python exception class, optionally qualified',
+  },
+  UNIT_BIN: { grok: '(?:[KMGTP]i?B|B)', re2: '(?:[KMGTP]i?B|B)', doc: 'byte unit' },
+  MSG: { grok: '%{GREEDYDATA}', re2: '.*', doc: 'rest of the line' },
+  MSG_LAZY: { grok: '%{DATA}', re2: '.*?', doc: 'shortest text up to what follows' },
+  QUOTED: { grok: '(?:[^"\\\\]|\\\\.)*', re2: '(?:[^"\\\\]|\\\\.)*', doc: 'inside of a double-quoted string' },
+  JSON_OBJECT: { grok: '\\{.*\\}', re2: '\\{.*\\}', doc: 'a JSON object payload (decoded, never regex-parsed)' },
+} as const satisfies Record<string, TokenDefinition>;
+
+export type TokenName = keyof typeof TOKENS;

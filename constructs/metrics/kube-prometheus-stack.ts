@@ -49,7 +49,7 @@ export class KubePrometheusStack extends Construct {
     const ui = (name: string, i: IngressSettings | undefined): UiIngressProps | undefined => {
       if (!i) return undefined;
       const tlsOn = props.tls?.enabledFor('ui') ?? false;
-      const secretName = tlsOn && props.tls ? props.tls.certificateFor({ name: `${name}-tls`, dnsNames: [i.host] }).secretName : undefined;
+      const secretName = tlsOn && props.tls ? props.tls.certificateFor({ name, dnsNames: [i.host] }).secretName : undefined;
       return { host: i.host, className: i.className, ...(secretName ? { tlsSecretName: secretName } : {}) };
     };
     this.alertmanagerConfig = renderAlertmanagerConfig({ alerting: s.alertmanager });

@@ -96,10 +96,10 @@ test('dashboards ship as ConfigMaps with the sidecar label the Grafana sidecar w
 test('prod: Grafana behind an Ingress with a cert-manager Certificate for its host (valid against the pinned CRD)', () => {
   const r = synthEnvironment(loadEnvironmentFile('prod'), 'prod');
   const ingress = grafanaOf(releaseValues(r.tf, DEFAULT_KPS_RELEASE_NAME)).ingress as Values;
-  assert.deepEqual(ingress.tls, [{ secretName: 'grafana-tls', hosts: ['grafana.ml.example.com'] }]);
+  assert.deepEqual(ingress.tls, [{ secretName: 'grafana', hosts: ['grafana.ml.example.com'] }]);
   assert.equal(ingress.ingressClassName, 'nginx');
-  const cert = r.customResources.find((m) => m.kind === 'Certificate' && m.metadata.name === 'grafana-tls');
-  assert.ok(cert, 'Certificate grafana-tls');
+  const cert = r.customResources.find((m) => m.kind === 'Certificate' && m.metadata.name === 'grafana');
+  assert.ok(cert, 'Certificate grafana');
   assert.deepEqual((cert.spec as { dnsNames: string[] }).dnsNames, ['grafana.ml.example.com']);
   assertValidCustomResource(cert);
   const ini = grafanaOf(releaseValues(r.tf, DEFAULT_KPS_RELEASE_NAME))['grafana.ini'] as Record<string, Record<string, unknown>>;

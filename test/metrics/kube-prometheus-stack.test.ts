@@ -116,3 +116,18 @@ test('a minimal environment gets the defaults: 15d / 40GiB retention, one replic
   assert.deepEqual(p.externalLabels, { cluster: 'sandbox', environment: 'sandbox' });
 });
 
+
+test('helm template: Grafana reads its admin from the existing Secret, serves anonymous off, and exposes an Ingress with TLS', () => {
+  const objs = prodRender();
+  const deploy = findObjects(objs, 'Deployment').find((d) => d.metadata.name.includes('grafana'));
+  assert.ok(deploy, 'Grafana Deployment');
+  const text = JSON.stringify(deploy);
+  assert.match(text, /"GF_SECURITY_ADMIN_USER","valueFrom":\{"secretKeyRef":\{"name":"grafana-admin","key":"admin-user"\}/);
+  assert.match(text, /"GF_SECURITY_ADMIN_PASSWORD","valueFrom":\{"secretKeyRef":\{"name":"grafana-admin","key":"admin-password"\}/);
+  const ini = findObjects(objs, 'ConfigMap').find((c) => c.metadata.name.includes('grafana') && typeof (c.data as Record<string, string> | undefined)?.['grafana.ini'] === 'string');
+  assert.ok(ini, 'grafana.ini ConfigMap');
+  assert.match((ini.data as Record<string, string>)['grafana.ini'] as string, /\[auth\.anonymous\]\nenabled = false/);
+  const ingress = findObjects(objs, 'Ingress').find((i) => i.metadata.name.includes('grafana'));
+  assert.ok(ingress, 'Grafana Ingress');
+  assert.deepEqual((spec(ingress).tls as unknown[])[0], { hosts: ['grafana.ml.example.com'], secretName: 'grafana' });
+});

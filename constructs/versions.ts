@@ -93,6 +93,11 @@ export type ChartKey = keyof typeof CHARTS;
 export const IMAGES = {
   /** dcgm-exporter: DCGM 4.5.3 + exporter 4.8.2, distroless (the chart's default tag). */
   dcgmExporter: { repository: 'nvcr.io/nvidia/k8s/dcgm-exporter', tag: '4.5.3-4.8.2-distroless' },
+  /**
+   * busybox in kube-prometheus-stack's CRD upgrade job (the chart defaults to `latest`, which
+   * is not reproducible). The job's kubectl follows the cluster's version, as the chart does.
+   */
+  crdUpgradeBusybox: { registry: 'docker.io', repository: 'busybox', tag: '1.37.0' },
 } as const;
 
 /**

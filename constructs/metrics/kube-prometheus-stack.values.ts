@@ -24,6 +24,7 @@ import type { ResourceRequirements } from '../../config/schema/primitives';
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
 import type { AlertmanagerConfig } from './alertmanager-config.render';
+import { IMAGES } from '../versions';
 
 /** Resources of the CRD upgrade hook Job (kubectl apply of the bundled CRDs). */
 export const DEFAULT_CRD_UPGRADE_JOB_RESOURCES: ResourceRequirements = {
@@ -128,7 +129,12 @@ export function renderKubePrometheusStackValues(props: KubePrometheusStackValues
     commonLabels: chartCommonLabels(common),
     crds: {
       enabled: true,
-      upgradeJob: { enabled: true, forceConflicts: true, resources: DEFAULT_CRD_UPGRADE_JOB_RESOURCES },
+      upgradeJob: {
+        enabled: true,
+        forceConflicts: true,
+        resources: DEFAULT_CRD_UPGRADE_JOB_RESOURCES,
+        image: { busybox: { ...IMAGES.crdUpgradeBusybox } },
+      },
     },
     // The chart's default rules carry the monitor label through commonLabels.
     defaultRules: { create: true },

@@ -81,6 +81,9 @@ test('helm template: CRDs are kept current by the chart upgrade hook job (server
   const text = JSON.stringify(jobs[0]);
   assert.match(text, /"--server-side"/);
   assert.match(text, /"--force-conflicts"/);
+  // The chart defaults busybox to `latest`: it must be the pinned tag.
+  assert.match(text, /"image":"docker\.io\/busybox:1\.37\.0"/);
+  assert.doesNotMatch(text, /busybox:latest/);
 });
 
 test('helm template: the deployed alertmanager.yaml equals the rendered config (no chart defaults merged in)', () => {

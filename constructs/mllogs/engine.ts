@@ -75,7 +75,6 @@ export function applyJsonMapping(obj: unknown, mapping: readonly JsonFieldMappin
       let out: string | undefined;
       if (m.kind === 'string' && typeof v === 'string' && v !== '') out = v;
       else if (m.kind === 'number' && typeof v === 'number' && Number.isFinite(v)) out = String(v);
-      else if (m.kind === 'number' && typeof v === 'string' && /^-?\d+(?:\.\d+)?$/.test(v)) out = v;
       else if (m.kind === 'epoch' && typeof v === 'number') out = epochToIso(v);
       if (out !== undefined) {
         raw.set(m.target, out);

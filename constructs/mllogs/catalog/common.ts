@@ -97,7 +97,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'step_value',
     family: 'common',
     summary: '`iter: 11839`, `step=40`, `iteration=1029`, `for step: 1500`',
-    pattern: `${WORD_START}(?:step|iter|iteration|global_step)["']?\\s*[:=]?\\s*%{UINT:step}(?:[^\\d/.]|$)`,
+    pattern: `${WORD_START}(?:step|iter|iteration|global_step)["']?\\s*(?:[:=]\\s*)?%{UINT:step}(?:[^\\d/.]|$)`,
   },
   // metrics
   {
@@ -247,7 +247,7 @@ export const EVENT_RULES: readonly EventRule[] = [
     id: 'nccl_failure',
     event: 'nccl_error',
     pattern:
-      'NCCL error|\\bnccl[A-Z]\\w*Error\\b|Exception \\(either an error or timeout\\) detected by watchdog|NCCL WARN .*(?:[Ff]ail|[Ee]rror|[Cc]losed|[Tt]imed? ?out|[Aa]bort|[Rr]efused)',
+      'NCCL error|\\bnccl[A-Z]\\w*Error\\b|Exception \\(either an error or timeout\\) detected by watchdog|NCCL WARN .{0,400}?(?:[Ff]ail|[Ee]rror|[Cc]losed|[Tt]imed? ?out|[Aa]bort|[Rr]efused)',
   },
   { id: 'xid', event: 'xid', pattern: '\\bXid \\(' },
   { id: 'gpu_lost', event: 'gpu_lost', pattern: 'fallen off the bus|Unable to determine the device handle|GPU is lost|GPU has been lost' },

@@ -1,0 +1,279 @@
+/**
+ * Compiles the catalog to Loki agent pipeline stages: one stage list (RE2 regexes in Go syntax,
+ * Go templates, JMESPath), rendered as Alloy `loki.process` stage blocks and as Promtail
+ * `pipeline_stages` objects. Stage order follows `engine.ts` step by step.
+ *
+ * Extracted-map names: each format's and extractor's captures are prefixed (`naming.ts`) and
+ * wrapped in a marker group; templates then merge them by priority.
+ */
+import { ML_LOG_CATALOG } from './catalog';
+import { JSON_LINE_START } from './catalog/json';
+import { eventRuleCapture, extractorPrefix, formatPrefix, markerName } from './naming';
+import { compileTemplate, templateCaptures } from './pattern';
+import { LEVELS, type FieldName } from './schema';
+import type { JsonFieldMapping, MlLogCatalog, Rewrite } from './types';
+import { renderReplacement } from './normalize';
+
+/** One pipeline stage, independent of Alloy/Promtail syntax. */
+export type LokiStage =
+  | { readonly kind: 'regex'; readonly expression: string; readonly source?: string; readonly comment?: string }
+  | { readonly kind: 'json'; readonly expressions: Readonly<Record<string, string>>; readonly source?: string; readonly comment?: string }
+  | { readonly kind: 'template'; readonly source: string; readonly template: string; readonly comment?: string }
+  | { readonly kind: 'labels'; readonly values: Readonly<Record<string, string>>; readonly comment?: string };
+
+export interface LokiPipelineOptions {
+  /**
+   * Extracted fields promoted to Loki labels. Keep to bounded values.
+   * @default ['framework', 'level', 'event']
+   */
+  readonly labels?: readonly ('framework' | 'level' | 'event')[];
+}
+
+/** Extracted-map key of the line text for non-JSON lines. */
+export const TEXT_KEY = 'mlobs_text';
+/** Extracted-map key naming the format that matched. */
+export const FORMAT_KEY = 'mlobs_format';
+
+const DEFAULT_LABELS = ['framework', 'level', 'event'] as const;
+
+/** A Go template raw string literal (backquotes); the text must not contain a backquote. */
+function goRaw(text: string): string {
+  if (text.includes('`')) throw new Error(`cannot put ${JSON.stringify(text)} in a Go raw string`);
+  return '`' + text + '`';
+}
+
+function chainRewrites(value: string, rewrites: readonly Rewrite[]): string {
+  let expr = value;
+  for (const rw of rewrites) expr = `(regexReplaceAll ${goRaw(rw.pattern)} ${expr} ${goRaw(renderReplacement(rw.replacement, 'go'))})`;
+  return expr;
+}
+
+function jsonKey(m: JsonFieldMapping, i: number): string {
+  return `mlobs_j_${m.target}_${m.kind}_${i}`;
+}
+
+function jmesPath(path: string): string {
+  return path
+    .split('.')
+    .map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `"${k.replace(/"/g, '\\"')}"`))
+    .join('.');
+}
+
+function jmesTyped(path: string, kind: JsonFieldMapping['kind']): string {
+  const p = jmesPath(path);
+  const type = kind === 'string' ? 'string' : 'number';
+  return `type(${p}) == '${type}' && ${p} || ''`;
+}
+
+function ifChain(branches: readonly (readonly [string, string])[], otherwise = ''): string {
+  if (branches.length === 0) return otherwise;
+  const parts = branches.map(([cond, out], i) => `{{ ${i === 0 ? 'if' : 'else if'} ${cond} }}${out}`);
+  return parts.join('') + (otherwise ? `{{ else }}${otherwise}` : '') + '{{ end }}';
+}
+
+/** Builds the stage list for a catalog. */
+export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options: LokiPipelineOptions = {}): LokiStage[] {
+  const stages: LokiStage[] = [];
+  const text = TEXT_KEY;
+
+  stages.push({
+    kind: 'regex',
+    comment: 'lines that are not JSON objects are text; JSON lines are decoded, never regex-parsed',
+    expression: `^(?P<${text}>(?:[^{]|\\{\\s*[^\\s"])[\\s\\S]*)$`,
+  });
+  if (JSON_LINE_START !== '^\\{\\s*"') throw new Error('TEXT_KEY expression must be the complement of JSON_LINE_START');
+
+  // 1. JSON lines
+  const jsonExpressions: Record<string, string> = {};
+  catalog.json.forEach((m, i) => m.paths.forEach((p, j) => (jsonExpressions[`${jsonKey(m, i)}_${j}`] = jmesTyped(p, m.kind))));
+  stages.push({ kind: 'json', comment: 'JSON object lines (zap, logrus, python-json-logger, loguru, Ray)', expressions: jsonExpressions });
+
+  // 2. formats
+  for (const f of catalog.formats) {
+    const prefix = formatPrefix(f);
+    stages.push({ kind: 'regex', comment: `format ${f.id}: ${f.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` });
+  }
+  stages.push({
+    kind: 'template',
+    comment: 'the first format that matched wins',
+    source: FORMAT_KEY,
+    template: ifChain(catalog.formats.map((f) => [`.${markerName(formatPrefix(f))}`, f.id])),
+  });
+  const captureNames = new Set<string>();
+  for (const f of catalog.formats) for (const c of templateCaptures(f.pattern)) captureNames.add(c);
+  for (const c of captureNames) {
+    const owners = catalog.formats.filter((f) => templateCaptures(f.pattern).includes(c));
+    stages.push({
+      kind: 'template',
+      source: c,
+      template: ifChain(owners.map((f) => [`eq .${FORMAT_KEY} "${f.id}"`, `{{ .${formatPrefix(f)}${c} }}`])),
+    });
+  }
+
+  // 3. JSON payload after a text prefix: same mapping, then fill empty fields from JSON values
+  stages.push({ kind: 'json', comment: 'JSON payload after a text prefix', source: 'json_payload', expressions: jsonExpressions });
+  const targets = [...new Set(catalog.json.map((m) => m.target))];
+  for (const target of targets) {
+    const branches: [string, string][] = [[`.${target}`, `{{ .${target} }}`]];
+    catalog.json.forEach((m, i) => {
+      if (m.target !== target) return;
+      m.paths.forEach((_p, j) => {
+        const key = `.${jsonKey(m, i)}_${j}`;
+        const out =
+          m.kind === 'epoch'
+            ? `{{ dateInZone "2006-01-02T15:04:05" (int64 (float64 ${key})) "UTC" }}{{ regexReplaceAll ${goRaw('^[0-9]+')} (toString ${key}) "" }}Z`
+            : `{{ ${key} }}`;
+        branches.push([key, out]);
+      });
+    });
+    stages.push({ kind: 'template', comment: `JSON -> ${target}`, source: target, template: ifChain(branches) });
+  }
+
+  // 4. extractors
+  for (const x of catalog.extractors) {
+    const prefix = extractorPrefix(x);
+    stages.push({ kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` });
+  }
+  const extracted = new Set<string>();
+  for (const x of catalog.extractors) for (const c of templateCaptures(x.pattern)) extracted.add(c);
+  for (const c of extracted) {
+    const branches: [string, string][] = [[`.${c}`, `{{ .${c} }}`]];
+    for (const x of catalog.extractors) if (templateCaptures(x.pattern).includes(c)) branches.push([`.${extractorPrefix(x)}${c}`, `{{ .${extractorPrefix(x)}${c} }}`]);
+    stages.push({ kind: 'template', source: c, template: ifChain(branches) });
+  }
+  stages.push({
+    kind: 'template',
+    comment: 'event of the first matching extractor that has one',
+    source: 'mlobs_extractor_event',
+    template: ifChain(catalog.extractors.filter((x) => x.event).map((x) => [`.${markerName(extractorPrefix(x))}`, x.event as string])),
+  });
+
+  // 5. normalizations
+  for (const s of catalog.timestampSources) {
+    stages.push({ kind: 'template', comment: `timestamp rewrite (${s.capture}, written as ${s.goLayout})`, source: s.capture, template: `{{ if .Value }}{{ ${chainRewrites('.Value', s.rewrites)} }}{{ end }}` });
+    if (s.capture !== 'timestamp') {
+      stages.push({ kind: 'template', source: 'timestamp', template: ifChain([['.timestamp', '{{ .timestamp }}'], [`.${s.capture}`, `{{ .${s.capture} }}`]]) });
+    }
+  }
+  let levelExpr = '.Value';
+  for (const r of catalog.levelRules) levelExpr = `(regexReplaceAll ${goRaw(`(?i)^(?:${r.pattern})$`)} ${levelExpr} ${goRaw(r.level)})`;
+  stages.push({ kind: 'template', comment: 'level map', source: 'level', template: `{{ if .Value }}{{ ${levelExpr} }}{{ end }}` });
+  stages.push({
+    kind: 'template',
+    comment: 'drop a level outside the schema',
+    source: 'level',
+    template: ifChain([[`or ${LEVELS.map((l) => `(eq .Value "${l}")`).join(' ')}`, '{{ .Value }}']]),
+  });
+  for (const s of catalog.scales) {
+    stages.push({ kind: 'template', comment: `${s.source} / ${s.divisor} -> ${s.target}`, source: s.target, template: ifChain([[`.${s.target}`, `{{ .${s.target} }}`], [`.${s.source}`, `{{ divf .${s.source} ${s.divisor} }}`]]) });
+  }
+  for (const b of catalog.bytes) {
+    const branches: [string, string][] = [[`.${b.target}`, `{{ .${b.target} }}`]];
+    for (const [unit, mult] of Object.entries(b.multipliers)) {
+      branches.push([`and .${b.amount} (eq .${b.unit} "${unit}")`, `{{ int64 (round (mulf .${b.amount} ${mult}) 0) }}`]);
+    }
+    stages.push({ kind: 'template', comment: `${b.amount} ${b.unit} -> ${b.target} (x1024^n, half-up)`, source: b.target, template: ifChain(branches) });
+  }
+  for (const u of catalog.unitMaps) {
+    const branches: [string, string][] = [[`.${u.target}`, `{{ .${u.target} }}`]];
+    for (const [from, to] of Object.entries(u.map)) branches.push([`and .${u.source} (eq .${u.source} "${from}")`, to]);
+    stages.push({ kind: 'template', source: u.target, template: ifChain(branches) });
+  }
+
+  // 6. events
+  for (const r of catalog.eventRules) {
+    stages.push({ kind: 'regex', comment: `event rule ${r.id} -> ${r.event ?? 'none'}`, expression: `(?P<${eventRuleCapture(r)}>${r.pattern})` });
+  }
+  const eventBranches: [string, string][] = catalog.eventRules.map((r) => [`.${eventRuleCapture(r)}`, r.event ?? '']);
+  for (const f of catalog.formats) if (f.event) eventBranches.push([`eq .${FORMAT_KEY} "${f.id}"`, f.event]);
+  stages.push({ kind: 'template', comment: 'first rule found, else the format\'s event, else the first extractor\'s', source: 'event', template: ifChain(eventBranches, '{{ .mlobs_extractor_event }}') });
+  stages.push({
+    kind: 'template',
+    comment: 'family of the matched format (bounded)',
+    source: 'framework',
+    template: ifChain([
+      [`not .${TEXT_KEY}`, 'json'],
+      ...catalog.formats.map((f): [string, string] => [`eq .${FORMAT_KEY} "${f.id}"`, f.family]),
+    ]),
+  });
+
+  const labels = options.labels ?? DEFAULT_LABELS;
+  if (labels.length > 0) stages.push({ kind: 'labels', values: Object.fromEntries(labels.map((l) => [l, ''])) });
+  return stages;
+}
+
+/** The output fields the stages leave in the extracted map (for `stage.structured_metadata` or `pack`). */
+export const LOKI_OUTPUT_FIELDS: readonly FieldName[] = [
+  'level', 'timestamp', 'event', 'epoch', 'epochs_total', 'step', 'steps_total', 'loss', 'eval_loss', 'accuracy', 'learning_rate',
+  'grad_norm', 'throughput', 'throughput_unit', 'step_time_s', 'gpu', 'rank', 'pid', 'xid', 'pci_bus', 'oom_requested_bytes',
+  'uptime_s', 'host', 'logger', 'message', 'framework',
+];
+
+// ---------------------------------------------------------------- Alloy
+
+function riverString(s: string): string {
+  return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t') + '"';
+}
+
+function riverKey(k: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : riverString(k);
+}
+
+/**
+ * Alloy: the stage blocks to place inside a `loki.process` component, unchanged.
+ * @see https://grafana.com/docs/alloy/latest/reference/components/loki/loki.process/
+ */
+export function compileAlloyStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options: LokiPipelineOptions = {}): string {
+  const out: string[] = ['// Generated by mlobs from the ML log-format catalog (constructs/mllogs). Do not edit.'];
+  for (const s of buildLokiStages(catalog, options)) {
+    if (s.comment) out.push(`// ${s.comment.replace(/\n/g, ' ')}`);
+    switch (s.kind) {
+      case 'regex':
+        out.push('stage.regex {', `  expression = ${riverString(s.expression)}`);
+        if (s.source) out.push(`  source     = ${riverString(s.source)}`);
+        out.push('}');
+        break;
+      case 'json': {
+        out.push('stage.json {', '  expressions = {');
+        for (const [k, v] of Object.entries(s.expressions)) out.push(`    ${riverKey(k)} = ${riverString(v)},`);
+        out.push('  }');
+        if (s.source) out.push(`  source = ${riverString(s.source)}`);
+        out.push('}');
+        break;
+      }
+      case 'template':
+        out.push('stage.template {', `  source   = ${riverString(s.source)}`, `  template = ${riverString(s.template)}`, '}');
+        break;
+      case 'labels':
+        out.push('stage.labels {', '  values = {');
+        for (const [k, v] of Object.entries(s.values)) out.push(`    ${riverKey(k)} = ${riverString(v)},`);
+        out.push('  }', '}');
+        break;
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------- Promtail
+
+/** A Promtail pipeline stage as a plain object (the caller serializes it to YAML). */
+export type PromtailStage = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/**
+ * Promtail: `pipeline_stages` entries, unchanged.
+ * @see https://grafana.com/docs/loki/latest/send-data/promtail/stages/
+ */
+export function compilePromtailStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options: LokiPipelineOptions = {}): PromtailStage[] {
+  return buildLokiStages(catalog, options).map((s): PromtailStage => {
+    switch (s.kind) {
+      case 'regex':
+        return { regex: s.source ? { expression: s.expression, source: s.source } : { expression: s.expression } };
+      case 'json':
+        return { json: s.source ? { expressions: s.expressions, source: s.source } : { expressions: s.expressions } };
+      case 'template':
+        return { template: { source: s.source, template: s.template } };
+      case 'labels':
+        return { labels: s.values };
+    }
+  });
+}

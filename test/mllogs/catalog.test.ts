@@ -1,0 +1,60 @@
+/** Invariants of the catalog data itself. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
+import { captureGroups, compileTemplate, templateCaptures } from '../../constructs/mllogs/pattern';
+import { formatPrefix } from '../../constructs/mllogs/naming';
+import { isFieldName } from '../../constructs/mllogs/schema';
+import { RAW_CAPTURES } from '../../constructs/mllogs/types';
+import { re2Engine, trainingLogs } from './helpers';
+
+test('every format pattern is anchored at the start of the line', () => {
+  const unanchored = ML_LOG_CATALOG.formats.filter((f) => !f.pattern.startsWith('^')).map((f) => f.id);
+  assert.deepEqual(unanchored, []);
+});
+
+test('format, extractor and rule ids are unique', () => {
+  for (const list of [ML_LOG_CATALOG.formats, ML_LOG_CATALOG.extractors, ML_LOG_CATALOG.eventRules]) {
+    const ids = list.map((x) => x.id);
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), []);
+  }
+});
+
+test('captures are schema fields or declared raw captures, never repeated within a pattern', () => {
+  for (const p of [...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors]) {
+    const caps = templateCaptures(p.pattern);
+    assert.deepEqual(caps.filter((c, i) => caps.indexOf(c) !== i), [], `${p.id} repeats a capture (RE2 forbids duplicate names)`);
+    for (const c of caps) assert.ok(isFieldName(c) || (RAW_CAPTURES as readonly string[]).includes(c), `${p.id} captures unknown name ${c}`);
+  }
+});
+
+test('the RE2 form of every pattern declares exactly its template captures', () => {
+  for (const f of ML_LOG_CATALOG.formats) {
+    const names = captureGroups(compileTemplate(f.pattern, 're2', formatPrefix(f))).filter((n): n is string => n !== undefined);
+    assert.deepEqual(names, templateCaptures(f.pattern).map((c) => formatPrefix(f) + c), f.id);
+  }
+});
+
+test('timestamp rewrites and level rules are anchored so replace-all equals replace-first', () => {
+  for (const s of ML_LOG_CATALOG.timestampSources) for (const r of s.rewrites) assert.ok(r.pattern.startsWith('^'), `${s.capture}: ${r.pattern}`);
+});
+
+test('prefilters never reject a corpus line that the full pattern matches', () => {
+  const engine = re2Engine();
+  for (const p of [...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors]) {
+    if (!p.prefilter) continue;
+    const re = engine.compileTemplate(p.pattern, 'p__');
+    for (const rec of trainingLogs()) {
+      const input = engine.prepare(rec.line);
+      const hit = re.exec(input) !== null;
+      if (hit) assert.ok(p.prefilter.some((lit) => rec.line.includes(lit)), `${p.id} prefilter ${JSON.stringify(p.prefilter)} rejects ${rec.id}, which its pattern matches`);
+    }
+  }
+});
+
+test('every family named in the issue has at least one format or extractor', () => {
+  const families = new Set([...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors].map((x) => x.family));
+  for (const f of ['pytorch', 'transformers', 'lightning', 'keras', 'tensorflow', 'tensorrt', 'nccl', 'deepspeed', 'kernel', 'json']) {
+    assert.ok(families.has(f as never), `no catalog entry for ${f}`);
+  }
+});

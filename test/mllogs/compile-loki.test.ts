@@ -1,0 +1,73 @@
+/** The generated Alloy and Promtail stages: golden text, RE2 validity, and behaviour of the emitted regexes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
+import { buildLokiStages, compileAlloyStages, compilePromtailStages } from '../../constructs/mllogs/compile-loki';
+import { assertGolden, parserFor, re2Engine, trainingLogs } from './helpers';
+
+const ALLOY = compileAlloyStages();
+const PROMTAIL = compilePromtailStages();
+
+function alloyValues(text: string, attr: string): string[] {
+  const re = new RegExp(`^\\s*${attr}\\s*= ("(?:[^"\\\\]|\\\\.)*")$`, 'gm');
+  return [...text.matchAll(re)].map((m) => JSON.parse(m[1]) as string);
+}
+
+test('the Alloy stages match their golden file', () => {
+  assertGolden('alloy-stages.alloy', ALLOY);
+});
+
+test('the Promtail stages match their golden file', () => {
+  assertGolden('promtail-stages.yaml', stringify({ pipeline_stages: PROMTAIL }, { lineWidth: 0 }));
+});
+
+test('every regex expression in the Alloy text compiles on RE2', () => {
+  const engine = re2Engine();
+  const expressions = alloyValues(ALLOY, 'expression');
+  assert.ok(expressions.length > ML_LOG_CATALOG.formats.length + ML_LOG_CATALOG.extractors.length);
+  for (const e of expressions) assert.doesNotThrow(() => engine.compilePlain(e), e);
+});
+
+test('Alloy and Promtail carry the same regexes and templates in the same order', () => {
+  const fromPromtail = PROMTAIL.flatMap((s) => ('regex' in s ? [String(s.regex.expression)] : []));
+  assert.deepEqual(alloyValues(ALLOY, 'expression'), fromPromtail);
+  const templatesPromtail = PROMTAIL.flatMap((s) => ('template' in s ? [String(s.template.template)] : []));
+  assert.deepEqual(alloyValues(ALLOY, 'template'), templatesPromtail);
+});
+
+test('Go templates are balanced and use raw strings for regexes', () => {
+  for (const t of alloyValues(ALLOY, 'template')) {
+    const opens = (t.match(/\{\{ (?:if|with|range) /g) ?? []).length;
+    const ends = (t.match(/\{\{ end \}\}/g) ?? []).length;
+    assert.equal(opens, ends, t.slice(0, 120));
+  }
+  assert.match(ALLOY, /regexReplaceAll `\(\?i\)\^\(\?:w\|warn\|warning\|\\\\w\+warning\)\$`/);
+});
+
+test('JSON lines are decoded by stage.json and text formats read only non-JSON lines', () => {
+  assert.match(ALLOY, /stage\.json \{\n  expressions = \{\n    mlobs_j_level_string_0_0 = "type\(level\.name\) == 'string' && level\.name \|\| ''",/);
+  const formatStages = buildLokiStages().filter((s) => s.kind === 'regex' && s.comment?.startsWith('format '));
+  assert.equal(formatStages.length, ML_LOG_CATALOG.formats.length);
+  for (const s of formatStages) assert.equal(s.kind === 'regex' ? s.source : undefined, 'mlobs_text');
+});
+
+test('only bounded fields become labels', () => {
+  assert.match(ALLOY, /stage\.labels \{\n  values = \{\n    framework = "",\n    level = "",\n    event = "",\n  \}\n\}/);
+  const custom = compileAlloyStages(ML_LOG_CATALOG, { labels: ['level'] });
+  assert.match(custom, /values = \{\n    level = "",\n  \}/);
+});
+
+test('the emitted format regexes, run on RE2 in order, pick the same format as the engine for every corpus line', async () => {
+  const engine = re2Engine();
+  const formatRegexes = buildLokiStages()
+    .filter((s) => s.kind === 'regex' && s.comment?.startsWith('format '))
+    .map((s) => ({ id: /^format (\w+):/.exec(s.comment ?? '')?.[1], re: engine.compilePlain(s.kind === 'regex' ? s.expression : '') }));
+  const parser = await parserFor('re2');
+  for (const rec of trainingLogs()) {
+    if (/^\{\s*"/.test(rec.line)) continue;
+    const input = engine.prepare(rec.line);
+    const first = formatRegexes.find((f) => f.re.exec(input) !== null)?.id;
+    assert.equal(first, parser.parse(rec.line).formatId, `${rec.id}: Alloy regex and engine disagree`);
+  }
+});

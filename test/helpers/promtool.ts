@@ -21,6 +21,7 @@ export interface AlertExpectation {
   readonly evalTime: string;
   readonly alertname: string;
   /** The alerts expected at that time: empty means "must not fire". */
+  /** promtool compares annotations exactly: give them all (rendered) for a firing alert. */
   readonly expAlerts: readonly { readonly expLabels: Readonly<Record<string, string>>; readonly expAnnotations?: Readonly<Record<string, string>> }[];
 }
 

@@ -45,6 +45,12 @@ export const TIMESTAMP_SOURCES: readonly TimestampSource[] = [
     rewrites: [{ pattern: '^(\\d{4}-\\d{2}-\\d{2})_', replacement: [{ group: 1 }, 'T'] }],
   },
   {
+    capture: 'ts_ymd_slash',
+    goLayout: '2006/01/02 15:04:05',
+    jodaPatterns: ['yyyy/MM/dd HH:mm:ss'],
+    rewrites: [{ pattern: '^(\\d{4})/(\\d{2})/(\\d{2}) ', replacement: [{ group: 1 }, '-', { group: 2 }, '-', { group: 3 }, 'T'] }, ...ISO_REWRITES.slice(1)],
+  },
+  {
     capture: 'ts_ctime',
     goLayout: 'Mon Jan _2 15:04:05 2006',
     jodaPatterns: ['EEE MMM dd HH:mm:ss yyyy', 'EEE MMM  d HH:mm:ss yyyy'],

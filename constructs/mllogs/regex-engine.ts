@@ -46,6 +46,7 @@ export class EngineUnavailableError extends Error {}
 
 interface Re2Like {
   exec(s: string): (RegExpExecArray & unknown) | null;
+  test(s: string): boolean;
 }
 type Re2Ctor = new (pattern: string, flags?: string) => Re2Like;
 
@@ -79,6 +80,8 @@ export function createRe2Engine(): RegexEngine {
       source,
       names: captureGroups(source),
       exec(input) {
+        // test() runs RE2's DFA only; most lines do not match most patterns
+        if (!re.test(input.text)) return null;
         const m = re.exec(input.text);
         return m ? { groups: Array.from(m, (g) => (g === undefined || g === null ? undefined : String(g))) } : null;
       },

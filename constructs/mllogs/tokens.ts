@@ -51,10 +51,16 @@ export const TOKENS = {
     doc: 'month/day and time without a year (detectron2, vLLM; never a `timestamp`)',
   },
   GLOG_TIME: {
-    grok: '\\d{3,4} %{TIME}',
-    re2: '\\d{3,4} \\d{1,2}:\\d{2}:\\d{2}(?:\\.\\d+)?',
-    doc: 'glog `MMDD HH:MM:SS.ffffff` after the level letter (no year)',
+    grok: '\\d{3,4} %{HOUR}:%{MINUTE}:\\d{2,10}(?:\\.\\d+)?',
+    re2: '\\d{3,4} \\d{1,2}:\\d{2}:\\d{2,10}(?:\\.\\d+)?',
+    doc: 'glog `MMDD HH:MM:SS.ffffff` after the level letter (no year; absl writes `0000 00:00:<epoch>`)',
   },
+  TS_YMD_SLASH: {
+    grok: '%{YEAR}/%{MONTHNUM}/%{MONTHDAY} %{TIME}',
+    re2: '\\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?',
+    doc: 'mmengine `2023/01/31 12:00:00`',
+  },
+  NOTSPACE: { grok: '%{NOTSPACE}', re2: '\\S+', doc: 'a run of non-blank characters' },
   LEVEL_WORD: { grok: '%{LOGLEVEL}', re2: LEVEL_WORD_RE2, doc: 'a level word (Logstash LOGLEVEL)' },
   PY_LEVEL: {
     grok: '(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)',

@@ -10,6 +10,7 @@ export const RAW_CAPTURES = [
   'ts_mdy',
   'ts_ctime',
   'ts_underscore',
+  'ts_ymd_slash',
   'oom_amount',
   'oom_unit',
   'step_time_ms',
@@ -96,7 +97,7 @@ export interface Rewrite {
 
 /** A timestamp source: a raw capture rewritten to ISO 8601 and copied to `timestamp`. */
 export interface TimestampSource {
-  readonly capture: 'timestamp' | 'ts_mdy' | 'ts_ctime' | 'ts_underscore';
+  readonly capture: 'timestamp' | 'ts_mdy' | 'ts_ctime' | 'ts_underscore' | 'ts_ymd_slash';
   /** Go layout of the written form, for a collector `timestamp` stage. */
   readonly goLayout: string;
   /** Joda pattern of the written form, for the Logstash date filter. */

@@ -19,7 +19,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     summary: 'tqdm bar `45%|####  | 12/27 [00:15<00:02,  1.66it/s` or `2.83s/it`',
     prefilter: ['it/s', 's/it'],
     pattern:
-      '(?:\\d+%\\|[^|]*\\||\\d+%)\\s*%{UINT:step}/%{UINT:steps_total} \\[[^\\]<]*<[^,\\]]*,\\s*(?:%{FLOAT:throughput}%{TPUT_UNIT:throughput_unit_raw}|%{FLOAT:step_time_s}s/it)',
+      '(?:\\d+%\\|[^|]*\\||\\d+%)\\s*%{UINT:step}/%{UINT:steps_total} \\[[^\\]<]*<[^,\\]]*,\\s*(?:%{FLOAT:throughput}%{TPUT_UNIT:throughput_unit_raw}|%{FLOAT:step_time_s}s/it|\\?it/s)',
     event: 'train_progress',
   },
   {
@@ -33,7 +33,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'keras_bar',
     family: 'keras',
     summary: 'Keras 2/3 progress `4451/4451 [=====] - 4s 805us/step - loss: ...` / `64/64 ━━━━ 3s 54ms/step`',
-    pattern: '^%{UINT:step}/(?:%{UINT:steps_total}|Unknown) (?:\\[[=>.]*\\]|[━─╸╺]+|- )',
+    prefilter: ['/'],
+    pattern: '^\\s*%{UINT:step}/(?:%{UINT:steps_total}|Unknown) (?:\\[[=>.]*\\]|[━─╸╺]+|- )',
     event: 'train_progress',
   },
   {
@@ -51,6 +52,22 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     event: 'train_progress',
   },
   {
+    id: 'metric_logger',
+    family: 'pytorch',
+    summary: 'torchvision/DETR MetricLogger `Epoch: [3]  [ 50/782]  eta: ...`, mmengine `Epoch(train) [1][ 50/500]`',
+    prefilter: ['poch'],
+    pattern: '\\bEpoch(?:\\(train\\))?:? +\\[%{UINT:epoch}\\] *\\[ *%{UINT:step}/%{UINT:steps_total}\\]',
+    event: 'train_progress',
+  },
+  {
+    id: 'deepspeed_step',
+    family: 'deepspeed',
+    summary: 'DeepSpeed log_dist `step=10, skipped=0, lr=[...]`',
+    prefilter: ['skipped='],
+    pattern: '\\bstep=%{UINT:step}, skipped=\\d+',
+    event: 'train_progress',
+  },
+  {
     id: 'epoch_of_total',
     family: 'common',
     summary: '`Epoch 1/10`, `Epoch [1/10]`, `Epoch 1/5:`',
@@ -62,6 +79,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'step_of_total',
     family: 'common',
     summary: '`Step [100/600]`, `iter 5/100`, `Batch 3/40`',
+    prefilter: ['tep', 'ter', 'atch'],
     pattern: '\\b(?:[Ss]tep|[Ii]ter(?:ation)?|[Bb]atch):? ?\\[?%{UINT:step}/%{UINT:steps_total}\\]?',
     event: 'train_progress',
   },
@@ -69,6 +87,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'samples_of_total',
     family: 'pytorch',
     summary: 'PyTorch examples `Train Epoch: 1 [6400/60000 (11%)]`',
+    prefilter: ['%)]'],
     pattern: '\\[%{UINT:step}/%{UINT:steps_total} \\(\\d+%\\)\\]',
     event: 'train_progress',
   },
@@ -91,12 +110,13 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary: "`Epoch 3:`, `epoch: 10`, `'epoch': 0.25`, `Epoch 00015:`",
     prefilter: ['poch', 'EPOCH'],
-    pattern: `${WORD_START}(?:[Ee]poch|EPOCH)["']?[:=]?\\s*%{FLOAT:epoch}(?:[^\\d/.]|$)`,
+    pattern: `${WORD_START}(?:[Ee]poch|EPOCH)["']?(?:[:=]\\s*\\[?|\\[|\\s*)%{FLOAT:epoch}(?:[^\\d/.]|$)`,
   },
   {
     id: 'step_value',
     family: 'common',
     summary: '`iter: 11839`, `step=40`, `iteration=1029`, `for step: 1500`',
+    prefilter: ['step', 'iter'],
     pattern: `${WORD_START}(?:step|iter|iteration|global_step)["']?\\s*(?:[:=]\\s*)?%{UINT:step}(?:[^\\d/.]|$)`,
   },
   // metrics
@@ -195,8 +215,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'cuda_oom_size',
     family: 'pytorch',
     summary: 'CUDA OOM `Tried to allocate 2.00 GiB`',
-    prefilter: ['ried to allocate'],
-    pattern: '[Tt]ried to allocate %{FLOAT:oom_amount} ?%{UNIT_BIN:oom_unit}',
+    prefilter: ['to allocate'],
+    pattern: '(?:[Tt]ried|trying) to allocate %{FLOAT:oom_amount} ?%{UNIT_BIN:oom_unit}',
   },
   {
     id: 'oom_bytes',
@@ -216,7 +236,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'pci_bus',
     family: 'kernel',
     summary: 'PCI address after `PCI:` or `GPU`',
-    pattern: '(?:PCI:|\\bGPU ?)%{PCI:pci_bus}',
+    prefilter: ['PCI:', 'GPU', 'pci bus id'],
+    pattern: '(?:PCI:|\\bGPU ?|pci bus id: )%{PCI:pci_bus}',
   },
   {
     id: 'pid',

@@ -44,7 +44,7 @@ export const JSON_FIELDS: readonly JsonFieldMapping[] = [
   { target: 'level', paths: ['level.name', 'record.level.name', 'level', 'levelname', 'severity', 'lvl'], kind: 'string' },
   { target: 'timestamp', paths: ['asctime', 'record.time.repr', 'time', 'timestamp', 'ts', '@timestamp'], kind: 'string' },
   { target: 'timestamp', paths: ['ts', 'created', 'timestamp.abs', 'record.time.timestamp'], kind: 'epoch' },
-  { target: 'message', paths: ['msg', 'message', 'record.message'], kind: 'string' },
+  { target: 'message', paths: ['msg', 'message', 'record.message', 'event'], kind: 'string' },
   { target: 'logger', paths: ['logger', 'name', 'record.name', 'logger_name'], kind: 'string' },
   { target: 'host', paths: ['hostname'], kind: 'string' },
   { target: 'pid', paths: ['process', 'proc.id', 'record.process.id', 'pid'], kind: 'number' },

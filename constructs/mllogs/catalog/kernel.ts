@@ -18,7 +18,7 @@ export const KERNEL_FORMATS: readonly LineFormat[] = [
     family: 'kernel',
     summary: 'syslog/journal `Feb 15 17:37:45 host kernel: [82659.755847] NVRM: text` (no year: no timestamp)',
     prefilter: ['kernel: '],
-    pattern: `^%{SYSLOG_TS}(?: %{HOST:host})? kernel: (?:${UPTIME})?${NVRM}${MESSAGE}`,
+    pattern: `^(?:%{SYSLOG_TS}|%{TS_ISO:timestamp})(?: %{HOST:host})? kernel: (?:${UPTIME})?${NVRM}${MESSAGE}`,
   },
   {
     id: 'kernel_bare',

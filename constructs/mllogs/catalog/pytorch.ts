@@ -50,6 +50,33 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     pattern: `^%{TS_ISO:timestamp} - %{LOGGER_OR_SRC:logger} - (?:%{LEVEL_WORD:level} - )?${MESSAGE}`,
   },
   {
+    id: 'mmengine',
+    family: 'pytorch',
+    summary: 'mmengine/mmdet `2023/01/31 12:00:00 - mmengine - INFO - text`',
+    prefilter: [' - '],
+    pattern: `^%{TS_YMD_SLASH:ts_ymd_slash} - %{LOGGER:logger} - %{LEVEL_WORD:level} -${MESSAGE}`,
+  },
+  {
+    id: 'iso_level_dash',
+    family: 'pytorch',
+    summary: '`2024-01-01 00:00:00,000 - INFO - [logger - ]text`',
+    prefilter: [' - '],
+    pattern: `^%{TS_ISO:timestamp} - %{LEVEL_WORD:level} - (?:%{LOGGER:logger} - )?${MESSAGE}`,
+  },
+  {
+    id: 'elastic_redirects',
+    family: 'pytorch',
+    summary: 'torch.distributed.elastic `[2023-06-01 12:00:00,123] logger.name: [WARNING] text`',
+    pattern: `^\\[%{TS_ISO:timestamp}\\] %{LOGGER:logger}: \\[%{LEVEL_WORD:level}\\]${MESSAGE}`,
+  },
+  {
+    id: 'loguru_text',
+    family: 'pytorch',
+    summary: 'loguru default `2024-01-01 00:00:00.123 | INFO     | module:function:12 - text`',
+    prefilter: [' | '],
+    pattern: `^%{TS_ISO:timestamp} \\| %{LEVEL_WORD:level} *\\| %{NOTSPACE:logger} -${MESSAGE}`,
+  },
+  {
     id: 'short_ts_dash',
     family: 'pytorch',
     summary: 'mmengine `06/16 15:18:42 - mmengine - INFO - text` (no year: no timestamp)',
@@ -59,8 +86,8 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
   {
     id: 'vllm',
     family: 'pytorch',
-    summary: 'vLLM `INFO 09-15 14:42:36 file.py:72] text` (no year: no timestamp)',
-    pattern: `^%{LEVEL_WORD:level} %{SHORT_TS} %{SRC_LINE:logger}\\]${MESSAGE}`,
+    summary: 'vLLM `(Worker pid=1) INFO 09-15 14:42:36 [file.py:72] text` (no year: no timestamp)',
+    pattern: `^(?:\\([^)]*\\) )?%{LEVEL_WORD:level} %{SHORT_TS} \\[?%{SRC_LINE:logger}\\]${MESSAGE}`,
   },
   {
     id: 'detectron2',

@@ -20,7 +20,13 @@ export const TENSORRT_FORMATS: readonly LineFormat[] = [
     family: 'tensorrt',
     summary: '`[TensorRT] WARNING: text`, `[TensorRT-LLM][INFO] text`, `[TRT] [W] text`',
     prefilter: ['[T'],
-    pattern: `^\\[%{TRT_LOGGER:logger}\\] ?\\[?%{LEVEL_ANY:level}\\]?:?${MESSAGE}`,
+    pattern: `^\\[%{TRT_LOGGER:logger}\\] ?(?:\\[?%{LEVEL_ANY:level}(?:\\]|:))?${MESSAGE}`,
+  },
+  {
+    id: 'trt_level_only',
+    family: 'tensorrt',
+    summary: 'trtexec/polygraphy without a timestamp `[W] [TRT] text`, `[I] text`',
+    pattern: `^\\[%{GLOG_LEVEL:level}\\](?: \\[%{TRT_LOGGER:logger}\\])?${MESSAGE}`,
   },
   {
     id: 'onnxruntime_trt',

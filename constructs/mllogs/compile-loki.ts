@@ -106,7 +106,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     stages.push({
       kind: 'template',
       source: c,
-      template: ifChain(owners.map((f) => [`eq .${FORMAT_KEY} "${f.id}"`, `{{ .${formatPrefix(f)}${c} }}`])),
+      template: ifChain(owners.map((f) => [`eq .${FORMAT_KEY} "${f.id}"`, `{{ with .${formatPrefix(f)}${c} }}{{ . }}{{ end }}`])),
     });
   }
 

@@ -15,3 +15,22 @@ export {
   type CompiledRegex,
 } from './regex-engine';
 export { evaluate, formatReport, score, sameValue, type CorpusRecord, type EvaluationReport, type Scores } from './evaluate';
+export { compileLogstashFilter, type LogstashFilterOptions } from './compile-logstash';
+export {
+  buildLokiStages,
+  compileAlloyStages,
+  compilePromtailStages,
+  LOKI_OUTPUT_FIELDS,
+  type LokiPipelineOptions,
+  type LokiStage,
+  type PromtailStage,
+} from './compile-loki';
+export {
+  TRACEBACK_MULTILINE,
+  compileAlloyMultiline,
+  compileFilebeatMultiline,
+  compilePromtailMultiline,
+  groupLines,
+  type FilebeatMultiline,
+  type MultilineRule,
+} from './multiline';

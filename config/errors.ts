@@ -4,6 +4,7 @@
  * Every message names the file, the field path, what was received and what is allowed.
  */
 import type { z } from 'zod';
+import { closestMatch } from './suggest';
 
 /** One problem in one environment file. */
 export interface ConfigProblem {
@@ -121,30 +122,6 @@ function pickBranch(node: ZodLike, value: unknown): ZodLike {
   return node;
 }
 
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] as number;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] as number;
-      dp[j] = Math.min((dp[j] as number) + 1, (dp[j - 1] as number) + 1, prev + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length] as number;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let v = data;
   for (const seg of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
@@ -167,7 +144,7 @@ export function issuesToProblems(file: string, schema: z.ZodType, data: unknown,
         const node = schemaAt(root, iss.path, data);
         const allowed = node?._zod.def.shape ? Object.keys(node._zod.def.shape) : [];
         for (const key of iss.keys) {
-          const hint = closest(key, allowed);
+          const hint = closestMatch(key, allowed);
           out.push({
             file,
             path: formatPath([...iss.path, key]),

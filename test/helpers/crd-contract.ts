@@ -32,6 +32,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { closestMatch } from '../../config/suggest';
 import { sharedPath } from './paths';
 
 type JsonObject = Record<string, unknown>;
@@ -298,7 +299,7 @@ function problem(e: ErrorObject): string {
     case 'additionalProperties': {
       const known = isObject(e.parentSchema) && isObject(e.parentSchema.properties) ? Object.keys(e.parentSchema.properties) : [];
       const field = String(p.additionalProperty);
-      const hint = closest(field, known);
+      const hint = closestMatch(field, known);
       return `unknown field "${field}"${hint ? ` (did you mean "${hint}"?)` : known.length > 0 && known.length <= 12 ? ` (allowed: ${known.join(', ')})` : ''}`;
     }
     case 'required':
@@ -323,32 +324,6 @@ function dedupe(errors: readonly ErrorObject[]): ErrorObject[] {
   return errors.filter(
     (e) => !combinators.some((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`) && e.instancePath.startsWith(c.instancePath)),
   );
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = Math.max(1, Math.min(3, Math.floor(word.length / 3))) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDist) {
-      best = c;
-      bestDist = d;
-    }
-  }
-  return best;
-}
-
-/** Edit distance counting insertions, deletions, substitutions and adjacent transpositions. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { closestMatch } from '../../config/suggest';
 import { sharedPath } from './paths';
 
 /** One entry of `../shared/charts/pins.json`. */
@@ -470,7 +471,7 @@ function walkValues(
       else if (verdict.kind === 'declared') nextSchemas = verdict.next;
     }
     if (!free && nextTrees.length === 0 && nextSchemas.length === 0) {
-      out.push({ path: formatPath(here), suggestion: suggest(key, knownKeys(trees, schemas)) });
+      out.push({ path: formatPath(here), suggestion: closestMatch(key, knownKeys(trees, schemas)) });
       continue;
     }
     if (!free && isPlainObject(child)) walkValues(child, nextTrees, nextSchemas, here, out);
@@ -510,35 +511,6 @@ function knownKeys(trees: readonly KeyTree[], schemas: readonly SchemaCursor[]):
     for (const n of expanded) if (isPlainObject(n.properties)) for (const k of Object.keys(n.properties)) keys.add(k);
   }
   return [...keys];
-}
-
-/** The closest known key within a small edit distance (at most 1 per 3 characters, max 3), if any. */
-function suggest(key: string, candidates: readonly string[]): string | undefined {
-  const limit = Math.max(1, Math.min(3, Math.floor(key.length / 3)));
-  let best: string | undefined;
-  let bestDist = Infinity;
-  for (const c of candidates) {
-    if (c === key) continue;
-    const d = editDistance(key.toLowerCase(), c.toLowerCase());
-    if (d < bestDist) {
-      best = c;
-      bestDist = d;
-    }
-  }
-  return bestDist <= limit ? best : undefined;
-}
-
-/** Edit distance counting insertions, deletions, substitutions and adjacent transpositions. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -72,7 +72,10 @@ test('no grok pattern backtracks catastrophically on adversarial 64 KiB lines', 
       const baseline = time(baselineRe, input, 5);
       const bound = FACTOR * baseline + SLACK_MS;
       for (const [pname, re] of patterns) {
-        const ms = time(re, input, 2);
+        // Best of 2; a pattern over the bound is measured again (best of 7) so that a GC pause
+        // or a busy core is not taken for backtracking, which stays slow on every run.
+        let ms = time(re, input, 2);
+        if (ms > bound) ms = Math.min(ms, time(re, input, 7));
         if (ms > bound) slow.push(`${pname} on "${name}": ${ms.toFixed(2)} ms > bound ${bound.toFixed(2)} ms (baseline ${baseline.toFixed(3)} ms)`);
       }
     } finally {

@@ -5,6 +5,7 @@ import { commonConfigFor, type CommonConfig } from './core/common';
 import { CustomResourceChart } from './core/custom-resource-chart';
 import { Tls } from './tls/tls';
 import { KubePrometheusStack } from './metrics/kube-prometheus-stack';
+import { ElasticPipeline } from './elastic/elastic-pipeline';
 
 export interface ObservabilityStackProps {
   /**
@@ -30,6 +31,8 @@ export class ObservabilityStack extends Construct {
   readonly tls?: Tls;
   /** Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager, Grafana). */
   readonly metrics: KubePrometheusStack;
+  /** The Elastic log pipeline (ECK), when `logs.pipelines` has elastic. */
+  readonly elastic?: ElasticPipeline;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id);
@@ -50,6 +53,15 @@ export class ObservabilityStack extends Construct {
       ...(this.tls ? { tls: this.tls } : {}),
       dependsOn: [this.namespace],
     });
+    if (s.logs.pipelines.includes('elastic')) {
+      this.elastic = new ElasticPipeline(this, 'elastic', {
+        common: this.common,
+        settings: s,
+        resources: this.resources,
+        ...(this.tls ? { tls: this.tls } : {}),
+        dependsOn: [this.namespace, this.metrics.chart.release],
+      });
+    }
     // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first.
     this.resources.release.dependsOn = [...(this.resources.release.dependsOn ?? []), this.metrics.chart.release.fqn];
   }

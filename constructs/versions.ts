@@ -101,6 +101,19 @@ export const IMAGES = {
 } as const;
 
 /**
+ * Version of the Elastic Stack (Elasticsearch, Kibana, Logstash, Filebeat) that ECK deploys.
+ * ECK 3.5 (CHARTS.eckOperator) manages 9.x; every Elastic custom resource uses this one value,
+ * so the stack is upgraded in one place (ECK rolls the nodes).
+ */
+export const ELASTIC_STACK_VERSION = '9.4.4';
+
+/** Images of the Elastic Stack at {@link ELASTIC_STACK_VERSION} (ECK picks the same by default). */
+export const ELASTIC_IMAGES = {
+  /** Runs the in-cluster ILM/index-template setup Job (it ships curl; already cached on ES nodes). */
+  elasticsearch: { repository: 'docker.elastic.co/elasticsearch/elasticsearch', tag: ELASTIC_STACK_VERSION },
+} as const;
+
+/**
  * Terraform providers, pinned exactly. Helm provider 3.0.2 embeds Helm v3.17.2, the same Helm
  * the offline render tests run, so what tests render is what deploy installs.
  */

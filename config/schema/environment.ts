@@ -18,6 +18,7 @@ import {
   type ResourceRequirements,
 } from './primitives';
 import { alertingShape, checkAlerting, ingressSchema } from './metrics';
+import { checkElastic, elasticSchema } from './elastic';
 
 /** Resources a component gets when its config says nothing. */
 export const DEFAULT_RESOURCES = {
@@ -320,10 +321,12 @@ export const environmentSchema = z
     grafana,
     loki,
     elasticsearch,
+    elastic: elasticSchema,
     certManager,
   })
   .superRefine((env, ctx) => {
     checkAlerting(env.alertmanager, ctx);
+    checkElastic(env, ctx);
     if (env.tls.enabled && !env.tls.issuer) {
       ctx.addIssue({
         code: 'custom',

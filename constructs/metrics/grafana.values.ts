@@ -11,6 +11,8 @@
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
 import type { UiIngressProps } from './kube-prometheus-stack.values';
+import { DEFAULT_ELASTIC_NAME, DEFAULT_DATASET } from '../../config/schema/elastic';
+import { esElasticUserSecret, esHttpCaSecret, esHttpService, esHttpUrl } from '../elastic/names';
 
 /** The label the dashboard sidecar watches; teams put it on their dashboard ConfigMaps. */
 export const DASHBOARD_LABEL = { key: 'mlobs.dev/dashboard', value: '1' } as const;
@@ -21,12 +23,14 @@ export const DATASOURCE_UIDS = { prometheus: 'prometheus', alertmanager: 'alertm
 /**
  * In-cluster endpoints of the log stores.
  * TODO(loki issue): derive from the Loki construct (gateway Service) instead of this convention.
- * TODO(elastic issue): derive from the EckElasticsearch construct (`<name>-es-http`), add its
- * credentials (a read-only user from a Secret) and the CA for TLS.
+ * Elasticsearch: derived from the ElasticPipeline's names (constructs/elastic/names.ts):
+ * `<name>-es-http`, always HTTPS (ECK's CA or the tls issuer; the CA comes from ECK's
+ * `<name>-es-http-certs-public` Secret), authenticated from ECK's generated Secret, mounted as
+ * files (no password in values).
  */
 export const LOG_STORE_SERVICES = {
   loki: { service: 'loki-gateway', httpPort: 80, httpsPort: 443 },
-  elasticsearch: { service: 'mlobs-es-http', httpPort: 9200, httpsPort: 9200, index: 'logs-ml-*' },
+  elasticsearch: { service: esHttpService(DEFAULT_ELASTIC_NAME), httpPort: 9200, httpsPort: 9200, index: `logs-${DEFAULT_DATASET}-*` },
 } as const;
 
 export interface GrafanaValuesProps {
@@ -36,7 +40,7 @@ export interface GrafanaValuesProps {
   /** Existing Secret with the admin user and password. */
   readonly adminCredentials: { readonly secretName: string; readonly userKey: string; readonly passwordKey: string };
   /** Log datasources to add, each with whether its hop uses TLS. @default - none */
-  readonly logDatasources?: { readonly loki?: { readonly tls: boolean }; readonly elasticsearch?: { readonly tls: boolean } };
+  readonly logDatasources?: { readonly loki?: { readonly tls: boolean }; readonly elasticsearch?: ElasticsearchDatasourceProps };
   /** @default - not exposed */
   readonly ingress?: UiIngressProps;
 }
@@ -54,17 +58,53 @@ function lokiDatasource(ns: string, tls: boolean): HelmValues {
   };
 }
 
-function elasticsearchDatasource(ns: string, tls: boolean): HelmValues {
-  const s = LOG_STORE_SERVICES.elasticsearch;
+/** The Elasticsearch datasource: which ECK cluster. `tls` is accepted for symmetry; ECK always serves HTTPS. */
+export interface ElasticsearchDatasourceProps {
+  /** Whether the environment asks TLS on this hop (ECK serves HTTPS either way). */
+  readonly tls: boolean;
+  /** Name of the ECK Elasticsearch resource. @default DEFAULT_ELASTIC_NAME */
+  readonly name?: string;
+  /** Index pattern. @default logs-<DEFAULT_DATASET>-* */
+  readonly index?: string;
+}
+
+/** Where Grafana mounts ECK's CA and elastic-user Secrets for the Elasticsearch datasource. */
+export const ES_DATASOURCE_MOUNTS = { ca: '/etc/secrets/elasticsearch-ca', user: '/etc/secrets/elasticsearch-user' } as const;
+
+function elasticsearchDatasource(ns: string, p: ElasticsearchDatasourceProps): HelmValues {
+  const name = p.name ?? DEFAULT_ELASTIC_NAME;
+  const user = esElasticUserSecret(name);
   return {
     name: 'Elasticsearch',
     uid: DATASOURCE_UIDS.elasticsearch,
     type: 'elasticsearch',
     access: 'proxy',
-    url: `${tls ? 'https' : 'http'}://${s.service}.${ns}.svc:${tls ? s.httpsPort : s.httpPort}`,
+    url: esHttpUrl(name, ns),
     editable: false,
-    jsonData: { index: s.index, timeField: '@timestamp', logMessageField: 'message', logLevelField: 'log.level', ...(tls ? { tlsSkipVerify: false } : {}) },
+    basicAuth: true,
+    basicAuthUser: user.key,
+    jsonData: {
+      index: p.index ?? LOG_STORE_SERVICES.elasticsearch.index,
+      timeField: '@timestamp',
+      logMessageField: 'message',
+      logLevelField: 'ml.level',
+      tlsAuthWithCACert: true,
+      tlsSkipVerify: false,
+    },
+    // Grafana expands $__file{} when it reads the provisioning file: the values hold paths only.
+    secureJsonData: {
+      tlsCACert: `$__file{${ES_DATASOURCE_MOUNTS.ca}/ca.crt}`,
+      basicAuthPassword: `$__file{${ES_DATASOURCE_MOUNTS.user}/${user.key}}`,
+    },
   };
+}
+
+function elasticsearchMounts(p: ElasticsearchDatasourceProps): HelmValues[] {
+  const name = p.name ?? DEFAULT_ELASTIC_NAME;
+  return [
+    { name: 'elasticsearch-ca', secretName: esHttpCaSecret(name), mountPath: ES_DATASOURCE_MOUNTS.ca, readOnly: true },
+    { name: 'elasticsearch-user', secretName: esElasticUserSecret(name).name, mountPath: ES_DATASOURCE_MOUNTS.user, readOnly: true },
+  ];
 }
 
 export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
@@ -72,7 +112,7 @@ export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
   const logs = props.logDatasources ?? {};
   const additional = [
     ...(logs.loki ? [lokiDatasource(ns, logs.loki.tls)] : []),
-    ...(logs.elasticsearch ? [elasticsearchDatasource(ns, logs.elasticsearch.tls)] : []),
+    ...(logs.elasticsearch ? [elasticsearchDatasource(ns, logs.elasticsearch)] : []),
   ];
   const i = props.ingress;
   return {
@@ -96,6 +136,7 @@ export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
       datasources: { enabled: true, defaultDatasourceEnabled: true, uid: DATASOURCE_UIDS.prometheus, alertmanager: { enabled: true, uid: DATASOURCE_UIDS.alertmanager } },
     },
     additionalDataSources: additional,
+    ...(logs.elasticsearch ? { extraSecretMounts: elasticsearchMounts(logs.elasticsearch) } : {}),
     ingress: i
       ? {
           enabled: true,

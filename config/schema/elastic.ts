@@ -1,0 +1,206 @@
+/**
+ * The `elastic` section of the environment schema: how the Elastic pipeline (ECK operator,
+ * Elasticsearch node sets and tiers, Kibana, Logstash, Filebeat) is shaped. The hot (or only)
+ * node set takes its count, resources and storage from the `elasticsearch` component section;
+ * warm and cold tiers are declared here and must match the ILM phases in
+ * `retention.elasticsearch` (checked by {@link checkElastic}).
+ *
+ * Every default is a named constant, repeated in the field's description so that editors show it.
+ */
+import { z } from 'zod';
+import { dnsLabel, memoryQuantity, resourceRequirements, sizeGiB, dnsSubdomain, type ResourceRequirements } from './primitives';
+
+/** Name of the Elasticsearch and Kibana resources (Service `<name>-es-http`). */
+export const DEFAULT_ELASTIC_NAME = 'mlobs';
+/** Data stream dataset: documents go to `logs-<dataset>-<namespace>`. */
+export const DEFAULT_DATASET = 'ml';
+/** Mapping-explosion guard: at most this many fields in the index (index.mapping.total_fields.limit). */
+export const DEFAULT_TOTAL_FIELDS_LIMIT = 1000;
+/** The node's kernel log on the host, where NVIDIA Xid lines land. */
+export const DEFAULT_KERNEL_LOG_PATH = '/var/log/kern.log';
+
+export const ELASTIC_DEFAULT_RESOURCES = {
+  tier: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } },
+  kibana: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '1Gi' } },
+  logstash: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } },
+  filebeat: { requests: { cpu: '100m', memory: '200Mi' }, limits: { memory: '400Mi' } },
+  operator: { requests: { cpu: '100m', memory: '150Mi' }, limits: { memory: '512Mi' } },
+} as const satisfies Record<string, ResourceRequirements>;
+
+/** How Elasticsearch/Kibana HTTP certificates are issued. */
+export const HTTP_CERTIFICATE_MODES = ['eck', 'issuer'] as const;
+export type HttpCertificateMode = (typeof HTTP_CERTIFICATE_MODES)[number];
+
+/** Pod anti-affinity between Elasticsearch nodes. */
+export const ANTI_AFFINITY_MODES = ['preferred', 'required'] as const;
+
+const res = (k: keyof typeof ELASTIC_DEFAULT_RESOURCES, what: string) =>
+  resourceRequirements
+    .default(ELASTIC_DEFAULT_RESOURCES[k])
+    .describe(`${what} requests and limits. Default: ${JSON.stringify(ELASTIC_DEFAULT_RESOURCES[k])}`);
+
+const jvmHeap = (what: string) =>
+  memoryQuantity
+    .optional()
+    .describe(`${what} JVM heap (-Xms = -Xmx), e.g. "2g"-style quantities written as Kubernetes memory ("2Gi"); keep it at most half the memory limit. Default: sized by the JVM from the container memory limit`);
+
+const tier = (name: 'warm' | 'cold') =>
+  z
+    .strictObject({
+      count: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(30).default(1).describe('Nodes in this tier. Default: 1'),
+      resources: res('tier', `${name} node`),
+      jvmHeap: jvmHeap(`${name} node`),
+      storage: z
+        .strictObject({
+          className: dnsSubdomain('StorageClass name. Default: the cluster default StorageClass').optional(),
+          sizeGiB: sizeGiB('Volume size per node in GiB. Default: 100').default(100),
+        })
+        .prefault({})
+        .describe('Persistent volume per node. Default: 100 GiB on the default StorageClass'),
+    })
+    .describe(`Dedicated ${name} data nodes (role data_${name}, node attribute data: ${name}); required when retention.elasticsearch.${name} is set`);
+
+export const elasticSchema = z
+  .strictObject({
+    name: dnsLabel(`Name of the Elasticsearch and Kibana resources (Service <name>-es-http). Changing it recreates the cluster. Default: ${DEFAULT_ELASTIC_NAME}`, 36).default(
+      DEFAULT_ELASTIC_NAME,
+    ),
+    jvmHeap: jvmHeap('Hot (or single) node'),
+    antiAffinity: z
+      .enum(ANTI_AFFINITY_MODES)
+      .default('preferred')
+      .describe('Spread Elasticsearch nodes over Kubernetes nodes: preferred (ECK default) or required (HA; needs as many nodes as replicas). Default: preferred'),
+    httpCertificate: z
+      .enum(HTTP_CERTIFICATE_MODES)
+      .default('eck')
+      .describe(
+        "eck: Elasticsearch/Kibana HTTP TLS from ECK's own CA (always on); issuer: a certificate from the tls component's issuer (needs tls.enabled and a selfSigned or clusterIssuer issuer; ACME cannot sign in-cluster names). Default: eck",
+      ),
+    tiers: z
+      .strictObject({ warm: tier('warm').optional(), cold: tier('cold').optional() })
+      .prefault({})
+      .describe('Extra data tiers beside the hot node set (elasticsearch.*). Default: none'),
+    dataStream: z
+      .strictObject({
+        dataset: dnsLabel(`Data stream dataset (logs-<dataset>-<namespace>). Default: ${DEFAULT_DATASET}`, 40).default(DEFAULT_DATASET),
+        namespace: dnsLabel('Data stream namespace. Default: the environment name', 40).optional(),
+      })
+      .prefault({})
+      .describe('Where Logstash writes: the data stream logs-<dataset>-<namespace>'),
+    totalFieldsLimit: z
+      .number()
+      .int()
+      .min(100)
+      .max(10000)
+      .default(DEFAULT_TOTAL_FIELDS_LIMIT)
+      .describe(`index.mapping.total_fields.limit of the ML log data stream (unknown JSON keys are not mapped anyway). Default: ${DEFAULT_TOTAL_FIELDS_LIMIT}`),
+    operator: z
+      .strictObject({ resources: res('operator', 'ECK operator') })
+      .prefault({})
+      .describe('The ECK operator'),
+    kibana: z
+      .strictObject({
+        count: z.number().int().min(1).max(9).default(1).describe('Kibana instances. Default: 1'),
+        resources: res('kibana', 'Kibana'),
+      })
+      .prefault({})
+      .describe('Kibana'),
+    logstash: z
+      .strictObject({
+        count: z.number().int().min(1).max(9).default(1).describe('Logstash instances. Default: 1'),
+        resources: res('logstash', 'Logstash'),
+        jvmHeap: jvmHeap('Logstash'),
+      })
+      .prefault({})
+      .describe('Logstash'),
+    filebeat: z
+      .strictObject({
+        resources: res('filebeat', 'Filebeat (per node)'),
+        kernelLogPath: z
+          .string()
+          .regex(/^\/[^\s]*$/, { message: 'must be an absolute path on the node, like /var/log/kern.log' })
+          .default(DEFAULT_KERNEL_LOG_PATH)
+          .describe(`The node's kernel log (NVIDIA Xid lines), read through a read-only hostPath. Default: ${DEFAULT_KERNEL_LOG_PATH}`),
+      })
+      .prefault({})
+      .describe('Filebeat DaemonSet'),
+  })
+  .prefault({})
+  .describe('The Elastic pipeline (used when logs.pipelines has elastic)');
+
+export type ElasticSettings = z.output<typeof elasticSchema>;
+export type ElasticTierSettings = NonNullable<ElasticSettings['tiers']['warm']>;
+
+/** What checkElastic needs from the environment. */
+export interface ElasticCheckInput {
+  readonly elastic: ElasticSettings;
+  readonly retention: { readonly elasticsearch: { readonly warm?: unknown; readonly cold?: unknown } };
+  readonly tls: { readonly enabled: boolean; readonly issuer?: { readonly kind: string } | undefined };
+  readonly elasticsearch: { readonly resources: ResourceRequirements };
+}
+
+interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
+}
+
+const GI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** Bytes of a Kubernetes memory quantity. */
+export function memoryBytes(q: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)([KMGT]i|[kMGT])?$/.exec(q);
+  if (!m) throw new Error(`"${q}" is not a memory quantity`);
+  return Number(m[1]) * (m[2] ? (GI[m[2]] ?? 1) : 1);
+}
+
+/** Contradictions between the elastic section, ILM retention and TLS. */
+export function checkElastic(env: ElasticCheckInput, ctx: IssueSink): void {
+  const e = env.elastic;
+  for (const t of ['warm', 'cold'] as const) {
+    const phase = env.retention.elasticsearch[t];
+    const nodes = e.tiers[t];
+    if (phase && !nodes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elastic', 'tiers', t],
+        message: `is required because retention.elasticsearch.${t} moves indices to ${t} nodes, and there are none; please set: elastic.tiers.${t}: { count: 1 } (or remove retention.elasticsearch.${t})`,
+      });
+    }
+    if (nodes && !phase) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'elasticsearch', t],
+        message: `is required because elastic.tiers.${t} declares ${t} nodes that no ILM phase would use; please set: retention.elasticsearch.${t}: { minAge: 7d } (or remove elastic.tiers.${t})`,
+      });
+    }
+  }
+  if (e.httpCertificate === 'issuer') {
+    if (!env.tls.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elastic', 'httpCertificate'],
+        message: '"issuer" needs the tls component; please set: tls: { enabled: true, issuer: { kind: selfSigned } } (or elastic.httpCertificate: eck)',
+      });
+    } else if (env.tls.issuer?.kind === 'acme') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elastic', 'httpCertificate'],
+        message: '"issuer" cannot work with an acme issuer: ACME cannot sign in-cluster names like <name>-es-http.<namespace>.svc; please set: elastic.httpCertificate: eck',
+      });
+    }
+  }
+  const heaps: [readonly (string | number)[], string | undefined, string][] = [
+    [['elastic', 'jvmHeap'], e.jvmHeap, env.elasticsearch.resources.limits.memory],
+    [['elastic', 'logstash', 'jvmHeap'], e.logstash.jvmHeap, e.logstash.resources.limits.memory],
+    [['elastic', 'tiers', 'warm', 'jvmHeap'], e.tiers.warm?.jvmHeap, e.tiers.warm?.resources.limits.memory ?? '0'],
+    [['elastic', 'tiers', 'cold', 'jvmHeap'], e.tiers.cold?.jvmHeap, e.tiers.cold?.resources.limits.memory ?? '0'],
+  ];
+  for (const [path, heap, limit] of heaps) {
+    if (heap && memoryBytes(heap) * 2 > memoryBytes(limit)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path],
+        message: `"${heap}" is more than half the memory limit "${limit}"; the JVM needs the rest for off-heap memory and the page cache; please set a heap of at most half the limit, or omit it to let the JVM size it`,
+      });
+    }
+  }
+}

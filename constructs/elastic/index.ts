@@ -1,0 +1,5 @@
+export * from './names';
+export * from './eck-operator.values';
+export * from './elasticsearch.render';
+export * from './kibana.render';
+export * from './elastic-pipeline';

@@ -1,0 +1,29 @@
+/**
+ * Names ECK derives from a resource name, in one place, so other components (Grafana, Logstash,
+ * the setup Job) wire to the Elasticsearch cluster by object, not by a copied string.
+ * Pure: no cdktf import.
+ */
+
+/** ECK's HTTP Service of an Elasticsearch cluster. */
+export const esHttpService = (name: string): string => `${name}-es-http`;
+/** ECK's Secret with the HTTP CA (`ca.crt`) and certificate, readable by clients. */
+export const esHttpCaSecret = (name: string): string => `${name}-es-http-certs-public`;
+/** ECK's generated Secret with the `elastic` superuser password (key `elastic`). Never read by Terraform. */
+export const esElasticUserSecret = (name: string): { readonly name: string; readonly key: string } => ({ name: `${name}-es-elastic-user`, key: 'elastic' });
+/** ECK's HTTP Service of a Kibana. */
+export const kbHttpService = (name: string): string => `${name}-kb-http`;
+/** The Logstash Service that receives Beats (ECK names it `<logstash>-ls-<service>`). */
+export const lsBeatsService = (logstashName: string): string => `${logstashName}-ls-beats`;
+
+/** In-cluster DNS names of a Service (for certificates). */
+export const serviceDnsNames = (service: string, namespace: string): string[] => [service, `${service}.${namespace}`, `${service}.${namespace}.svc`];
+
+/** Elasticsearch HTTP port (always TLS: ECK's CA or the tls component's issuer). */
+export const ES_HTTP_PORT = 9200;
+/** Logstash Beats input port. */
+export const LS_BEATS_PORT = 5044;
+/** Port of Logstash's Prometheus-format event counters (the alert path on the free tier). */
+export const LS_METRICS_PORT = 9198;
+
+/** The in-cluster HTTPS endpoint of an Elasticsearch cluster. */
+export const esHttpUrl = (name: string, namespace: string): string => `https://${esHttpService(name)}.${namespace}.svc:${ES_HTTP_PORT}`;

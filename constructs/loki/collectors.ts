@@ -1,0 +1,81 @@
+/**
+ * The collector modules of the Loki pipeline, one per `logs.collector` value, behind one small
+ * interface (k8s-monitoring's "features as modules"). Pure: no cdktf import.
+ */
+import type { COLLECTORS } from '../../config/schema/environment';
+import type { CommonConfig } from '../core/common';
+import type { KubeManifest } from '../core/manifest';
+import type { HelmValues } from '../core/values';
+import { CHARTS, type PinnedChart } from '../versions';
+import { ALLOY_CONFIG_MAP, ALLOY_HTTP_PORT_NAME, renderAlloyConfig, renderAlloyValues } from './alloy.render';
+import type { LokiEndpoint } from './loki';
+
+export type Collector = (typeof COLLECTORS)[number];
+
+export interface CollectorRenderProps {
+  readonly common: CommonConfig;
+  /** Where and how to push (URL, tenant, TLS). */
+  readonly loki: LokiEndpoint;
+}
+
+export interface CollectorOutput {
+  /** Values of the collector's pinned chart. */
+  readonly values: HelmValues;
+  /** Custom resources (e.g. the PodMonitor that scrapes the log-derived metrics). */
+  readonly manifests: readonly KubeManifest[];
+  /** ConfigMaps the collector reads (name → data), created before its release. */
+  readonly configMaps: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export interface CollectorModule {
+  readonly name: Collector;
+  readonly chart: PinnedChart;
+  /** Helm release name (Terraform-visible: do not change). */
+  readonly releaseName: string;
+  /** Set when upstream has deprecated the collector. */
+  readonly deprecated?: { readonly endOfLife: string; readonly note: string };
+  render(props: CollectorRenderProps): CollectorOutput;
+}
+
+/** A PodMonitor for the collector pods' metrics port (log-derived metrics included). */
+export function collectorPodMonitor(common: CommonConfig, name: string, podLabels: Readonly<Record<string, string>>, port: string): KubeManifest {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name, namespace: common.namespace, labels: { ...common.labels, ...common.monitorSelector } },
+    spec: {
+      selector: { matchLabels: { ...podLabels } },
+      namespaceSelector: { matchNames: [common.namespace] },
+      podMetricsEndpoints: [
+        // honorLabels: the log-derived series keep the workload's namespace/pod/container,
+        // not the collector pod's.
+        { port, path: '/metrics', interval: '30s', honorLabels: true },
+      ],
+    },
+  };
+}
+
+export const ALLOY_MODULE: CollectorModule = {
+  name: 'alloy',
+  chart: CHARTS.alloy,
+  releaseName: 'alloy',
+  render: (p) => ({
+    values: renderAlloyValues(p),
+    configMaps: { [ALLOY_CONFIG_MAP.name]: { [ALLOY_CONFIG_MAP.key]: renderAlloyConfig(p) } },
+    manifests: [collectorPodMonitor(p.common, 'alloy', { 'app.kubernetes.io/name': 'alloy', 'app.kubernetes.io/instance': 'alloy' }, ALLOY_HTTP_PORT_NAME)],
+  }),
+};
+
+/** Every collector, by `logs.collector`. */
+export const COLLECTOR_MODULES: { readonly [C in Collector]: CollectorModule } = {
+  alloy: ALLOY_MODULE,
+  promtail: {
+    name: 'promtail',
+    chart: CHARTS.promtail,
+    releaseName: 'promtail',
+    deprecated: { endOfLife: '2026-03-02', note: 'Promtail is deprecated upstream; use Alloy' },
+    render: () => {
+      throw new Error('logs.collector: promtail is not implemented yet in this version of mlobs; please set: logs.collector: alloy');
+    },
+  },
+};

@@ -1,0 +1,6 @@
+export * from './loki';
+export * from './loki.values';
+export * from './loki-pipeline';
+export * from './collectors';
+export * from './alloy.render';
+export * from './labels';

@@ -1,0 +1,77 @@
+import { Construct } from 'constructs';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import type { ITerraformDependable } from 'cdktf';
+import type { EnvironmentSettings } from '../../config/schema/environment';
+import type { CommonConfig } from '../core/common';
+import type { CustomResourceChart } from '../core/custom-resource-chart';
+import { PinnedRelease } from '../core/pinned-release';
+import type { HelmValues } from '../core/values';
+import type { Tls } from '../tls/tls';
+import { COLLECTOR_MODULES, type CollectorModule } from './collectors';
+import { Loki } from './loki';
+
+/** Alertmanager of the stack's kube-prometheus-stack (fullnameOverride `mlobs`). */
+export const DEFAULT_ALERTMANAGER_URL = (namespace: string): string => `http://mlobs-alertmanager.${namespace}.svc:9093`;
+
+export interface LokiPipelineProps {
+  readonly common: CommonConfig;
+  /** The environment's settings (`loki`, `logs`, `retention`, `tls`). */
+  readonly settings: Pick<EnvironmentSettings, 'loki' | 'logs' | 'retention' | 'tls'>;
+  /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
+  readonly resources: CustomResourceChart;
+  /** TLS component. @default - no TLS */
+  readonly tls?: Tls;
+  /** Alertmanager that receives the Loki ruler's alerts. @default DEFAULT_ALERTMANAGER_URL(namespace) */
+  readonly alertmanagerUrl?: string;
+  /** Deep-merged last over the Loki values. @default - none */
+  readonly lokiValuesOverrides?: HelmValues;
+  /** Deep-merged last over the collector values. @default - none */
+  readonly collectorValuesOverrides?: HelmValues;
+  /** @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/**
+ * The Loki log path: Loki, the collector chosen by `logs.collector` (one module from
+ * {@link COLLECTOR_MODULES}: Alloy by default, or deprecated Promtail), and the ruler's LogQL
+ * alerts for the catalog's critical events.
+ */
+export class LokiPipeline extends Construct {
+  readonly loki: Loki;
+  /** The collector module in use. */
+  readonly collectorModule: CollectorModule;
+  /** The collector's release (DaemonSet). */
+  readonly collector: PinnedRelease;
+
+  constructor(scope: Construct, id: string, props: LokiPipelineProps) {
+    super(scope, id);
+    const { common, settings: s } = props;
+    this.loki = new Loki(this, 'loki', {
+      common,
+      loki: s.loki,
+      retentionPeriod: s.retention.loki.period,
+      tls: props.tls,
+      ...(props.lokiValuesOverrides ? { valuesOverrides: props.lokiValuesOverrides } : {}),
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
+    });
+    this.collectorModule = COLLECTOR_MODULES[s.logs.collector];
+    const out = this.collectorModule.render({ common, loki: this.loki.endpoint });
+    const configMaps = Object.entries(out.configMaps).map(
+      ([name, data]) =>
+        new ConfigMapV1(this, `${this.collectorModule.name}-config-${name}`, {
+          metadata: { name, namespace: common.namespace, labels: { ...common.labels } },
+          data: { ...data },
+          ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+        }),
+    );
+    this.collector = new PinnedRelease(this, this.collectorModule.name, {
+      chart: this.collectorModule.chart,
+      releaseName: this.collectorModule.releaseName,
+      namespace: common.namespace,
+      values: out.values,
+      ...(props.collectorValuesOverrides ? { valuesOverrides: props.collectorValuesOverrides } : {}),
+      dependsOn: [...(props.dependsOn ?? []), this.loki.chart.release, ...configMaps],
+    });
+    for (const m of out.manifests) props.resources.add(m);
+  }
+}

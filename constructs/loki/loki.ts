@@ -1,0 +1,103 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import type { EnvironmentSettings } from '../../config/schema/environment';
+import type { CommonConfig } from '../core/common';
+import { PinnedRelease } from '../core/pinned-release';
+import type { HelmValues } from '../core/values';
+import type { Tls } from '../tls/tls';
+import { CHARTS } from '../versions';
+import { DEFAULT_LOKI_RELEASE_NAME, LOKI_GATEWAY_PORTS, renderLokiValues } from './loki.values';
+
+/** Header that carries the Loki tenant on every push and query. */
+export const TENANT_HEADER = 'X-Scope-OrgID';
+
+export interface LokiProps {
+  readonly common: CommonConfig;
+  /** The environment's `loki` settings. */
+  readonly loki: EnvironmentSettings['loki'];
+  /** limits_config.retention_period (the environment's `retention.loki.period`). */
+  readonly retentionPeriod: string;
+  /** TLS component; the gateway gets a certificate when it serves the `loki` hop. @default - plain HTTP */
+  readonly tls?: Tls | undefined;
+  /**
+   * Ruler: Alertmanager URL and LogQL rule files (file name → YAML) for the tenant.
+   * @default - ruler off
+   */
+  readonly ruler?: { readonly alertmanagerUrl: string; readonly ruleFiles: Readonly<Record<string, string>> } | undefined;
+  /** Deep-merged last over the chart values (the one escape hatch). @default - none */
+  readonly valuesOverrides?: HelmValues;
+  /** @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/** What a writer or reader needs to reach this Loki. */
+export interface LokiEndpoint {
+  /** Base URL of the gateway, e.g. `https://loki-gateway.mlobs.svc:443`. */
+  readonly url: string;
+  /** Push URL (`<url>/loki/api/v1/push`). */
+  readonly pushUrl: string;
+  /** Tenant to send in {@link TENANT_HEADER}; undefined when auth is off. */
+  readonly tenant?: string | undefined;
+  /** Whether the gateway serves TLS. */
+  readonly tls: boolean;
+  /** Secret whose `ca.crt` verifies the gateway certificate (when TLS). */
+  readonly caSecretName?: string | undefined;
+}
+
+/**
+ * Loki from the pinned community chart: monolithic or scalable, tsdb v13 schema, compactor
+ * retention that always applies, tenancy, the gateway behind TLS from the `tls/` component.
+ * Writers (Alloy, Promtail) and readers (Grafana) take {@link Loki.endpoint}.
+ */
+export class Loki extends Construct {
+  readonly chart: PinnedRelease;
+  readonly endpoint: LokiEndpoint;
+
+  constructor(scope: Construct, id: string, props: LokiProps) {
+    super(scope, id);
+    const { common, loki } = props;
+    const ns = common.namespace;
+    const service = `${DEFAULT_LOKI_RELEASE_NAME}-gateway`;
+    const tlsOn = props.tls?.enabledFor('loki') ?? false;
+    const secretName =
+      tlsOn && props.tls
+        ? props.tls.certificateFor({ name: service, dnsNames: [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`] })
+            .secretName
+        : undefined;
+    const tenant = loki.authEnabled ? (loki.tenant ?? common.environment) : undefined;
+    const url = secretName ? `https://${service}.${ns}.svc:${LOKI_GATEWAY_PORTS.https}` : `http://${service}.${ns}.svc:${LOKI_GATEWAY_PORTS.http}`;
+    this.endpoint = { url, pushUrl: `${url}/loki/api/v1/push`, tenant, tls: Boolean(secretName), caSecretName: secretName };
+    const values = renderLokiValues({
+      common,
+      deploymentMode: loki.deploymentMode,
+      replicas: loki.replicas,
+      resources: loki.resources,
+      storage: loki.storage,
+      objectStorage: loki.objectStorage,
+      authEnabled: loki.authEnabled,
+      retentionPeriod: props.retentionPeriod,
+      debugRetention: loki.debugRetention,
+      gatewayTlsSecretName: secretName,
+      ruler: props.ruler ? { ...props.ruler, tenant: tenant ?? 'fake' } : undefined,
+    });
+    this.chart = new PinnedRelease(this, 'release', {
+      chart: CHARTS.loki,
+      releaseName: DEFAULT_LOKI_RELEASE_NAME,
+      namespace: ns,
+      values,
+      ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
+    });
+    assertRetentionApplies(this.chart.values);
+  }
+}
+
+/** Overrides may not switch off what makes retention apply. */
+function assertRetentionApplies(values: HelmValues): void {
+  const l = (values.loki ?? {}) as { compactor?: { retention_enabled?: unknown; delete_request_store?: unknown } };
+  if (l.compactor?.retention_enabled !== true || !l.compactor.delete_request_store) {
+    throw new Error(
+      'loki valuesOverrides switch off compactor retention (loki.compactor.retention_enabled / delete_request_store), so retention.loki.period would never apply; remove them from valuesOverrides',
+    );
+  }
+}

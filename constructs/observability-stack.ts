@@ -5,6 +5,7 @@ import { commonConfigFor, type CommonConfig } from './core/common';
 import { CustomResourceChart } from './core/custom-resource-chart';
 import { Tls } from './tls/tls';
 import { KubePrometheusStack } from './metrics/kube-prometheus-stack';
+import { LokiPipeline } from './loki/loki-pipeline';
 import { ElasticPipeline } from './elastic/elastic-pipeline';
 
 export interface ObservabilityStackProps {
@@ -31,6 +32,8 @@ export class ObservabilityStack extends Construct {
   readonly tls?: Tls;
   /** Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager, Grafana). */
   readonly metrics: KubePrometheusStack;
+  /** The Loki log pipeline (Loki, the collector, ruler alerts), when `logs.pipelines` has loki. */
+  readonly loki?: LokiPipeline;
   /** The Elastic log pipeline (ECK), when `logs.pipelines` has elastic. */
   readonly elastic?: ElasticPipeline;
 
@@ -60,6 +63,15 @@ export class ObservabilityStack extends Construct {
         resources: this.resources,
         ...(this.tls ? { tls: this.tls } : {}),
         dependsOn: [this.namespace, this.metrics.chart.release],
+      });
+    }
+    if (s.logs.pipelines.includes('loki')) {
+      this.loki = new LokiPipeline(this, 'loki', {
+        common: this.common,
+        settings: s,
+        resources: this.resources,
+        ...(this.tls ? { tls: this.tls } : {}),
+        dependsOn: [this.namespace],
       });
     }
     // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first.

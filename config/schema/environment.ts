@@ -18,6 +18,7 @@ import {
   type ResourceRequirements,
 } from './primitives';
 import { alertingShape, checkAlerting, ingressSchema } from './metrics';
+import { checkLoki, lokiShape } from './loki';
 import { checkElastic, elasticSchema } from './elastic';
 
 /** Resources a component gets when its config says nothing. */
@@ -295,7 +296,7 @@ const grafana = z
         : undefined,
   })
   .describe('Grafana');
-const loki = component('loki', 'Loki', { storage: storage(50) });
+const loki = component('loki', 'Loki', { storage: storage(50), ...lokiShape });
 const elasticsearch = component('elasticsearch', 'Elasticsearch', { storage: storage(100) });
 const certManager = component('certManager', 'cert-manager (installed when tls.enabled)', {
   install: z
@@ -326,6 +327,7 @@ export const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     checkAlerting(env.alertmanager, ctx);
+    if (env.logs.pipelines.includes('loki')) checkLoki(env.loki, env.retention.loki.period, ctx);
     checkElastic(env, ctx);
     if (env.tls.enabled && !env.tls.issuer) {
       ctx.addIssue({

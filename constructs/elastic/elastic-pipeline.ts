@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import type { ITerraformDependable } from 'cdktf';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
@@ -7,11 +9,18 @@ import type { KubeManifest } from '../core/manifest';
 import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
-import { CHARTS, ELASTIC_STACK_VERSION } from '../versions';
+import { CHARTS, ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
 import { renderEckOperatorValues } from './eck-operator.values';
 import { renderElasticsearch } from './elasticsearch.render';
 import { renderKibana } from './kibana.render';
-import { esHttpService, esHttpUrl, esHttpCaSecret, kbHttpService, serviceDnsNames } from './names';
+import { esElasticUserSecret, esHttpService, esHttpUrl, esHttpCaSecret, kbHttpService, serviceDnsNames } from './names';
+import { renderIlmPolicy, renderIndexTemplate, type IlmPolicy } from './ilm.render';
+import { renderSetupFiles } from './setup-job.render';
+
+/** Retries of the setup Job before Kubernetes gives up (each attempt also waits for the cluster). */
+export const DEFAULT_SETUP_BACKOFF_LIMIT = 20;
+/** Setup Job requests and limits. */
+export const DEFAULT_SETUP_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } as const;
 
 /** Helm release name of the ECK operator (a Terraform-visible name: do not change). */
 export const DEFAULT_ECK_RELEASE_NAME = 'elastic-operator';
@@ -20,6 +29,8 @@ export interface ElasticPipelineProps {
   readonly common: CommonConfig;
   /** The environment's `elastic`, `elasticsearch`, `retention` and `tls` settings. */
   readonly settings: Pick<EnvironmentSettings, 'elastic' | 'elasticsearch' | 'retention' | 'tls'>;
+  /** Data stream namespace (logs-<dataset>-<namespace>). @default - `elastic.dataStream.namespace`, else `common.environment` */
+  readonly dataStreamNamespace?: string;
   /** Where the ECK custom resources go (installed after the operator). */
   readonly resources: CustomResourceChart;
   /** TLS component; used when `elastic.httpCertificate` is `issuer`. @default - ECK's own CA */
@@ -44,6 +55,14 @@ export class ElasticPipeline extends Construct {
   readonly elasticsearch: KubeManifest;
   /** The Kibana custom resource as shipped. */
   readonly kibana: KubeManifest;
+  /** The ILM policy applied by the setup Job. */
+  readonly ilmPolicy: IlmPolicy;
+  /** The index template applied by the setup Job. */
+  readonly indexTemplate: Record<string, unknown>;
+  /** The data stream Logstash writes to (logs-<dataset>-<namespace>). */
+  readonly dataStream: string;
+  /** The Job that applies policy and template (named after their hash). */
+  readonly setupJob: JobV1;
 
   constructor(scope: Construct, id: string, props: ElasticPipelineProps) {
     super(scope, id);
@@ -93,6 +112,72 @@ export class ElasticPipeline extends Construct {
     });
     props.resources.add(this.elasticsearch, after);
     props.resources.add(this.kibana, after);
+
+    // ILM policy + index template, applied in-cluster by a Job named after their hash.
+    const dsNamespace = props.dataStreamNamespace ?? e.dataStream.namespace ?? common.environment;
+    this.dataStream = `logs-${e.dataStream.dataset}-${dsNamespace}`;
+    const policyName = `${e.name}-logs-${e.dataStream.dataset}`;
+    this.ilmPolicy = renderIlmPolicy(s.retention.elasticsearch, common.environment);
+    const hotCount = s.elasticsearch.replicas;
+    this.indexTemplate = renderIndexTemplate({
+      dataset: e.dataStream.dataset,
+      policyName,
+      replicas: Math.min(1, hotCount - 1),
+      totalFieldsLimit: e.totalFieldsLimit,
+    });
+    const configDir = '/etc/mlobs/es-setup';
+    const caDir = '/etc/mlobs/es-ca';
+    const setup = renderSetupFiles({
+      url: esHttpUrl(e.name, common.namespace),
+      policyName,
+      policy: this.ilmPolicy,
+      templateName: policyName,
+      template: this.indexTemplate,
+      caFile: `${caDir}/ca.crt`,
+      configDir,
+    });
+    const jobName = `${e.name}-es-setup-${setup.hash.slice(0, 10)}`;
+    const labels = { ...common.labels, 'app.kubernetes.io/name': 'es-setup', 'app.kubernetes.io/component': 'elastic' };
+    const cm = new ConfigMapV1(this, 'setup-files', {
+      metadata: { name: jobName, namespace: common.namespace, labels },
+      data: { ...setup.files },
+      ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+    });
+    const user = esElasticUserSecret(e.name);
+    this.setupJob = new JobV1(this, 'setup-job', {
+      metadata: { name: jobName, namespace: common.namespace, labels },
+      spec: {
+        backoffLimit: DEFAULT_SETUP_BACKOFF_LIMIT,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'OnFailure',
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, runAsUser: '1000', runAsGroup: '1000', seccompProfile: { type: 'RuntimeDefault' } },
+            container: [
+              {
+                name: 'apply',
+                image: `${ELASTIC_IMAGES.elasticsearch.repository}:${ELASTIC_IMAGES.elasticsearch.tag}`,
+                command: ['/bin/sh', `${configDir}/apply.sh`],
+                env: [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: user.name, key: user.key } } }],
+                volumeMount: [
+                  { name: 'files', mountPath: configDir, readOnly: true },
+                  { name: 'ca', mountPath: caDir, readOnly: true },
+                ],
+                resources: { requests: { ...DEFAULT_SETUP_RESOURCES.requests }, limits: { ...DEFAULT_SETUP_RESOURCES.limits } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+            volume: [
+              { name: 'files', configMap: { name: cm.metadata.name } },
+              { name: 'ca', secret: { secretName: esHttpCaSecret(e.name) } },
+            ],
+          },
+        },
+      },
+      waitForCompletion: false,
+      dependsOn: [cm, props.resources.release],
+    });
   }
 
   /** The in-cluster HTTPS endpoint of Elasticsearch. */

@@ -12,6 +12,11 @@ import { renderCertificate, renderIssuer, type CertificateRequest, type TlsSetti
 
 export type TlsHop = keyof TlsSettings['hops'];
 
+/** True for names only the cluster's DNS resolves: `svc`, `svc.ns`, `*.svc`, `*.svc.cluster.local`. */
+export function isClusterInternalName(name: string, namespace: string): boolean {
+  return !name.includes('.') || name.endsWith('.svc') || name.endsWith('.svc.cluster.local') || name.endsWith(`.${namespace}`);
+}
+
 export interface TlsProps {
   readonly common: CommonConfig;
   /** The environment's `tls` settings (must have an issuer when enabled). */
@@ -32,10 +37,11 @@ export interface TlsProps {
 export class Tls extends Construct {
   /** The cert-manager release, when this stack installs it. */
   readonly certManager?: PinnedRelease;
-  /** The issuer every certificate of this stack uses. */
+  /** The issuer the environment configures (public names use it). */
   readonly issuerRef: IssuerRef;
   private readonly props: TlsProps;
   private readonly after: ITerraformDependable[];
+  private internalRef?: IssuerRef;
 
   constructor(scope: Construct, id: string, props: TlsProps) {
     super(scope, id);
@@ -64,10 +70,40 @@ export class Tls extends Construct {
     return this.props.tls.enabled && this.props.tls.hops[hop];
   }
 
-  /** Requests a certificate; returns the Secret (tls.crt, tls.key, ca.crt) it will be written to. */
+  /**
+   * Requests a certificate; returns the Secret (tls.crt, tls.key, ca.crt) it will be written to.
+   * In-cluster service names are signed by {@link Tls.internalIssuerRef}, public names by the
+   * configured issuer; one certificate cannot mix both when they differ.
+   */
   certificateFor(req: CertificateRequest): { readonly secretName: string } {
-    const cert = renderCertificate(req, this.issuerRef, this.props.tls, this.props.common);
+    const internal = req.dnsNames.filter((n) => isClusterInternalName(n, this.props.common.namespace));
+    let ref = this.issuerRef;
+    if (internal.length > 0) {
+      ref = this.internalIssuerRef;
+      if (internal.length < req.dnsNames.length && ref !== this.issuerRef) {
+        throw new Error(
+          `certificate "${req.name}": mixes in-cluster names (${internal.join(', ')}) with public names; ACME cannot sign in-cluster names, so request two certificates`,
+        );
+      }
+    }
+    const cert = renderCertificate(req, ref, this.props.tls, this.props.common);
     this.props.resources.add(cert, this.after);
     return { secretName: (cert.spec as { secretName: string }).secretName };
+  }
+
+  /**
+   * The issuer for in-cluster service names (`svc.ns.svc`). A public ACME CA cannot sign those,
+   * so with `issuer.kind: acme` the stack adds a private CA (self-signed root, CA Issuer) on
+   * first use; clients trust it through the `ca.crt` of each certificate's Secret. A self-signed
+   * or existing ClusterIssuer signs both kinds of names.
+   */
+  get internalIssuerRef(): IssuerRef {
+    if (this.props.tls.issuer?.kind !== 'acme') return this.issuerRef;
+    if (!this.internalRef) {
+      const internal = renderIssuer({ kind: 'selfSigned' }, this.props.tls, this.props.common);
+      for (const m of internal.manifests) this.props.resources.add(m, this.after);
+      this.internalRef = internal.issuerRef;
+    }
+    return this.internalRef;
   }
 }

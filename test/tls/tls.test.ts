@@ -7,6 +7,16 @@ import { renderCertificate, renderIssuer, serviceDnsNames } from '../../construc
 import { assertValidCustomResource, validateCustomResource } from '../helpers/crd-contract';
 import { assertValuesKeysExist } from '../helpers/helm-values-contract';
 import { findObject, helmTemplate } from '../helpers/helm-render';
+import { Testing } from 'cdktf';
+import { EnvironmentStack } from '../../stacks/environment-stack';
+import { APP_CONTEXT } from '../../stacks/app';
+import type { EnvironmentInput } from '../../config';
+
+/** Builds (does not synthesize) a stack, so tests can still request certificates. */
+function buildStack(input: EnvironmentInput) {
+  const stack = new EnvironmentStack(Testing.app({ context: { ...APP_CONTEXT } }), parseEnvironment('t', input));
+  return { stack, customResources: stack.observability.resources.resources };
+}
 
 const BASE = { grafana: { adminCredentials: { secretName: 'g' } } } as const;
 
@@ -80,4 +90,29 @@ test('cert-manager values: every key exists in the pinned chart and the chart re
   assert.equal(c?.securityContext.readOnlyRootFilesystem, true);
   assert.ok(objs.some((o) => o.kind === 'CustomResourceDefinition' && o.metadata.name === 'certificates.cert-manager.io'), 'CRDs are part of the release');
   assert.ok(objs.some((o) => o.kind === 'PodDisruptionBudget'), 'PDBs when replicated');
+});
+
+test('ACME: in-cluster service names get a private CA, public names the ACME issuer', () => {
+  const input = {
+    ...BASE,
+    tls: { enabled: true, issuer: { kind: 'acme', server: 'https://acme.example.com/directory', email: 'ops@example.com' } },
+  } as const;
+  const { stack, customResources } = buildStack(input);
+  const tls = stack.observability.tls;
+  assert.ok(tls);
+  tls.certificateFor({ name: 'svc-tls', dnsNames: serviceDnsNames('svc', 'mlobs') });
+  tls.certificateFor({ name: 'ui-tls', dnsNames: ['grafana.ml.example.com'] });
+  const ref = (name: string) => (customResources.find((m) => m.kind === 'Certificate' && m.metadata.name === name)?.spec as { issuerRef: { name: string } }).issuerRef.name;
+  assert.equal(ref('svc-tls'), 'mlobs-ca');
+  assert.equal(ref('ui-tls'), 'mlobs-acme');
+  assert.ok(customResources.some((m) => m.kind === 'Issuer' && m.metadata.name === 'mlobs-ca'), 'the private CA issuer is created');
+  assert.throws(() => tls.certificateFor({ name: 'mixed', dnsNames: ['svc.mlobs.svc', 'svc.example.com'] }), /certificate "mixed": mixes in-cluster names \(svc\.mlobs\.svc\) with public names/);
+});
+
+test('self-signed and existing ClusterIssuer sign in-cluster names themselves (no extra CA)', () => {
+  const { stack, customResources } = buildStack({ ...BASE, tls: { enabled: true, issuer: { kind: 'clusterIssuer', name: 'corp-ca' } } });
+  stack.observability.tls?.certificateFor({ name: 'svc-tls', dnsNames: serviceDnsNames('svc', 'mlobs') });
+  const cert = customResources.find((m) => m.metadata.name === 'svc-tls');
+  assert.deepEqual((cert?.spec as { issuerRef: unknown }).issuerRef, { name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+  assert.equal(customResources.filter((m) => m.kind === 'Issuer').length, 0);
 });

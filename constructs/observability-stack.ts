@@ -5,6 +5,8 @@ import { commonConfigFor, type CommonConfig } from './core/common';
 import { CustomResourceChart } from './core/custom-resource-chart';
 import { Tls } from './tls/tls';
 import { KubePrometheusStack } from './metrics/kube-prometheus-stack';
+import { GpuMonitoring } from './gpu/gpu-monitoring';
+import { TrainingMonitoring } from './training/training-monitoring';
 import { LokiPipeline } from './loki/loki-pipeline';
 import { ElasticPipeline } from './elastic/elastic-pipeline';
 
@@ -32,6 +34,10 @@ export class ObservabilityStack extends Construct {
   readonly tls?: Tls;
   /** Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager, Grafana). */
   readonly metrics: KubePrometheusStack;
+  /** GPU metrics (dcgm-exporter per `gpu.exporter`), GPU health alerts and dashboards. */
+  readonly gpu: GpuMonitoring;
+  /** Training jobs: PodMonitor, log-derived training alerts, job dashboard. */
+  readonly training: TrainingMonitoring;
   /** The Loki log pipeline (Loki, the collector, ruler alerts), when `logs.pipelines` has loki. */
   readonly loki?: LokiPipeline;
   /** The Elastic log pipeline (ECK), when `logs.pipelines` has elastic. */
@@ -74,7 +80,25 @@ export class ObservabilityStack extends Construct {
         dependsOn: [this.namespace],
       });
     }
-    // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first.
-    this.resources.release.dependsOn = [...(this.resources.release.dependsOn ?? []), this.metrics.chart.release.fqn];
+    this.gpu = new GpuMonitoring(this, 'gpu', {
+      common: this.common,
+      gpu: s.gpu,
+      resources: this.resources,
+      operatorRelease: this.metrics.chart.release,
+      loki: s.logs.pipelines.includes('loki'),
+      dependsOn: [this.namespace],
+    });
+    this.training = new TrainingMonitoring(this, 'training', {
+      common: this.common,
+      training: s.training,
+      resources: this.resources,
+      operatorRelease: this.metrics.chart.release,
+      loki: s.logs.pipelines.includes('loki'),
+      dependsOn: [this.namespace],
+    });
+    // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first
+    // (components that add custom resources already list it: no duplicate).
+    const deps = this.resources.release.dependsOn ?? [];
+    if (!deps.includes(this.metrics.chart.release.fqn)) this.resources.release.dependsOn = [...deps, this.metrics.chart.release.fqn];
   }
 }

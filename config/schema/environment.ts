@@ -18,6 +18,7 @@ import {
   type ResourceRequirements,
 } from './primitives';
 import { alertingShape, checkAlerting, ingressSchema } from './metrics';
+import { gpuSchema, trainingSchema } from './gpu';
 import { checkLoki, lokiShape } from './loki';
 import { checkElastic, elasticSchema } from './elastic';
 
@@ -120,7 +121,7 @@ const backend = z
 
 export const LOG_PIPELINES = ['elastic', 'loki'] as const;
 export const COLLECTORS = ['alloy', 'promtail'] as const;
-export const GPU_EXPORTER_MODES = ['bundled', 'gpu-operator', 'none'] as const;
+export { GPU_EXPORTER_MODES } from './gpu';
 
 const logs = z
   .strictObject({
@@ -138,17 +139,8 @@ const logs = z
   .prefault({})
   .describe('Which log pipelines run and how logs are collected');
 
-const gpu = z
-  .strictObject({
-    exporter: z
-      .enum(GPU_EXPORTER_MODES)
-      .default('bundled')
-      .describe(
-        'bundled: deploy dcgm-exporter on GPU nodes; gpu-operator: scrape the one the NVIDIA GPU Operator runs; none. Default: bundled',
-      ),
-  })
-  .prefault({})
-  .describe('GPU metrics');
+const gpu = gpuSchema;
+const training = trainingSchema;
 
 // ---------------------------------------------------------------- retention
 
@@ -315,6 +307,7 @@ export const environmentSchema = z
     labels: labelMap.default({}).describe('Labels added to every object the stack creates. Default: none'),
     logs,
     gpu,
+    training,
     retention,
     tls,
     prometheus,

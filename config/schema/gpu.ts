@@ -1,0 +1,163 @@
+/**
+ * The `gpu` and `training` sections of the environment schema: which dcgm-exporter runs and
+ * where, and the thresholds/durations of the GPU health and training alerts. Every default is
+ * a named constant, repeated in the field's description so that editors show it.
+ */
+import { z } from 'zod';
+import { dnsLabel, duration, labelMap } from './primitives';
+
+export const GPU_EXPORTER_MODES = ['bundled', 'gpu-operator', 'none'] as const;
+export type GpuExporterMode = (typeof GPU_EXPORTER_MODES)[number];
+
+/** Nodes the bundled exporter runs on: the label NVIDIA GPU Feature Discovery / the GPU Operator set. */
+export const DEFAULT_GPU_NODE_SELECTOR: Readonly<Record<string, string>> = { 'nvidia.com/gpu.present': 'true' };
+
+export interface GpuToleration {
+  readonly key: string;
+  readonly operator: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** GPU nodes are usually tainted `nvidia.com/gpu` so that only GPU workloads land there. */
+export const DEFAULT_GPU_TOLERATIONS: readonly GpuToleration[] = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+
+/** Where the NVIDIA GPU Operator runs its dcgm-exporter (its defaults). */
+export const DEFAULT_GPU_OPERATOR = {
+  namespace: 'gpu-operator',
+  serviceLabels: { app: 'nvidia-dcgm-exporter' },
+  portName: 'gpu-metrics',
+} as const;
+
+/** GPU alert thresholds and durations. */
+export const DEFAULT_GPU_ALERTS = {
+  temperatureWarningCelsius: 83,
+  temperatureCriticalCelsius: 88,
+  temperatureFor: '15m',
+  throttledFraction: 0.25,
+  throttledFor: '15m',
+  memoryUsedFraction: 0.98,
+  memoryFor: '30m',
+  idleUtilizationPercent: 1,
+  idleFor: '1h',
+  nvlinkErrorsPer15m: 0,
+  lostLookback: '1h',
+  lostFor: '5m',
+} as const;
+
+/** Training alert thresholds and durations. */
+export const DEFAULT_TRAINING_ALERTS = {
+  stalledFor: '30m',
+  stepTimeRatio: 1.5,
+  stepTimeWindow: '15m',
+  stepTimeBaseline: '2h',
+  stepTimeFor: '15m',
+} as const;
+
+/** The label a training pod carries to have its /metrics scraped by the training PodMonitor. */
+export const DEFAULT_TRAINING_SCRAPE_LABEL = { key: 'mlobs.dev/scrape', value: 'training' } as const;
+/** Name of the container port a training pod exposes /metrics on. */
+export const DEFAULT_TRAINING_METRICS_PORT = 'metrics';
+
+const toleration = z.strictObject({
+  key: z.string().min(1).describe('Taint key, e.g. nvidia.com/gpu'),
+  operator: z.enum(['Exists', 'Equal']).default('Exists').describe('Default: Exists'),
+  value: z.string().optional().describe('Taint value (operator Equal only)'),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Taint effect. Default: every effect'),
+});
+
+const fraction = (what: string, dflt: number) =>
+  z
+    .number()
+    .gt(0, { message: 'must be more than 0' })
+    .max(1, { message: 'must be at most 1 (a fraction, e.g. 0.95)' })
+    .default(dflt)
+    .describe(`${what}. Default: ${dflt}`);
+
+const celsius = (what: string, dflt: number) =>
+  z.number().int().min(30, { message: 'must be at least 30 (°C)' }).max(120, { message: 'must be at most 120 (°C)' }).default(dflt).describe(`${what}. Default: ${dflt}`);
+
+const d = (what: string, dflt: string) => duration(`${what}. Default: ${dflt}`).default(dflt);
+
+const D = DEFAULT_GPU_ALERTS;
+const gpuAlerts = z
+  .strictObject({
+    temperatureWarningCelsius: celsius('GpuTemperatureHigh fires at or above this GPU temperature (°C), sustained for temperatureFor', D.temperatureWarningCelsius),
+    temperatureCriticalCelsius: celsius('GpuTemperatureCritical fires at or above this temperature (°C): near the slowdown limit of data-center GPUs', D.temperatureCriticalCelsius),
+    temperatureFor: d('How long the temperature must stay high', D.temperatureFor),
+    throttledFraction: fraction('Thermal/power throttling alerts fire when the GPU was throttled more than this fraction of the time', D.throttledFraction),
+    throttledFor: d('How long throttling must last', D.throttledFor),
+    memoryUsedFraction: fraction('GpuMemoryNearlyFull fires when framebuffer used / (used + free) is above this', D.memoryUsedFraction),
+    memoryFor: d('How long the framebuffer must stay nearly full', D.memoryFor),
+    idleUtilizationPercent: z.number().min(0).max(100).default(D.idleUtilizationPercent).describe(`GpuAllocatedIdle: a GPU allocated to a pod whose utilization stays below this percent. Default: ${D.idleUtilizationPercent}`),
+    idleFor: d('How long an allocated GPU must stay idle', D.idleFor),
+    nvlinkErrorsPer15m: z.number().int().min(0).default(D.nvlinkErrorsPer15m).describe(`GpuNvlinkErrors fires when NVLink CRC/replay/recovery errors in 15 minutes exceed this. Default: ${D.nvlinkErrorsPer15m}`),
+    lostLookback: d('GpuLost: a GPU seen within this window but no longer reported', D.lostLookback),
+    lostFor: d('How long a GPU (or its exporter) must be gone before GpuLost fires', D.lostFor),
+  })
+  .prefault({})
+  .describe('Thresholds and durations of the GPU health alerts');
+
+export const gpuSchema = z
+  .strictObject({
+    exporter: z
+      .enum(GPU_EXPORTER_MODES)
+      .default('bundled')
+      .describe(
+        'bundled: deploy dcgm-exporter on GPU nodes; gpu-operator: scrape the one the NVIDIA GPU Operator runs; none. Default: bundled',
+      ),
+    nodeSelector: labelMap
+      .default({ ...DEFAULT_GPU_NODE_SELECTOR })
+      .describe(`bundled: the exporter DaemonSet runs only on nodes with these labels. Default: ${JSON.stringify(DEFAULT_GPU_NODE_SELECTOR)}`),
+    tolerations: z
+      .array(toleration)
+      .default(DEFAULT_GPU_TOLERATIONS.map((t) => ({ ...t })))
+      .describe(`bundled: taints of GPU nodes the exporter tolerates. Default: ${JSON.stringify(DEFAULT_GPU_TOLERATIONS)}`),
+    profilingMetrics: z
+      .boolean()
+      .default(true)
+      .describe('bundled: export DCP profiling fields (DCGM_FI_PROF_*, Volta and newer); grants the exporter the SYS_ADMIN capability. Default: true'),
+    operator: z
+      .strictObject({
+        namespace: dnsLabel(`gpu-operator: namespace of the GPU Operator. Default: ${DEFAULT_GPU_OPERATOR.namespace}`).default(DEFAULT_GPU_OPERATOR.namespace),
+        serviceLabels: labelMap
+          .default({ ...DEFAULT_GPU_OPERATOR.serviceLabels })
+          .describe(`gpu-operator: labels of its dcgm-exporter Service. Default: ${JSON.stringify(DEFAULT_GPU_OPERATOR.serviceLabels)}`),
+        portName: z.string().min(1).default(DEFAULT_GPU_OPERATOR.portName).describe(`gpu-operator: name of the Service's metrics port. Default: ${DEFAULT_GPU_OPERATOR.portName}`),
+      })
+      .prefault({})
+      .describe('Where the GPU Operator runs dcgm-exporter (gpu-operator mode)'),
+    alerts: gpuAlerts,
+  })
+  .prefault({})
+  .describe('GPU metrics and alerts');
+
+const T = DEFAULT_TRAINING_ALERTS;
+export const trainingSchema = z
+  .strictObject({
+    scrapeLabel: z
+      .strictObject({
+        key: z.string().min(1).default(DEFAULT_TRAINING_SCRAPE_LABEL.key).describe(`Default: ${DEFAULT_TRAINING_SCRAPE_LABEL.key}`),
+        value: z.string().min(1).default(DEFAULT_TRAINING_SCRAPE_LABEL.value).describe(`Default: ${DEFAULT_TRAINING_SCRAPE_LABEL.value}`),
+      })
+      .prefault({})
+      .describe('Pods with this label (in any namespace) get their /metrics scraped by the training PodMonitor'),
+    metricsPort: z.string().min(1).default(DEFAULT_TRAINING_METRICS_PORT).describe(`Name of the container port serving /metrics. Default: ${DEFAULT_TRAINING_METRICS_PORT}`),
+    alerts: z
+      .strictObject({
+        stalledFor: d('TrainingJobStalled: no progress lines for this long while the pod is Running', T.stalledFor),
+        stepTimeRatio: z.number().gt(1, { message: 'must be more than 1 (e.g. 1.5 = 50% slower)' }).default(T.stepTimeRatio).describe(`TrainingStepTimeRegression: recent mean step time above this multiple of the baseline. Default: ${T.stepTimeRatio}`),
+        stepTimeWindow: d('Window of the recent mean step time', T.stepTimeWindow),
+        stepTimeBaseline: d('Window of the baseline, just before the recent window', T.stepTimeBaseline),
+        stepTimeFor: d('How long the regression must last', T.stepTimeFor),
+      })
+      .prefault({})
+      .describe('Thresholds and durations of the training alerts'),
+  })
+  .prefault({})
+  .describe('Training jobs: scraping of their own metrics and the log-derived training alerts');
+
+export type GpuSettings = z.output<typeof gpuSchema>;
+export type GpuAlertSettings = GpuSettings['alerts'];
+export type TrainingSettings = z.output<typeof trainingSchema>;
+export type TrainingAlertSettings = TrainingSettings['alerts'];

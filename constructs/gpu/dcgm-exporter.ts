@@ -1,0 +1,59 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import type { GpuSettings } from '../../config/schema/gpu';
+import type { CommonConfig } from '../core/common';
+import type { CustomResourceChart } from '../core/custom-resource-chart';
+import { PinnedRelease } from '../core/pinned-release';
+import type { HelmValues } from '../core/values';
+import type { KubeManifest } from '../core/manifest';
+import { CHARTS } from '../versions';
+import { DEFAULT_DCGM_RELEASE_NAME } from './dcgm-exporter.values';
+import { GPU_EXPORTER_MODULES } from './exporter-modes';
+
+export interface DcgmExporterProps {
+  readonly common: CommonConfig;
+  /** The environment's `gpu` settings; `exporter` picks the mode. */
+  readonly gpu: GpuSettings;
+  /** The stack's custom-resource chart (carries the ServiceMonitor). */
+  readonly resources: CustomResourceChart;
+  /** The release that installs the ServiceMonitor CRD (kube-prometheus-stack). */
+  readonly operatorRelease: ITerraformDependable;
+  /**
+   * Deep-merged last over the chart values (bundled mode only).
+   * @default - none
+   * @see https://github.com/NVIDIA/dcgm-exporter/blob/main/deployment/values.yaml
+   */
+  readonly valuesOverrides?: HelmValues;
+  /** Resources the release waits for (e.g. the namespace). @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/**
+ * GPU metrics for Prometheus: dcgm-exporter deployed (`bundled`), reused from the NVIDIA GPU
+ * Operator (`gpu-operator`), or nothing (`none`); see exporter-modes.ts.
+ */
+export class DcgmExporter extends Construct {
+  /** The bundled release (bundled mode only; its `release` is the helm_release escape hatch). */
+  readonly chart?: PinnedRelease;
+  /** The ServiceMonitor, when there is an exporter to scrape. */
+  readonly serviceMonitor?: KubeManifest;
+
+  constructor(scope: Construct, id: string, props: DcgmExporterProps) {
+    super(scope, id);
+    const plan = GPU_EXPORTER_MODULES[props.gpu.exporter].plan(props.common, props.gpu);
+    if (plan.release) {
+      this.chart = new PinnedRelease(this, 'release', {
+        chart: CHARTS.dcgmExporter,
+        releaseName: DEFAULT_DCGM_RELEASE_NAME,
+        namespace: props.common.namespace,
+        values: plan.release,
+        ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
+        ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
+      });
+    }
+    if (plan.serviceMonitor) {
+      this.serviceMonitor = plan.serviceMonitor;
+      props.resources.add(plan.serviceMonitor, [props.operatorRelease]);
+    }
+  }
+}

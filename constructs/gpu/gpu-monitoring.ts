@@ -1,0 +1,67 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import type { GpuSettings } from '../../config/schema/gpu';
+import type { CommonConfig } from '../core/common';
+import type { CustomResourceChart } from '../core/custom-resource-chart';
+import type { KubeManifest } from '../core/manifest';
+import { renderPrometheusRule } from '../core/prometheus-rule';
+import type { HelmValues } from '../core/values';
+import { DcgmExporter } from './dcgm-exporter';
+import { renderGpuRuleGroups } from './gpu-rules';
+import { gpuFleetDashboard } from './dashboards';
+import { renderDashboardWithVariables } from './dashboard-variables';
+
+/** Name of the GPU PrometheusRule. */
+export const DEFAULT_GPU_RULE_NAME = 'mlobs-gpu';
+
+export interface GpuMonitoringProps {
+  readonly common: CommonConfig;
+  /** The environment's `gpu` settings. */
+  readonly gpu: GpuSettings;
+  /** The stack's custom-resource chart (ServiceMonitor, PrometheusRule). */
+  readonly resources: CustomResourceChart;
+  /** The release that installs the monitoring CRDs (kube-prometheus-stack). */
+  readonly operatorRelease: ITerraformDependable;
+  /** Whether a Loki datasource exists (for dashboards). @default false */
+  readonly loki?: boolean;
+  /** Deep-merged last over the bundled exporter's values. @default - none */
+  readonly valuesOverrides?: HelmValues;
+  /** Resources the exporter release and dashboards wait for. @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/**
+ * GPU observability: the exporter (per mode), the GPU health PrometheusRule and the GPU fleet
+ * dashboard. With `gpu.exporter: none` there are no GPU metrics, so no rules or dashboards.
+ */
+export class GpuMonitoring extends Construct {
+  readonly exporter: DcgmExporter;
+  /** The GPU PrometheusRule (absent in `none` mode). */
+  readonly rule?: KubeManifest;
+
+  constructor(scope: Construct, id: string, props: GpuMonitoringProps) {
+    super(scope, id);
+    const { common } = props;
+    this.exporter = new DcgmExporter(this, 'dcgm-exporter', {
+      common,
+      gpu: props.gpu,
+      resources: props.resources,
+      operatorRelease: props.operatorRelease,
+      ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
+    });
+    // No exporter to scrape (mode `none`): no GPU metrics, so no rules or dashboards.
+    if (!this.exporter.serviceMonitor) return;
+    this.rule = renderPrometheusRule(DEFAULT_GPU_RULE_NAME, renderGpuRuleGroups(props.gpu.alerts), common);
+    props.resources.add(this.rule, [props.operatorRelease]);
+    for (const d of [gpuFleetDashboard(props.gpu.alerts)]) {
+      const cm = renderDashboardWithVariables(d, common, { loki: props.loki ?? false });
+      new ConfigMapV1(this, `dashboard-${d.spec.uid}`, {
+        metadata: { name: cm.metadata.name, namespace: common.namespace, labels: { ...cm.metadata.labels } },
+        data: cm.data as Record<string, string>,
+        ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+      });
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './log-metrics-contract';
+export * from './training-rules';
+export * from './pod-monitor.render';
+export * from './dashboards';
+export * from './training-monitoring';

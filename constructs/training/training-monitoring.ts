@@ -1,0 +1,51 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import type { TrainingSettings } from '../../config/schema/gpu';
+import type { CommonConfig } from '../core/common';
+import type { CustomResourceChart } from '../core/custom-resource-chart';
+import type { KubeManifest } from '../core/manifest';
+import { renderPrometheusRule } from '../core/prometheus-rule';
+import { renderDashboardWithVariables } from '../gpu/dashboard-variables';
+import { trainingJobDashboard } from './dashboards';
+import { renderTrainingPodMonitor } from './pod-monitor.render';
+import { renderTrainingRuleGroups } from './training-rules';
+
+/** Name of the training PrometheusRule. */
+export const DEFAULT_TRAINING_RULE_NAME = 'mlobs-training';
+
+export interface TrainingMonitoringProps {
+  readonly common: CommonConfig;
+  /** The environment's `training` settings. */
+  readonly training: TrainingSettings;
+  /** The stack's custom-resource chart (PodMonitor, PrometheusRule). */
+  readonly resources: CustomResourceChart;
+  /** The release that installs the monitoring CRDs (kube-prometheus-stack). */
+  readonly operatorRelease: ITerraformDependable;
+  /** Whether a Loki datasource exists (log panels). @default false */
+  readonly loki?: boolean;
+  /** Resources the dashboard waits for. @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/** Training jobs: PodMonitor for their own /metrics, log-derived training alerts, the job dashboard. */
+export class TrainingMonitoring extends Construct {
+  readonly podMonitor: KubeManifest;
+  readonly rule: KubeManifest;
+
+  constructor(scope: Construct, id: string, props: TrainingMonitoringProps) {
+    super(scope, id);
+    const { common, training } = props;
+    this.podMonitor = renderTrainingPodMonitor({ common, scrapeLabel: training.scrapeLabel, metricsPort: training.metricsPort });
+    props.resources.add(this.podMonitor, [props.operatorRelease]);
+    this.rule = renderPrometheusRule(DEFAULT_TRAINING_RULE_NAME, renderTrainingRuleGroups(training.alerts), common);
+    props.resources.add(this.rule, [props.operatorRelease]);
+    const d = trainingJobDashboard({ loki: props.loki ?? false });
+    const cm = renderDashboardWithVariables(d, common, { loki: props.loki ?? false });
+    new ConfigMapV1(this, `dashboard-${d.spec.uid}`, {
+      metadata: { name: cm.metadata.name, namespace: common.namespace, labels: { ...cm.metadata.labels } },
+      data: cm.data as Record<string, string>,
+      ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+    });
+  }
+}

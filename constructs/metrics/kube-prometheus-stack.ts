@@ -21,7 +21,7 @@ export const DEFAULT_KPS_RELEASE_NAME = 'kube-prometheus-stack';
 export interface KubePrometheusStackProps {
   readonly common: CommonConfig;
   /** The environment's `prometheus`, `alertmanager`, `grafana`, `retention` and `logs` settings. */
-  readonly settings: Pick<EnvironmentSettings, 'prometheus' | 'alertmanager' | 'grafana' | 'retention' | 'logs' | 'tls'>;
+  readonly settings: Pick<EnvironmentSettings, 'prometheus' | 'alertmanager' | 'grafana' | 'retention' | 'logs' | 'tls' | 'elastic'>;
   /** TLS component; UIs with an ingress get a certificate when it serves the `ui` hop. @default - no TLS */
   readonly tls?: Tls;
   /** Dashboards delivered through the Grafana sidecar. @default METRICS_DASHBOARDS */
@@ -84,7 +84,7 @@ export class KubePrometheusStack extends Construct {
         adminCredentials: s.grafana.adminCredentials,
         logDatasources: {
           ...(pipelines.includes('loki') ? { loki: { tls: tlsHop('loki') } } : {}),
-          ...(pipelines.includes('elastic') ? { elasticsearch: { tls: tlsHop('elasticsearch') } } : {}),
+          ...(pipelines.includes('elastic') ? { elasticsearch: { tls: tlsHop('elasticsearch'), name: s.elastic.name } } : {}),
         },
         ...(grafanaIngress ? { ingress: grafanaIngress } : {}),
       }),

@@ -115,3 +115,9 @@ test('an Ingress without TLS when the environment does not enable it; no Ingress
   const none = grafanaOf(releaseValues(synthEnvironment(MINIMAL_INPUT).tf, DEFAULT_KPS_RELEASE_NAME)).ingress as Values;
   assert.deepEqual(none, { enabled: false });
 });
+
+test('the Elasticsearch datasource follows elastic.name (ECK service <name>-es-http)', () => {
+  const v = releaseValues(synthEnvironment({ ...MINIMAL_INPUT, logs: { pipelines: ['elastic'] }, elastic: { name: 'mllogs' } }).tf, DEFAULT_KPS_RELEASE_NAME);
+  const ds = (grafanaOf(v).additionalDataSources as { type: string; url: string }[]).find((d) => d.type === 'elasticsearch');
+  assert.equal(ds?.url, 'https://mllogs-es-http.mlobs.svc:9200');
+});

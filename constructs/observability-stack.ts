@@ -5,6 +5,7 @@ import { commonConfigFor, type CommonConfig } from './core/common';
 import { CustomResourceChart } from './core/custom-resource-chart';
 import { Tls } from './tls/tls';
 import { KubePrometheusStack } from './metrics/kube-prometheus-stack';
+import { renderStackPrometheusRule } from './metrics/stack-rules';
 import { GpuMonitoring } from './gpu/gpu-monitoring';
 import { TrainingMonitoring } from './training/training-monitoring';
 import { LokiPipeline } from './loki/loki-pipeline';
@@ -62,6 +63,8 @@ export class ObservabilityStack extends Construct {
       ...(this.tls ? { tls: this.tls } : {}),
       dependsOn: [this.namespace],
     });
+    // The stack's own alert rules (what kube-prometheus' defaults do not cover).
+    this.resources.add(renderStackPrometheusRule({ common: this.common, retentionTime: s.retention.prometheus.time }), [this.metrics.chart.release]);
     if (s.logs.pipelines.includes('elastic')) {
       this.elastic = new ElasticPipeline(this, 'elastic', {
         common: this.common,

@@ -21,7 +21,8 @@ import { parseEnvironment } from '../../config/load';
 import { NULL_RECEIVER } from '../../config/schema/metrics';
 import { commonConfigFor } from '../../constructs/core/common';
 import { renderAlertmanagerConfig, type AlertmanagerConfig, type AlertmanagerReceiver } from '../../constructs/metrics/alertmanager-config.render';
-import { renderStackPrometheusRule } from '../../constructs/metrics/stack-rules';
+import { STACK_RULES_NAME } from '../../constructs/metrics/stack-rules';
+import { synthEnvironment } from '../helpers/synth';
 import { loadEnvironmentFile } from './env-files';
 import { requireTool } from './tools';
 import {
@@ -143,8 +144,9 @@ test('live: the stack rule fires in Prometheus 2.x, prod routing delivers it onc
   let am = startChild('alertmanager', alertmanagerBin, amArgs(amStorage));
   children.push(am);
 
-  // Prometheus with the stack's PrometheusRule groups, exactly as the stack renders them.
-  const rule = renderStackPrometheusRule({ common, retentionTime: settings.retention.prometheus.time });
+  // Prometheus with the stack's PrometheusRule groups, exactly as the synthesized stack ships them.
+  const rule = synthEnvironment(loadEnvironmentFile(ENV), ENV).customResources.find((m) => m.kind === 'PrometheusRule' && m.metadata.name === STACK_RULES_NAME);
+  assert.ok(rule, `the ${ENV} stack ships the ${STACK_RULES_NAME} PrometheusRule`);
   const spec = rule.spec as { groups: unknown[] };
   fs.writeFileSync(path.join(tmp, 'rules.yaml'), stringify({ groups: spec.groups }));
   const promPort = await freePort();

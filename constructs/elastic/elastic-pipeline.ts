@@ -1,6 +1,4 @@
 import { Construct } from 'constructs';
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import type { ITerraformDependable } from 'cdktf';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
@@ -61,8 +59,11 @@ export class ElasticPipeline extends Construct {
   readonly indexTemplate: Record<string, unknown>;
   /** The data stream Logstash writes to (logs-<dataset>-<namespace>). */
   readonly dataStream: string;
-  /** The Job that applies policy and template (named after their hash). */
-  readonly setupJob: JobV1;
+  /**
+   * The Job that applies policy and template (named after their hash, so a change runs a new
+   * one). Shipped with its ConfigMap in the custom-resource chart, installed after ECK.
+   */
+  readonly setupJob: KubeManifest;
 
   constructor(scope: Construct, id: string, props: ElasticPipelineProps) {
     super(scope, id);
@@ -138,29 +139,34 @@ export class ElasticPipeline extends Construct {
     });
     const jobName = `${e.name}-es-setup-${setup.hash.slice(0, 10)}`;
     const labels = { ...common.labels, 'app.kubernetes.io/name': 'es-setup', 'app.kubernetes.io/component': 'elastic' };
-    const cm = new ConfigMapV1(this, 'setup-files', {
+    const files: KubeManifest = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: { name: jobName, namespace: common.namespace, labels },
       data: { ...setup.files },
-      ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
-    });
+    };
     const user = esElasticUserSecret(e.name);
-    this.setupJob = new JobV1(this, 'setup-job', {
+    this.setupJob = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
       metadata: { name: jobName, namespace: common.namespace, labels },
       spec: {
         backoffLimit: DEFAULT_SETUP_BACKOFF_LIMIT,
+        // Finished Jobs are removed a day later; the next content change runs a new one.
+        ttlSecondsAfterFinished: 86400,
         template: {
           metadata: { labels },
           spec: {
             restartPolicy: 'OnFailure',
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: '1000', runAsGroup: '1000', seccompProfile: { type: 'RuntimeDefault' } },
-            container: [
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
               {
                 name: 'apply',
                 image: `${ELASTIC_IMAGES.elasticsearch.repository}:${ELASTIC_IMAGES.elasticsearch.tag}`,
                 command: ['/bin/sh', `${configDir}/apply.sh`],
                 env: [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: user.name, key: user.key } } }],
-                volumeMount: [
+                volumeMounts: [
                   { name: 'files', mountPath: configDir, readOnly: true },
                   { name: 'ca', mountPath: caDir, readOnly: true },
                 ],
@@ -168,16 +174,16 @@ export class ElasticPipeline extends Construct {
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               },
             ],
-            volume: [
-              { name: 'files', configMap: { name: cm.metadata.name } },
+            volumes: [
+              { name: 'files', configMap: { name: jobName } },
               { name: 'ca', secret: { secretName: esHttpCaSecret(e.name) } },
             ],
           },
         },
       },
-      waitForCompletion: false,
-      dependsOn: [cm, props.resources.release],
-    });
+    };
+    props.resources.add(files, after);
+    props.resources.add(this.setupJob, after);
   }
 
   /** The in-cluster HTTPS endpoint of Elasticsearch. */

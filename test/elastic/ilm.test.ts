@@ -4,6 +4,8 @@ import { assertValidIlmPolicy, IlmPolicyError, renderIlmPolicy, renderIndexTempl
 import { FIELD_NAMES } from '../../constructs/mllogs/schema';
 import { synthEnvironment } from '../helpers/synth';
 import { loadEnvironmentFile } from '../metrics/env-files';
+import { validateBuiltinObject } from '../helpers/builtin-contract';
+import type { KubeManifest } from '../../constructs/core/manifest';
 
 const dev = synthEnvironment(loadEnvironmentFile('dev'), 'dev');
 const prod = synthEnvironment(loadEnvironmentFile('prod'), 'prod');
@@ -88,17 +90,19 @@ test('index template: data stream, our policy, explicit ML mappings, dynamic fal
 });
 
 test('setup Job: password from ECK Secret via secretKeyRef, CA mounted, name changes with the content, no credentials in the stack', () => {
-  const jobs = Object.values(prod.tf.resource?.kubernetes_job_v1 ?? {}) as { metadata: { name: string }; spec: { template: { spec: { container: { env: unknown[] }[] } } } }[];
+  type Job = KubeManifest & { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+  const jobsOf = (r: typeof prod) => r.customResources.filter((m) => m.kind === 'Job') as Job[];
+  const jobs = jobsOf(prod);
   assert.equal(jobs.length, 1);
   assert.match(jobs[0]?.metadata.name ?? '', /^mlobs-es-setup-[0-9a-f]{10}$/);
-  assert.deepEqual(jobs[0]?.spec.template.spec.container[0]?.env, [{ name: 'ELASTIC_PASSWORD', value_from: { secret_key_ref: { name: 'mlobs-es-elastic-user', key: 'elastic' } } }]);
-  const devJob = Object.values(dev.tf.resource?.kubernetes_job_v1 ?? {})[0] as { metadata: { name: string } };
-  assert.notEqual(devJob.metadata.name, jobs[0]?.metadata.name, 'different policy, different Job');
-  const cms = Object.values(prod.tf.resource?.kubernetes_config_map_v1 ?? {}) as { metadata: { name: string }; data: Record<string, string> }[];
-  const files = cms.find((c) => c.metadata.name === jobs[0]?.metadata.name);
+  assert.deepEqual(jobs[0]?.spec.template.spec.containers[0]?.env, [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: 'mlobs-es-elastic-user', key: 'elastic' } } }]);
+  assert.deepEqual(validateBuiltinObject(jobs[0] as Job), []);
+  assert.notEqual(jobsOf(dev)[0]?.metadata.name, jobs[0]?.metadata.name, 'different policy, different Job');
+  const files = prod.customResources.find((m) => m.kind === 'ConfigMap' && m.metadata.name === jobs[0]?.metadata.name) as (KubeManifest & { data: Record<string, string> }) | undefined;
   assert.ok(files);
   assert.match(files.data['apply.sh'] ?? '', /PUT "\$ES\/_ilm\/policy\/mlobs-logs-ml"/);
   assert.match(files.data['apply.sh'] ?? '', /wait_for_status=yellow/);
   assert.deepEqual(JSON.parse(files.data['ilm-policy.json'] ?? '{}'), prod.stack.observability.elastic?.ilmPolicy);
   assert.doesNotMatch(prod.json, /"password"\s*:|ELASTIC_PASSWORD=/i);
+  assert.equal(prod.tf.resource?.kubernetes_job_v1, undefined, 'shipped in the generated chart, not as a Terraform Job');
 });

@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { CHARTS, type PinnedChart } from '../../constructs/versions';
 import { synthesizeAll } from '../../stacks/app';
 import { assertValidCustomResource } from '../helpers/crd-contract';
+import { isBuiltinKind, validateBuiltinObject } from '../helpers/builtin-contract';
 import { assertValuesKeysExist } from '../helpers/helm-values-contract';
 import { helmTemplate } from '../helpers/helm-render';
 import { REPO_ROOT } from '../helpers/paths';
@@ -29,9 +30,12 @@ for (const env of envs) {
     const name = String(r.name);
     const values = ((r.values as string[] | undefined) ?? []).map((v) => parse(v, { version: '1.1' }) as unknown);
     if (r.repository === undefined) {
-      test(`${env.name}/${name}: the generated chart renders and every custom resource validates against its CRD`, () => {
+      test(`${env.name}/${name}: the generated chart renders; custom resources validate against their CRDs, built-in objects against the API schema`, () => {
         const objs = helmTemplate({ chart: name, chartDir: path.join(stackDir, String(r.chart)), namespace: String(r.namespace) });
-        for (const o of objs) assertValidCustomResource(o);
+        for (const o of objs) {
+          if (isBuiltinKind(o.apiVersion, o.kind)) assert.deepEqual(validateBuiltinObject(o), []);
+          else assertValidCustomResource(o);
+        }
       });
       continue;
     }

@@ -10,7 +10,16 @@
 import { compileAlloyMultiline, compileAlloyStages } from '../mllogs';
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
-import { CATALOG_LABELS, LOG_METRICS, LOKI_LABEL_ALLOWLIST, STRUCTURED_METADATA_FIELDS, TRAIN_STEP_BUCKETS } from './labels';
+import {
+  CATALOG_LABELS,
+  CONTRACT_HAS_NODE_LABEL,
+  LOG_METRICS,
+  LOKI_LABEL_ALLOWLIST,
+  STRUCTURED_METADATA_FIELDS,
+  TRAIN_PROGRESS_EVENT,
+  TRAIN_STEP_BUCKETS,
+  checkCatalogLabels,
+} from './labels';
 import type { LokiEndpoint } from './loki';
 
 /** Where the Alloy pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
@@ -22,9 +31,21 @@ export const ALLOY_CONFIG_MAP = { name: 'alloy-config', key: 'config.alloy' } as
 /** Host directory of the journal (read-only hostPath through the chart's `varlog` mount). */
 export const JOURNAL_PATH = '/var/log/journal';
 
+/** Extracted-map key of the step time the histogram observes (seconds, or 1 / it/s). */
+export const STEP_SECONDS_KEY = 'mlobs_step_seconds';
+
+/** Go template of {@link STEP_SECONDS_KEY}: `step_time_s`, else `1 / throughput` for it/s (the contract's rule). */
+export const STEP_SECONDS_TEMPLATE = '{{ if .step_time_s }}{{ .step_time_s }}{{ else if and .throughput (eq .throughput_unit "it/s") }}{{ divf 1 .throughput }}{{ end }}';
+
 export interface AlloyConfigProps {
   readonly common: CommonConfig;
   readonly loki: LokiEndpoint;
+  /**
+   * Catalog fields promoted to stream labels; each must be in LOKI_LABEL_ALLOWLIST (a
+   * high-cardinality field such as `step` or `loss` throws).
+   * @default CATALOG_LABELS (framework, level, event)
+   */
+  readonly catalogLabels?: readonly string[];
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -36,6 +57,14 @@ const indent = (text: string, n: number): string =>
 
 /** The full River configuration. */
 export function renderAlloyConfig(p: AlloyConfigProps): string {
+  const catalogLabels = checkCatalogLabels(p.catalogLabels ?? CATALOG_LABELS, 'alloy');
+  const nodeRule = CONTRACT_HAS_NODE_LABEL
+    ? `
+  rule {
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }`
+    : '';
   const sm = STRUCTURED_METADATA_FIELDS.map((f) => `    ${f} = "",`).join('\n');
   const tlsBlock = p.loki.tls ? `\n    tls_config {\n      ca_file = ${str(`${ALLOY_LOKI_CA_DIR}/ca.crt`)}\n    }` : '';
   const tenant = p.loki.tenant ? `\n    tenant_id = ${str(p.loki.tenant)}` : '';
@@ -67,7 +96,7 @@ discovery.relabel "pods" {
   rule {
     source_labels = ["__meta_kubernetes_pod_container_name"]
     target_label  = "container"
-  }
+  }${nodeRule}
   rule {
     source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app"]
     separator     = ";"
@@ -117,14 +146,19 @@ loki.relabel "kernel" {
 // ---- ML catalog (constructs/mllogs), unchanged
 loki.process "ml" {
 ${indent(compileAlloyMultiline().trimEnd(), 2)}
-${indent(compileAlloyStages(undefined, { labels: [...CATALOG_LABELS] }).trimEnd(), 2)}
+${indent(compileAlloyStages(undefined, { labels: catalogLabels }).trimEnd(), 2)}
   // high-cardinality fields: structured metadata, never labels
   stage.structured_metadata {
     values = {
 ${indent(sm, 2)}
     }
   }
-  // log-derived metrics (contract: ${LOG_METRICS.eventsTotal}, ${LOG_METRICS.trainStepSeconds})
+  // label allowlist: every other label (filename, ...) is dropped here, before the metrics,
+  // so the log-derived series carry only bounded labels
+  stage.label_keep {
+    values = [${LOKI_LABEL_ALLOWLIST.map(str).join(', ')}]
+  }
+  // log-derived metrics (contract: constructs/training/log-metrics-contract.ts)
   stage.match {
     selector = "{event=~\\".+\\"}"
     stage.metrics {
@@ -138,19 +172,22 @@ ${indent(sm, 2)}
       }
     }
   }
-  stage.metrics {
-    metric.histogram {
-      name              = ${str(LOG_METRICS.trainStepSeconds)}
-      prefix            = ""
-      description       = "Training step time from the logs, in seconds"
-      source            = "step_time_s"
-      buckets           = [${TRAIN_STEP_BUCKETS.join(', ')}]
-      max_idle_duration = "24h"
+  stage.match {
+    selector = ${str(`{event="${TRAIN_PROGRESS_EVENT}"}`)}
+    stage.template {
+      source   = ${str(STEP_SECONDS_KEY)}
+      template = ${str(STEP_SECONDS_TEMPLATE)}
     }
-  }
-  // label allowlist: every other label is dropped here
-  stage.label_keep {
-    values = [${LOKI_LABEL_ALLOWLIST.map(str).join(', ')}]
+    stage.metrics {
+      metric.histogram {
+        name              = ${str(LOG_METRICS.trainStepSeconds)}
+        prefix            = ""
+        description       = "Training step time from the logs, in seconds"
+        source            = ${str(STEP_SECONDS_KEY)}
+        buckets           = [${TRAIN_STEP_BUCKETS.join(', ')}]
+        max_idle_duration = "24h"
+      }
+    }
   }
   forward_to = [loki.write.default.receiver]
 }

@@ -1,12 +1,20 @@
 /**
  * The Loki label allowlist and the log-derived metrics contract, shared by every collector.
- * Pure data.
+ * Pure data and checks: no cdktf import.
  *
  * Labels index streams: each new value is a new stream. Only bounded values may be labels;
  * everything else the catalog extracts (step, loss, rank, gpu, xid, ...) is structured
  * metadata or stays in the line.
  */
 import { LOKI_OUTPUT_FIELDS } from '../mllogs';
+import {
+  LOG_EVENTS_LABELS,
+  LOG_EVENTS_METRIC,
+  TRAIN_STEP_SECONDS_BUCKETS,
+  TRAIN_STEP_SECONDS_LABELS,
+  TRAIN_STEP_SECONDS_METRIC,
+  TRAINING_EVENTS,
+} from '../training/log-metrics-contract';
 
 /** Labels a Loki stream may carry. Collectors drop every other label before writing. */
 export const LOKI_LABEL_ALLOWLIST = ['namespace', 'pod', 'container', 'app', 'node', 'framework', 'level', 'event'] as const;
@@ -14,6 +22,7 @@ export type LokiLabel = (typeof LOKI_LABEL_ALLOWLIST)[number];
 
 /** Catalog fields promoted to labels (bounded by the catalog's enums). */
 export const CATALOG_LABELS = ['framework', 'level', 'event'] as const satisfies readonly LokiLabel[];
+export type CatalogLabel = (typeof CATALOG_LABELS)[number];
 
 /** Constant label added by the writer (not per stream). */
 export const EXTERNAL_LABELS = ['cluster'] as const;
@@ -26,17 +35,58 @@ export const STRUCTURED_METADATA_FIELDS: readonly string[] = LOKI_OUTPUT_FIELDS.
   (f) => !(CATALOG_LABELS as readonly string[]).includes(f) && f !== 'message' && f !== 'timestamp',
 );
 
+/** Fields that must never be labels: one stream per value (step, loss, rank, gpu, pid, message...). */
+export const HIGH_CARDINALITY_FIELDS: readonly string[] = [...STRUCTURED_METADATA_FIELDS, 'message', 'timestamp', 'filename'];
+
 /**
- * Log-derived metrics contract (defined by the training issue).
- * NOTE: constructs/training/log-metrics-contract.ts did not exist when this was written; these
- * are the exact names it specifies. Import from it once it lands.
+ * Log-derived metrics, named by the training contract (constructs/training/log-metrics-contract.ts):
+ * never spelled here again.
  */
 export const LOG_METRICS = {
-  /** Counter of catalog events, labelled {event, framework, namespace, pod, container}. */
-  eventsTotal: 'mlobs_log_events_total',
-  /** Histogram of the training step time in seconds (from the catalog's `step_time_s`). */
-  trainStepSeconds: 'mlobs_train_step_seconds',
+  /** Counter of catalog events. */
+  eventsTotal: LOG_EVENTS_METRIC,
+  /** Histogram of the training step time in seconds. */
+  trainStepSeconds: TRAIN_STEP_SECONDS_METRIC,
 } as const;
 
-/** Buckets of {@link LOG_METRICS.trainStepSeconds}, in seconds. */
-export const TRAIN_STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+/** Buckets of {@link LOG_METRICS.trainStepSeconds}, in seconds (the contract's). */
+export const TRAIN_STEP_BUCKETS: readonly number[] = TRAIN_STEP_SECONDS_BUCKETS;
+
+/** The catalog event whose lines carry the step time. */
+export const TRAIN_PROGRESS_EVENT = TRAINING_EVENTS.progress;
+
+/** Whether the contract's series carry `node` (then collectors label pod streams with their node too). */
+export const CONTRACT_HAS_NODE_LABEL: boolean = (LOG_EVENTS_LABELS as readonly string[]).includes('node');
+
+/** Labels the contract's metrics carry that a stream must have (the metrics stage reads stream labels). */
+export const CONTRACT_LABELS: readonly string[] = [...new Set<string>([...LOG_EVENTS_LABELS, ...TRAIN_STEP_SECONDS_LABELS])];
+
+/**
+ * Checks the catalog fields a collector is asked to promote to labels: each must be in
+ * {@link LOKI_LABEL_ALLOWLIST} and be a catalog label. Throws (with what to write instead) on a
+ * high-cardinality field such as `step` or `loss`.
+ */
+export function checkCatalogLabels(labels: readonly string[], where: string): readonly CatalogLabel[] {
+  const allowed = LOKI_LABEL_ALLOWLIST.join(', ');
+  for (const l of labels) {
+    if (HIGH_CARDINALITY_FIELDS.includes(l)) {
+      throw new Error(
+        `${where}: "${l}" would become a Loki label, but it is a high-cardinality field (one stream per value); it stays structured metadata, queryable with | ${l} != "". Allowed labels: ${allowed}; please set: catalogLabels: [${CATALOG_LABELS.join(', ')}]`,
+      );
+    }
+    if (!(LOKI_LABEL_ALLOWLIST as readonly string[]).includes(l)) {
+      throw new Error(`${where}: "${l}" is not in the Loki label allowlist (${allowed}); please set: catalogLabels: [${CATALOG_LABELS.join(', ')}]`);
+    }
+    if (!(CATALOG_LABELS as readonly string[]).includes(l)) {
+      throw new Error(`${where}: "${l}" is a Loki label but not a catalog field; catalog labels are ${CATALOG_LABELS.join(', ')}`);
+    }
+  }
+  return labels as readonly CatalogLabel[];
+}
+
+/** Every contract label must be allowed on streams, or the metrics could not carry it. */
+for (const l of CONTRACT_LABELS) {
+  if (!(LOKI_LABEL_ALLOWLIST as readonly string[]).includes(l)) {
+    throw new Error(`log-metrics contract label "${l}" is not in LOKI_LABEL_ALLOWLIST (constructs/loki/labels.ts); add it there if it is bounded`);
+  }
+}

@@ -11,9 +11,12 @@ import { CHARTS, ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
 import { renderEckOperatorValues } from './eck-operator.values';
 import { renderElasticsearch } from './elasticsearch.render';
 import { renderKibana } from './kibana.render';
-import { esElasticUserSecret, esHttpService, esHttpUrl, esHttpCaSecret, kbHttpService, serviceDnsNames } from './names';
+import { esElasticUserSecret, esHttpService, esHttpUrl, esHttpCaSecret, kbHttpService, lsBeatsService, serviceDnsNames } from './names';
 import { renderIlmPolicy, renderIndexTemplate, type IlmPolicy } from './ilm.render';
 import { renderSetupFiles } from './setup-job.render';
+import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline } from './logstash.render';
+import { compileLogstashFilter } from '../mllogs';
+import { renderCertificate } from '../tls/issuer.render';
 
 /** Retries of the setup Job before Kubernetes gives up (each attempt also waits for the cluster). */
 export const DEFAULT_SETUP_BACKOFF_LIMIT = 20;
@@ -59,6 +62,12 @@ export class ElasticPipeline extends Construct {
   readonly indexTemplate: Record<string, unknown>;
   /** The data stream Logstash writes to (logs-<dataset>-<namespace>). */
   readonly dataStream: string;
+  /** The Logstash custom resource as shipped. */
+  readonly logstash: KubeManifest;
+  /** The generated Logstash pipeline text (beats input, catalog filter, data stream output). */
+  readonly logstashPipeline: string;
+  /** Secret of the beats input certificate (its `ca.crt` is what Filebeat trusts), when the collectors hop has TLS. */
+  readonly beatsCertificateSecret?: string;
   /**
    * The Job that applies policy and template (named after their hash, so a change runs a new
    * one). Shipped with its ConfigMap in the custom-resource chart, installed after ECK.
@@ -184,6 +193,44 @@ export class ElasticPipeline extends Construct {
     };
     props.resources.add(files, after);
     props.resources.add(this.setupJob, after);
+
+    // Logstash: beats input (TLS on the collectors hop), the catalog's filter, the data stream.
+    const tls = props.tls;
+    if (tls?.enabledFor('collectors')) {
+      // The beats input (Netty) reads only PKCS#8 keys; cert-manager writes PKCS#1/SEC1 unless
+      // asked, and Tls.certificateFor has no encoding option yet, so the request is rendered
+      // with the tls component's own renderer and in-cluster issuer, plus the encoding.
+      const cert = renderCertificate(
+        { name: `${e.name}-ls-beats-tls`, dnsNames: serviceDnsNames(lsBeatsService(e.name), common.namespace) },
+        tls.internalIssuerRef,
+        s.tls,
+        common,
+      );
+      const spec = cert.spec as { privateKey: Record<string, unknown>; secretName: string };
+      const pkcs8: KubeManifest = { ...cert, spec: { ...spec, privateKey: { ...spec.privateKey, encoding: 'PKCS8' } } };
+      props.resources.add(pkcs8, tls.certManager ? [tls.certManager.release] : []);
+      this.beatsCertificateSecret = spec.secretName;
+    }
+    this.logstashPipeline = renderLogstashPipeline({
+      catalogFilter: compileLogstashFilter(),
+      ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
+      esAlias: DEFAULT_ES_ALIAS,
+      dataStream: { dataset: e.dataStream.dataset, namespace: dsNamespace },
+    });
+    this.logstash = renderLogstash({
+      name: e.name,
+      namespace: common.namespace,
+      labels: common.labels,
+      version: ELASTIC_STACK_VERSION,
+      count: e.logstash.count,
+      resources: e.logstash.resources,
+      ...(e.logstash.jvmHeap ? { jvmHeap: e.logstash.jvmHeap } : {}),
+      elasticsearchName: e.name,
+      esAlias: DEFAULT_ES_ALIAS,
+      pipeline: this.logstashPipeline,
+      ...(this.beatsCertificateSecret ? { beatsCertificateSecret: this.beatsCertificateSecret } : {}),
+    });
+    props.resources.add(this.logstash, after);
   }
 
   /** The in-cluster HTTPS endpoint of Elasticsearch. */

@@ -18,6 +18,7 @@ import {
   STRUCTURED_METADATA_FIELDS,
   TRAIN_PROGRESS_EVENT,
   TRAIN_STEP_BUCKETS,
+  agentMetricName,
   checkCatalogLabels,
 } from './labels';
 import type { LokiEndpoint } from './loki';
@@ -158,13 +159,14 @@ ${indent(sm, 2)}
   stage.label_keep {
     values = [${LOKI_LABEL_ALLOWLIST.map(str).join(', ')}]
   }
-  // log-derived metrics (contract: constructs/training/log-metrics-contract.ts)
+  // log-derived metrics (contract: constructs/training/log-metrics-contract.ts); published
+  // as prefix + name (an empty prefix would mean loki_process_custom_)
   stage.match {
     selector = "{event=~\\".+\\"}"
     stage.metrics {
       metric.counter {
-        name              = ${str(LOG_METRICS.eventsTotal)}
-        prefix            = ""
+        name              = ${str(agentMetricName(LOG_METRICS.eventsTotal).name)}
+        prefix            = ${str(agentMetricName(LOG_METRICS.eventsTotal).prefix)}
         description       = "ML log events recognised by the mlobs catalog"
         match_all         = true
         action            = "inc"
@@ -180,8 +182,8 @@ ${indent(sm, 2)}
     }
     stage.metrics {
       metric.histogram {
-        name              = ${str(LOG_METRICS.trainStepSeconds)}
-        prefix            = ""
+        name              = ${str(agentMetricName(LOG_METRICS.trainStepSeconds).name)}
+        prefix            = ${str(agentMetricName(LOG_METRICS.trainStepSeconds).prefix)}
         description       = "Training step time from the logs, in seconds"
         source            = ${str(STEP_SECONDS_KEY)}
         buckets           = [${TRAIN_STEP_BUCKETS.join(', ')}]

@@ -9,6 +9,7 @@ import type { HelmValues } from '../core/values';
 import { CHARTS, type PinnedChart } from '../versions';
 import { ALLOY_CONFIG_MAP, ALLOY_HTTP_PORT_NAME, renderAlloyConfig, renderAlloyValues } from './alloy.render';
 import type { LokiEndpoint } from './loki';
+import { PROMTAIL_HTTP_PORT, renderPromtailValues } from './promtail.render';
 
 export type Collector = (typeof COLLECTORS)[number];
 
@@ -66,16 +67,27 @@ export const ALLOY_MODULE: CollectorModule = {
   }),
 };
 
+/**
+ * Promtail, the alternative collector: same pipeline from the same catalog (promtail.render.ts).
+ *
+ * DEPRECATED UPSTREAM, end of life 2026-03-02: kept for clusters that already run Promtail;
+ * prefer the default `logs.collector: alloy`.
+ */
+export const PROMTAIL_MODULE: CollectorModule = {
+  name: 'promtail',
+  chart: CHARTS.promtail,
+  releaseName: 'promtail',
+  deprecated: { endOfLife: '2026-03-02', note: 'Promtail is deprecated upstream (end of life 2026-03-02); please set: logs.collector: alloy' },
+  render: (p) => ({
+    values: renderPromtailValues(p),
+    // The chart creates its own ConfigMap from `config.file` (escaped for its `tpl`).
+    configMaps: {},
+    manifests: [collectorPodMonitor(p.common, 'promtail', { 'app.kubernetes.io/name': 'promtail', 'app.kubernetes.io/instance': 'promtail' }, PROMTAIL_HTTP_PORT.name)],
+  }),
+};
+
 /** Every collector, by `logs.collector`. */
 export const COLLECTOR_MODULES: { readonly [C in Collector]: CollectorModule } = {
   alloy: ALLOY_MODULE,
-  promtail: {
-    name: 'promtail',
-    chart: CHARTS.promtail,
-    releaseName: 'promtail',
-    deprecated: { endOfLife: '2026-03-02', note: 'Promtail is deprecated upstream; use Alloy' },
-    render: () => {
-      throw new Error('logs.collector: promtail is not implemented yet in this version of mlobs; please set: logs.collector: alloy');
-    },
-  },
+  promtail: PROMTAIL_MODULE,
 };

@@ -3,4 +3,5 @@ export * from './loki.values';
 export * from './loki-pipeline';
 export * from './collectors';
 export * from './alloy.render';
+export * from './promtail.render';
 export * from './labels';

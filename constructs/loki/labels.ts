@@ -90,3 +90,15 @@ for (const l of CONTRACT_LABELS) {
     throw new Error(`log-metrics contract label "${l}" is not in LOKI_LABEL_ALLOWLIST (constructs/loki/labels.ts); add it there if it is bounded`);
   }
 }
+
+/**
+ * A contract metric name as the agents' `prefix` + `name`. Alloy (`loki.process`) and Promtail
+ * both replace an EMPTY prefix with their own default (`loki_process_custom_`,
+ * `promtail_custom_`), so `prefix = ""` would publish `loki_process_custom_mlobs_...`: the name
+ * is split at its first `_` instead (`mlobs_` + `log_events_total`).
+ */
+export function agentMetricName(full: string): { readonly prefix: string; readonly name: string } {
+  const at = full.indexOf('_');
+  if (at <= 0 || at === full.length - 1) throw new Error(`metric name "${full}" has no "<prefix>_<name>" form; agents need a non-empty prefix`);
+  return { prefix: full.slice(0, at + 1), name: full.slice(at + 1) };
+}

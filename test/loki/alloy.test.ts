@@ -92,8 +92,12 @@ test('label allowlist: label_keep holds exactly the allowlist and runs before th
 
 test('log-derived metrics: names, buckets and node label come from the training contract', () => {
   const text = alloyConfig(synth('prod'));
-  assert.match(text, new RegExp(`metric\\.counter \\{\\n\\s+name += "${LOG_EVENTS_METRIC}"`));
-  assert.match(text, new RegExp(`metric\\.histogram \\{\\n\\s+name += "${TRAIN_STEP_SECONDS_METRIC}"`));
+  // published name = prefix + name; an empty prefix would fall back to loki_process_custom_
+  const published = (kind: string): string[] =>
+    [...text.matchAll(new RegExp(`metric\\.${kind} \\{\\n\\s+name += "(\\w+)"\\n\\s+prefix += "(\\w+)"`, 'g'))].map((m) => m[2]! + m[1]!);
+  assert.deepEqual(published('counter'), [LOG_EVENTS_METRIC]);
+  assert.deepEqual(published('histogram'), [TRAIN_STEP_SECONDS_METRIC]);
+  assert.doesNotMatch(text, /prefix += ""/);
   assert.match(text, new RegExp(`buckets += \\[${TRAIN_STEP_SECONDS_BUCKETS.join(', ').replace(/\./g, '\\.')}\\]`));
   assert.ok((LOG_EVENTS_LABELS as readonly string[]).includes('node'));
   assert.match(block(text, 'discovery.relabel "pods"'), /source_labels = \["__meta_kubernetes_pod_node_name"\]\n    target_label  = "node"/);

@@ -1,0 +1,195 @@
+/**
+ * Promtail configuration and chart values: the same pipeline as Alloy (pod logs and the node's
+ * kernel journal → CRI decode, the catalog's multiline and stages, structured metadata, label
+ * allowlist, log-derived metrics → Loki with TLS and the tenant header), from the same catalog.
+ * Pure: no cdktf import.
+ *
+ * DEPRECATED UPSTREAM: Promtail reaches end of life on 2026-03-02 (Grafana moved its features
+ * to Alloy). It is kept for clusters that already run it; new environments should keep the
+ * default `logs.collector: alloy`.
+ * @see https://grafana.com/docs/loki/latest/send-data/promtail/
+ */
+import { stringify } from 'yaml';
+import { compilePromtailMultiline, compilePromtailStages } from '../mllogs';
+import type { CommonConfig } from '../core/common';
+import type { HelmValues } from '../core/values';
+import {
+  CATALOG_LABELS,
+  CONTRACT_HAS_NODE_LABEL,
+  LOG_METRICS,
+  LOKI_LABEL_ALLOWLIST,
+  STRUCTURED_METADATA_FIELDS,
+  TRAIN_PROGRESS_EVENT,
+  TRAIN_STEP_BUCKETS,
+  agentMetricName,
+  checkCatalogLabels,
+} from './labels';
+import { JOURNAL_PATH, STEP_SECONDS_KEY, STEP_SECONDS_TEMPLATE } from './alloy.render';
+import type { LokiEndpoint } from './loki';
+
+/** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
+export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';
+/** Promtail's HTTP port and its name in the chart (its own metrics and the log-derived ones). */
+export const PROMTAIL_HTTP_PORT = { number: 3101, name: 'http-metrics' } as const;
+/** Key of the generated config in the chart's ConfigMap. */
+export const PROMTAIL_CONFIG_KEY = 'promtail.yaml';
+
+export interface PromtailConfigProps {
+  readonly common: CommonConfig;
+  readonly loki: LokiEndpoint;
+  /**
+   * Catalog fields promoted to stream labels; each must be in LOKI_LABEL_ALLOWLIST (a
+   * high-cardinality field such as `step` or `loss` throws).
+   * @default CATALOG_LABELS (framework, level, event)
+   */
+  readonly catalogLabels?: readonly string[];
+}
+
+type Stage = Readonly<Record<string, unknown>>;
+
+/** The ML stages every job runs after its source-specific decoding. */
+function mlStages(catalogLabels: readonly string[]): Stage[] {
+  const labels = checkCatalogLabels(catalogLabels, 'promtail');
+  const events = agentMetricName(LOG_METRICS.eventsTotal);
+  const steps = agentMetricName(LOG_METRICS.trainStepSeconds);
+  return [
+    ...compilePromtailMultiline(),
+    ...compilePromtailStages(undefined, { labels }),
+    // high-cardinality fields: structured metadata, never labels
+    { structured_metadata: Object.fromEntries(STRUCTURED_METADATA_FIELDS.map((f) => [f, ''])) },
+    // label allowlist before the metrics, so the log-derived series carry only bounded labels
+    { labelallow: [...LOKI_LABEL_ALLOWLIST] },
+    {
+      match: {
+        selector: '{event=~".+"}',
+        stages: [
+          {
+            metrics: {
+              [events.name]: {
+                type: 'Counter',
+                description: 'ML log events recognised by the mlobs catalog',
+                prefix: events.prefix,
+                max_idle_duration: '24h',
+                config: { match_all: true, action: 'inc' },
+              },
+            },
+          },
+        ],
+      },
+    },
+    {
+      match: {
+        selector: `{event="${TRAIN_PROGRESS_EVENT}"}`,
+        stages: [
+          { template: { source: STEP_SECONDS_KEY, template: STEP_SECONDS_TEMPLATE } },
+          {
+            metrics: {
+              [steps.name]: {
+                type: 'Histogram',
+                description: 'Training step time from the logs, in seconds',
+                source: STEP_SECONDS_KEY,
+                prefix: steps.prefix,
+                max_idle_duration: '24h',
+                config: { buckets: [...TRAIN_STEP_BUCKETS] },
+              },
+            },
+          },
+        ],
+      },
+    },
+  ];
+}
+
+/** The full promtail.yaml, as an object. */
+export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> {
+  const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS);
+  const rule = (source: string, target: string): Stage => ({ source_labels: [source], target_label: target });
+  return {
+    server: { log_level: 'info', log_format: 'logfmt', http_listen_port: PROMTAIL_HTTP_PORT.number },
+    clients: [
+      {
+        url: p.loki.pushUrl,
+        ...(p.loki.tenant ? { tenant_id: p.loki.tenant } : {}),
+        ...(p.loki.tls ? { tls_config: { ca_file: `${PROMTAIL_LOKI_CA_DIR}/ca.crt` } } : {}),
+        external_labels: { cluster: p.common.clusterName },
+      },
+    ],
+    positions: { filename: '/run/promtail/positions.yaml' },
+    scrape_configs: [
+      {
+        // Kubernetes pod logs of this node (hostPath /var/log/pods, read-only)
+        job_name: 'kubernetes-pods',
+        kubernetes_sd_configs: [{ role: 'pod' }],
+        relabel_configs: [
+          // Promtail reads only targets whose __host__ is its own node (HOSTNAME = spec.nodeName)
+          rule('__meta_kubernetes_pod_node_name', '__host__'),
+          rule('__meta_kubernetes_namespace', 'namespace'),
+          rule('__meta_kubernetes_pod_name', 'pod'),
+          rule('__meta_kubernetes_pod_container_name', 'container'),
+          ...(CONTRACT_HAS_NODE_LABEL ? [rule('__meta_kubernetes_pod_node_name', 'node')] : []),
+          {
+            source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app'],
+            separator: ';',
+            regex: '^;*([^;]+).*$',
+            target_label: 'app',
+          },
+          {
+            source_labels: ['__meta_kubernetes_pod_uid', '__meta_kubernetes_pod_container_name'],
+            separator: '/',
+            target_label: '__path__',
+            replacement: '/var/log/pods/*$1/*.log',
+          },
+        ],
+        pipeline_stages: [{ cri: {} }, ...ml],
+      },
+      {
+        // The node's kernel log (journald, read-only hostPath): NVIDIA Xid and OOM-killer lines
+        job_name: 'kernel',
+        journal: { path: JOURNAL_PATH, matches: '_TRANSPORT=kernel', max_age: '12h', labels: { app: 'kernel' } },
+        relabel_configs: [rule('__journal__hostname', 'node')],
+        pipeline_stages: ml,
+      },
+    ],
+  };
+}
+
+/** promtail.yaml as text (what Promtail reads). */
+export function renderPromtailConfig(p: PromtailConfigProps): string {
+  return '# Generated by mlobs (constructs/loki/promtail.render.ts). Do not edit.\n' + stringify(promtailConfig(p), { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/**
+ * The chart passes `config.file` through Helm's `tpl`, which would execute the catalog's Go
+ * templates (`{{ if .level }}`): each `{{` is written as the template action `{{ "{{" }}`, so
+ * `tpl` prints the config back unchanged (tested against the rendered ConfigMap).
+ */
+export function escapeForHelmTpl(text: string): string {
+  return text.replace(/\{\{/g, '{{ "{{" }}');
+}
+
+/** Values of the pinned Promtail chart: a DaemonSet running {@link renderPromtailConfig}. */
+export function renderPromtailValues(p: PromtailConfigProps): HelmValues {
+  const ca = p.loki.tls && p.loki.caSecretName ? p.loki.caSecretName : undefined;
+  return {
+    configmap: { enabled: true },
+    config: { enabled: true, serverPort: PROMTAIL_HTTP_PORT.number, file: escapeForHelmTpl(renderPromtailConfig(p)) },
+    // Explicit, read-only host access: pod logs and the journal; positions on a writable hostPath.
+    defaultVolumes: [
+      { name: 'run', hostPath: { path: '/run/promtail' } },
+      { name: 'pods', hostPath: { path: '/var/log/pods' } },
+      { name: 'journal', hostPath: { path: JOURNAL_PATH } },
+    ],
+    defaultVolumeMounts: [
+      { name: 'run', mountPath: '/run/promtail' },
+      { name: 'pods', mountPath: '/var/log/pods', readOnly: true },
+      { name: 'journal', mountPath: JOURNAL_PATH, readOnly: true },
+    ],
+    extraVolumes: ca ? [{ name: 'loki-ca', secret: { secretName: ca, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : [],
+    extraVolumeMounts: ca ? [{ name: 'loki-ca', mountPath: PROMTAIL_LOKI_CA_DIR, readOnly: true }] : [],
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+    // Root to read the node's 0640 log files, without any capability or escalation.
+    containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    tolerations: [{ operator: 'Exists' }],
+    serviceMonitor: { enabled: false },
+  };
+}

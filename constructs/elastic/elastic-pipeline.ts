@@ -11,11 +11,12 @@ import { CHARTS, ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
 import { renderEckOperatorValues } from './eck-operator.values';
 import { renderElasticsearch } from './elasticsearch.render';
 import { renderKibana } from './kibana.render';
-import { esElasticUserSecret, esHttpService, esHttpUrl, esHttpCaSecret, kbHttpService, lsBeatsService, serviceDnsNames } from './names';
+import { esElasticUserSecret, esHttpService, esHttpUrl, esHttpCaSecret, kbHttpService, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
 import { renderIlmPolicy, renderIndexTemplate, type IlmPolicy } from './ilm.render';
 import { renderSetupFiles } from './setup-job.render';
 import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline } from './logstash.render';
-import { compileLogstashFilter } from '../mllogs';
+import { compileFilebeatMultiline, compileLogstashFilter } from '../mllogs';
+import { renderFilebeat } from './filebeat.render';
 import { renderCertificate } from '../tls/issuer.render';
 
 /** Retries of the setup Job before Kubernetes gives up (each attempt also waits for the cluster). */
@@ -66,6 +67,8 @@ export class ElasticPipeline extends Construct {
   readonly logstash: KubeManifest;
   /** The generated Logstash pipeline text (beats input, catalog filter, data stream output). */
   readonly logstashPipeline: string;
+  /** The Filebeat Beat custom resource (DaemonSet) as shipped. */
+  readonly filebeat: KubeManifest;
   /** Secret of the beats input certificate (its `ca.crt` is what Filebeat trusts), when the collectors hop has TLS. */
   readonly beatsCertificateSecret?: string;
   /**
@@ -231,6 +234,22 @@ export class ElasticPipeline extends Construct {
       ...(this.beatsCertificateSecret ? { beatsCertificateSecret: this.beatsCertificateSecret } : {}),
     });
     props.resources.add(this.logstash, after);
+
+    // Filebeat on every node: container and kernel logs to Logstash (TLS with the beats CA).
+    const filebeat = renderFilebeat({
+      name: e.name,
+      namespace: common.namespace,
+      labels: common.labels,
+      version: ELASTIC_STACK_VERSION,
+      resources: e.filebeat.resources,
+      multiline: compileFilebeatMultiline(),
+      kernelLogPath: e.filebeat.kernelLogPath,
+      logstashHost: `${lsBeatsService(e.name)}.${common.namespace}.svc:${LS_BEATS_PORT}`,
+      ...(this.beatsCertificateSecret ? { logstashCaSecret: this.beatsCertificateSecret } : {}),
+    });
+    this.filebeat = filebeat.beat;
+    for (const m of filebeat.rbac) props.resources.add(m, after);
+    props.resources.add(this.filebeat, after);
   }
 
   /** The in-cluster HTTPS endpoint of Elasticsearch. */

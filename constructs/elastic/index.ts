@@ -5,4 +5,5 @@ export * from './kibana.render';
 export * from './ilm.render';
 export * from './setup-job.render';
 export * from './logstash.render';
+export * from './filebeat.render';
 export * from './elastic-pipeline';

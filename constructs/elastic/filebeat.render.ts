@@ -1,0 +1,164 @@
+/**
+ * The Filebeat DaemonSet (ECK `beat.k8s.elastic.co/v1beta1` Beat, type filebeat) and the RBAC
+ * its Kubernetes metadata needs. Pure: no cdktf import.
+ *
+ * Inputs:
+ * - container logs: `filestream` on `/var/log/containers/*.log` (symlinks into `/var/log/pods`),
+ *   the `container` parser (CRI/docker envelope), then the catalog's traceback multiline
+ *   (`compileFilebeatMultiline()`), and `add_kubernetes_metadata` (namespace, pod, container,
+ *   node) for the metrics labels and Kibana;
+ * - the node's kernel log, where NVIDIA Xid lines land: `filestream` on a file
+ *   (`/var/log/kern.log`, rsyslog) or the `journald` input when the path is a journal directory
+ *   (`/var/log/journal`, kernel transport only).
+ * JSON lines (starting with `{`) are decoded by `decode_json_fields` into `json` (their keys
+ * stay in `_source`; the index maps none of them); `message` keeps the raw line, which the
+ * catalog filter in Logstash reads. Every event carries `[mlobs][node]` (the node name).
+ *
+ * Privileges (explicit and named): runs as root (uid 0: container log files are root-owned,
+ * 0640) with every capability dropped except `DAC_READ_SEARCH` (a root-owned process without
+ * it cannot read `adm`-group files like kern.log), no privilege escalation, read-only root
+ * filesystem; the log hostPaths are mounted read-only. ECK adds one read-write hostPath,
+ * `/var/lib/<namespace>/<name>/filebeat-data`, for Filebeat's registry (read offsets survive a
+ * restart, so lines are neither lost nor sent twice).
+ */
+import type { KubeManifest } from '../core/manifest';
+import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { FilebeatMultiline } from '../mllogs';
+
+export const BEAT_API_VERSION = 'beat.k8s.elastic.co/v1beta1';
+/** Where the Logstash CA (ca.crt of the beats certificate Secret) is mounted. */
+export const LOGSTASH_CA_DIR = '/usr/share/filebeat/logstash-ca';
+/** Container log directories on the node (read-only hostPaths). */
+export const CONTAINER_LOG_DIRS = ['/var/log/containers', '/var/log/pods'] as const;
+/** Extra capability Filebeat keeps (read files of other groups, such as kern.log's adm). */
+export const FILEBEAT_CAPABILITIES = ['DAC_READ_SEARCH'] as const;
+
+export interface FilebeatRenderProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly version: string;
+  readonly resources: ResourceRequirements;
+  /** The catalog's multiline settings for Python tracebacks. */
+  readonly multiline: FilebeatMultiline;
+  /** The node's kernel log: a file (filestream) or a journal directory ending in `/journal` (journald). */
+  readonly kernelLogPath: string;
+  /** Logstash beats endpoint, `host:port`. */
+  readonly logstashHost: string;
+  /** Secret whose `ca.crt` verifies Logstash. @default - plain TCP to Logstash */
+  readonly logstashCaSecret?: string;
+}
+
+/** Whether a kernel log path is a systemd journal directory (read with the journald input). */
+export function isJournalPath(path: string): boolean {
+  return /\/journal\/?$/.test(path);
+}
+
+/** The Filebeat configuration (the Beat's `spec.config`). */
+export function renderFilebeatConfig(p: FilebeatRenderProps): Record<string, unknown> {
+  const journal = isJournalPath(p.kernelLogPath);
+  const kernelInput = journal
+    ? { type: 'journald', id: 'mlobs-kernel', paths: [p.kernelLogPath], include_matches: { match: ['_TRANSPORT=kernel'] }, fields_under_root: true, fields: { mlobs: { source: 'kernel' } } }
+    : { type: 'filestream', id: 'mlobs-kernel', paths: [p.kernelLogPath], fields_under_root: true, fields: { mlobs: { source: 'kernel' } } };
+  return {
+    'filebeat.inputs': [
+      {
+        type: 'filestream',
+        id: 'mlobs-containers',
+        paths: [`${CONTAINER_LOG_DIRS[0]}/*.log`],
+        'prospector.scanner.symlinks': true,
+        parsers: [{ container: { stream: 'all', format: 'auto' } }, { multiline: { ...p.multiline } }],
+        processors: [{ add_kubernetes_metadata: { host: '${NODE_NAME}', matchers: [{ logs_path: { logs_path: `${CONTAINER_LOG_DIRS[0]}/` } }] } }],
+        fields_under_root: true,
+        fields: { mlobs: { source: 'container' } },
+      },
+      kernelInput,
+    ],
+    processors: [
+      { add_fields: { target: 'mlobs', fields: { node: '${NODE_NAME}' } } },
+      // JSON lines: decoded beside the raw line, which the catalog filter in Logstash reads.
+      { decode_json_fields: { when: { regexp: { message: '^\\{' } }, fields: ['message'], target: 'json', max_depth: 2, overwrite_keys: false, add_error_key: true } },
+    ],
+    'output.logstash': {
+      hosts: [p.logstashHost],
+      ...(p.logstashCaSecret
+        ? { 'ssl.enabled': true, 'ssl.verification_mode': 'full', 'ssl.certificate_authorities': [`${LOGSTASH_CA_DIR}/ca.crt`] }
+        : { 'ssl.enabled': false }),
+    },
+  };
+}
+
+export interface FilebeatObjects {
+  readonly beat: KubeManifest;
+  /** ServiceAccount, ClusterRole and ClusterRoleBinding for add_kubernetes_metadata (read-only). */
+  readonly rbac: readonly KubeManifest[];
+}
+
+export function renderFilebeat(p: FilebeatRenderProps): FilebeatObjects {
+  const sa = `${p.name}-filebeat`;
+  const journal = isJournalPath(p.kernelLogPath);
+  const hostPaths = [
+    { name: 'varlogcontainers', path: CONTAINER_LOG_DIRS[0], type: 'Directory' },
+    { name: 'varlogpods', path: CONTAINER_LOG_DIRS[1], type: 'Directory' },
+    { name: 'kernel-log', path: p.kernelLogPath, type: journal ? 'Directory' : 'File' },
+  ];
+  const beat: KubeManifest = {
+    apiVersion: BEAT_API_VERSION,
+    kind: 'Beat',
+    metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } },
+    spec: {
+      type: 'filebeat',
+      version: p.version,
+      config: renderFilebeatConfig(p),
+      daemonSet: {
+        podTemplate: {
+          spec: {
+            serviceAccountName: sa,
+            automountServiceAccountToken: true,
+            securityContext: { runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } },
+            tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }],
+            containers: [
+              {
+                name: 'filebeat',
+                resources: { requests: { ...p.resources.requests }, limits: { ...p.resources.limits } },
+                env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+                securityContext: {
+                  runAsUser: 0,
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'], add: [...FILEBEAT_CAPABILITIES] },
+                },
+                volumeMounts: [
+                  ...hostPaths.map((h) => ({ name: h.name, mountPath: h.path, readOnly: true })),
+                  ...(p.logstashCaSecret ? [{ name: 'logstash-ca', mountPath: LOGSTASH_CA_DIR, readOnly: true }] : []),
+                ],
+              },
+            ],
+            volumes: [
+              ...hostPaths.map((h) => ({ name: h.name, hostPath: { path: h.path, type: h.type } })),
+              ...(p.logstashCaSecret ? [{ name: 'logstash-ca', secret: { secretName: p.logstashCaSecret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
+            ],
+          },
+        },
+      },
+    },
+  };
+  const labels = { ...p.labels };
+  const rbac: KubeManifest[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: p.namespace, labels } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: `${p.namespace}-${sa}`, labels },
+      rules: [{ apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${p.namespace}-${sa}`, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${p.namespace}-${sa}` },
+      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: p.namespace }],
+    },
+  ];
+  return { beat, rbac };
+}

@@ -5,3 +5,4 @@ export * from './collectors';
 export * from './alloy.render';
 export * from './promtail.render';
 export * from './labels';
+export * from './ruler.render';

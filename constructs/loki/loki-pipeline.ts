@@ -9,8 +9,13 @@ import type { HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
 import { COLLECTOR_MODULES, type CollectorModule } from './collectors';
 import { Loki } from './loki';
+import { LOKI_RULES_FILE, renderLokiRulesFile } from './ruler.render';
 
-/** Alertmanager of the stack's kube-prometheus-stack (fullnameOverride `mlobs`). */
+/**
+ * Alertmanager of the stack's kube-prometheus-stack (its fullnameOverride `mlobs` gives the
+ * Service `mlobs-alertmanager`, port 9093); test/loki/ruler.test.ts checks it against the
+ * Service the pinned chart renders from the synthesized values.
+ */
 export const DEFAULT_ALERTMANAGER_URL = (namespace: string): string => `http://mlobs-alertmanager.${namespace}.svc:9093`;
 
 export interface LokiPipelineProps {
@@ -51,6 +56,7 @@ export class LokiPipeline extends Construct {
       loki: s.loki,
       retentionPeriod: s.retention.loki.period,
       tls: props.tls,
+      ruler: { alertmanagerUrl: props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL(common.namespace), ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile() } },
       ...(props.lokiValuesOverrides ? { valuesOverrides: props.lokiValuesOverrides } : {}),
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
     });

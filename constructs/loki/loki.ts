@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import type { ITerraformDependable } from 'cdktf';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
@@ -7,6 +8,7 @@ import type { HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
 import { CHARTS } from '../versions';
 import { DEFAULT_LOKI_RELEASE_NAME, LOKI_GATEWAY_PORTS, renderLokiValues } from './loki.values';
+import { lokiRulesConfigMapName } from './ruler.render';
 
 /** Header that carries the Loki tenant on every push and query. */
 export const TENANT_HEADER = 'X-Scope-OrgID';
@@ -52,6 +54,8 @@ export interface LokiEndpoint {
 export class Loki extends Construct {
   readonly chart: PinnedRelease;
   readonly endpoint: LokiEndpoint;
+  /** The ConfigMap of the tenant's ruler rules (the chart mounts it but does not create it outside Distributed mode). */
+  readonly rulerRules?: ConfigMapV1;
 
   constructor(scope: Construct, id: string, props: LokiProps) {
     super(scope, id);
@@ -67,6 +71,14 @@ export class Loki extends Construct {
     const tenant = loki.authEnabled ? (loki.tenant ?? common.environment) : undefined;
     const url = secretName ? `https://${service}.${ns}.svc:${LOKI_GATEWAY_PORTS.https}` : `http://${service}.${ns}.svc:${LOKI_GATEWAY_PORTS.http}`;
     this.endpoint = { url, pushUrl: `${url}/loki/api/v1/push`, tenant, tls: Boolean(secretName), caSecretName: secretName };
+    const rulerTenant = tenant ?? 'fake';
+    if (props.ruler) {
+      this.rulerRules = new ConfigMapV1(this, 'ruler-rules', {
+        metadata: { name: lokiRulesConfigMapName(DEFAULT_LOKI_RELEASE_NAME, loki.deploymentMode, rulerTenant), namespace: ns, labels: { ...common.labels } },
+        data: { ...props.ruler.ruleFiles },
+        ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+      });
+    }
     const values = renderLokiValues({
       common,
       deploymentMode: loki.deploymentMode,
@@ -78,7 +90,7 @@ export class Loki extends Construct {
       retentionPeriod: props.retentionPeriod,
       debugRetention: loki.debugRetention,
       gatewayTlsSecretName: secretName,
-      ruler: props.ruler ? { ...props.ruler, tenant: tenant ?? 'fake' } : undefined,
+      ruler: props.ruler ? { ...props.ruler, tenant: rulerTenant } : undefined,
     });
     this.chart = new PinnedRelease(this, 'release', {
       chart: CHARTS.loki,
@@ -86,7 +98,7 @@ export class Loki extends Construct {
       namespace: ns,
       values,
       ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
-      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
+      dependsOn: [...(props.dependsOn ?? []), ...(this.rulerRules ? [this.rulerRules] : [])],
     });
     assertRetentionApplies(this.chart.values);
   }

@@ -111,6 +111,8 @@ export const ELASTIC_STACK_VERSION = '9.4.4';
 export const ELASTIC_IMAGES = {
   /** Runs the in-cluster ILM/index-template setup Job (it ships curl; already cached on ES nodes). */
   elasticsearch: { repository: 'docker.elastic.co/elasticsearch/elasticsearch', tag: ELASTIC_STACK_VERSION },
+  /** Sidecar of Logstash turning its statsd event counts into Prometheus series (the free-tier alert path). */
+  statsdExporter: { repository: 'quay.io/prometheus/statsd-exporter', tag: 'v0.28.0' },
 } as const;
 
 /**

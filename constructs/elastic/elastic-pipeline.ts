@@ -17,6 +17,8 @@ import { renderSetupFiles } from './setup-job.render';
 import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline } from './logstash.render';
 import { compileFilebeatMultiline, compileLogstashFilter } from '../mllogs';
 import { renderFilebeat } from './filebeat.render';
+import { renderEventCounterFilter, renderEventCounterOutput, renderEventMetricsPodMonitor, renderEventMetricsSidecar, renderStatsdMapping } from './log-event-metrics.render';
+import { stringify } from 'yaml';
 import { renderCertificate } from '../tls/issuer.render';
 
 /** Retries of the setup Job before Kubernetes gives up (each attempt also waits for the cluster). */
@@ -67,6 +69,8 @@ export class ElasticPipeline extends Construct {
   readonly logstash: KubeManifest;
   /** The generated Logstash pipeline text (beats input, catalog filter, data stream output). */
   readonly logstashPipeline: string;
+  /** The PodMonitor of Logstash's event counters (`mlobs_log_events_total`, the free-tier alert path). */
+  readonly eventMetricsPodMonitor: KubeManifest;
   /** The Filebeat Beat custom resource (DaemonSet) as shipped. */
   readonly filebeat: KubeManifest;
   /** Secret of the beats input certificate (its `ca.crt` is what Filebeat trusts), when the collectors hop has TLS. */
@@ -219,7 +223,23 @@ export class ElasticPipeline extends Construct {
       ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
       esAlias: DEFAULT_ES_ALIAS,
       dataStream: { dataset: e.dataStream.dataset, namespace: dsNamespace },
+      extraFilter: renderEventCounterFilter(),
+      extraOutput: renderEventCounterOutput(),
     });
+    // Event counters for the training alerts (Kibana's connectors are not free): a
+    // statsd_exporter sidecar, its mapping, and a PodMonitor for the stack's Prometheus.
+    const mappingName = `${e.name}-ls-event-metrics`;
+    const sidecar = renderEventMetricsSidecar({
+      image: `${ELASTIC_IMAGES.statsdExporter.repository}:${ELASTIC_IMAGES.statsdExporter.tag}`,
+      mappingConfigMap: mappingName,
+    });
+    const metricsPodLabel = { 'mlobs.dev/event-metrics': `${e.name}-logstash` };
+    props.resources.add(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: mappingName, namespace: common.namespace, labels: { ...common.labels } }, data: { 'mapping.yaml': stringify(renderStatsdMapping()) } },
+      after,
+    );
+    this.eventMetricsPodMonitor = renderEventMetricsPodMonitor({ common, name: mappingName, podSelector: metricsPodLabel });
+    props.resources.add(this.eventMetricsPodMonitor, after);
     this.logstash = renderLogstash({
       name: e.name,
       namespace: common.namespace,
@@ -232,6 +252,9 @@ export class ElasticPipeline extends Construct {
       esAlias: DEFAULT_ES_ALIAS,
       pipeline: this.logstashPipeline,
       ...(this.beatsCertificateSecret ? { beatsCertificateSecret: this.beatsCertificateSecret } : {}),
+      sidecars: [sidecar.container],
+      extraVolumes: [sidecar.volume],
+      podLabels: metricsPodLabel,
     });
     props.resources.add(this.logstash, after);
 

@@ -6,4 +6,5 @@ export * from './ilm.render';
 export * from './setup-job.render';
 export * from './logstash.render';
 export * from './filebeat.render';
+export * from './log-event-metrics.render';
 export * from './elastic-pipeline';

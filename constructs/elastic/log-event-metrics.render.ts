@@ -1,0 +1,166 @@
+/**
+ * The free-tier alert path of the Elastic pipeline. Pure: no cdktf import.
+ *
+ * Kibana's alerting connectors (Webhook, PagerDuty, ...) need a paid license, so the Elastic
+ * pipeline does not alert by itself. Instead it produces the same Prometheus series as the Loki
+ * pipeline, `mlobs_log_events_total{event, framework, namespace, pod, container, node}` (names
+ * from constructs/training/log-metrics-contract.ts), and the stack's training alerts, routes and
+ * receivers do the rest, whichever pipeline is on:
+ *
+ *   Logstash (catalog event on a line) --statsd/UDP 127.0.0.1--> statsd_exporter sidecar
+ *     --/metrics--> PodMonitor (honorLabels) --> Prometheus --> training rules --> Alertmanager
+ *
+ * - Logstash's bundled `statsd` output increments one counter per line that carries an event,
+ *   with the labels as InfluxDB-style tags in the metric name (`name,k=v,...`), which
+ *   statsd_exporter reads. A label Logstash does not know (no pod for a kernel line) is sent as
+ *   {@link NONE_VALUE}: statsd_exporter drops empty tags, and one metric must keep one label set.
+ * - statsd_exporter (sidecar, loopback UDP only) maps that one name and drops everything else.
+ * - The PodMonitor keeps the metric's own `namespace`/`pod`/`container` (honorLabels: they
+ *   name the training pod, not Logstash) and turns {@link NONE_VALUE} back into an absent label,
+ *   so the series are exactly the contract's.
+ */
+import type { CommonConfig } from '../core/common';
+import type { KubeManifest } from '../core/manifest';
+import { LOG_EVENTS_LABELS, LOG_EVENTS_METRIC } from '../training/log-metrics-contract';
+import { LS_METRICS_PORT } from './names';
+
+/** Stand-in for a label with no value (statsd_exporter ignores empty tags). */
+export const NONE_VALUE = '_none_';
+/** statsd_exporter's UDP port, on the pod's loopback only. */
+export const STATSD_PORT = 9125;
+/** statsd metric prefix (`<namespace>.<sender>.`) written by Logstash's statsd output. */
+export const STATSD_NAMESPACE = 'mlobs';
+export const STATSD_SENDER = 'logstash';
+/** Name of the sidecar's metrics port (what the PodMonitor scrapes). */
+export const EVENT_METRICS_PORT_NAME = 'event-metrics';
+/** Where the mapping file is mounted in the sidecar. */
+export const STATSD_MAPPING_DIR = '/etc/statsd-exporter';
+/** Sidecar requests and limits. */
+export const DEFAULT_STATSD_EXPORTER_RESOURCES = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } as const;
+/** How often Prometheus scrapes the counters. */
+export const DEFAULT_EVENT_METRICS_INTERVAL = '30s';
+
+export type LogEventsLabel = (typeof LOG_EVENTS_LABELS)[number];
+
+/** Where each contract label comes from in a Logstash event (Filebeat's Kubernetes metadata, the catalog's fields). */
+export const LOG_EVENTS_LABEL_SOURCES: Readonly<Record<LogEventsLabel, string>> = {
+  event: '[ml][event]',
+  framework: '[ml][framework]',
+  namespace: '[kubernetes][namespace]',
+  pod: '[kubernetes][pod][name]',
+  container: '[kubernetes][container][name]',
+  node: '[mlobs][node]',
+};
+
+/** The labels that may be {@link NONE_VALUE} (the Kubernetes origin; `event` is always set, `framework` is set with it). */
+export const OPTIONAL_LOG_EVENTS_LABELS: readonly LogEventsLabel[] = ['framework', 'namespace', 'pod', 'container', 'node'];
+
+/** The statsd metric name statsd_exporter maps (before the tags). */
+export const STATSD_EVENTS_NAME = `${STATSD_NAMESPACE}.${STATSD_SENDER}.${LOG_EVENTS_METRIC}`;
+
+/**
+ * Logstash filter text: for a line with a catalog event, `[@metadata][mlobs_metric]` becomes
+ * `mlobs_log_events_total,event=...,framework=...,...` (labels in contract order; characters
+ * that would break the statsd line or a tag, `,=:|@` and whitespace, become `_`).
+ */
+export function renderEventCounterFilter(): string {
+  const pairs = LOG_EVENTS_LABELS.map((l) => `[${JSON.stringify(l)}, ${JSON.stringify(LOG_EVENTS_LABEL_SOURCES[l])}]`).join(', ');
+  const code =
+    `tags = [${pairs}].map { |k, f| v = event.get(f).to_s.gsub(/[,=:|@\\s]/, "_"); "#{k}=#{v.empty? ? ${JSON.stringify(NONE_VALUE)} : v}" }; ` +
+    `event.set("[@metadata][mlobs_metric]", ${JSON.stringify(LOG_EVENTS_METRIC)} + "," + tags.join(","))`;
+  return [
+    `# ${LOG_EVENTS_METRIC}: one count per line with a catalog event (free-tier alert path, see log-event-metrics.render.ts)`,
+    'if [ml][event] {',
+    `  ruby { id => "mlobs_event_labels" code => '${code}' }`,
+    '}',
+  ].join('\n');
+}
+
+/** Logstash output text: the statsd increment to the sidecar on loopback. */
+export function renderEventCounterOutput(): string {
+  return [
+    'if [@metadata][mlobs_metric] {',
+    '  statsd {',
+    '    id => "mlobs_event_counter"',
+    '    host => "127.0.0.1"',
+    `    port => ${STATSD_PORT}`,
+    '    protocol => "udp"',
+    `    namespace => "${STATSD_NAMESPACE}"`,
+    `    sender => "${STATSD_SENDER}"`,
+    '    increment => ["%{[@metadata][mlobs_metric]}"]',
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** statsd_exporter's mapping: the one counter, everything else dropped. */
+export function renderStatsdMapping(): Record<string, unknown> {
+  return {
+    mappings: [
+      { match: STATSD_EVENTS_NAME, name: LOG_EVENTS_METRIC, help: 'ML log lines classified with a catalog event (from Logstash, mlobs Elastic pipeline)' },
+      { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' },
+    ],
+  };
+}
+
+export interface EventMetricsSidecarProps {
+  /** statsd_exporter image (`repository:tag`). */
+  readonly image: string;
+  /** ConfigMap holding `mapping.yaml`. */
+  readonly mappingConfigMap: string;
+}
+
+/** The statsd_exporter sidecar container and its volume. */
+export function renderEventMetricsSidecar(p: EventMetricsSidecarProps): { readonly container: Record<string, unknown>; readonly volume: Record<string, unknown> } {
+  return {
+    container: {
+      name: 'statsd-exporter',
+      image: p.image,
+      args: [
+        `--statsd.mapping-config=${STATSD_MAPPING_DIR}/mapping.yaml`,
+        `--statsd.listen-udp=127.0.0.1:${STATSD_PORT}`,
+        '--statsd.listen-tcp=',
+        `--web.listen-address=:${LS_METRICS_PORT}`,
+      ],
+      ports: [{ name: EVENT_METRICS_PORT_NAME, containerPort: LS_METRICS_PORT, protocol: 'TCP' }],
+      resources: { requests: { ...DEFAULT_STATSD_EXPORTER_RESOURCES.requests }, limits: { ...DEFAULT_STATSD_EXPORTER_RESOURCES.limits } },
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      volumeMounts: [{ name: 'statsd-mapping', mountPath: STATSD_MAPPING_DIR, readOnly: true }],
+    },
+    volume: { name: 'statsd-mapping', configMap: { name: p.mappingConfigMap } },
+  };
+}
+
+export interface EventMetricsPodMonitorProps {
+  readonly common: CommonConfig;
+  readonly name: string;
+  /** Labels of the Logstash pods. */
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** @default DEFAULT_EVENT_METRICS_INTERVAL */
+  readonly interval?: string;
+}
+
+/** The PodMonitor for the counters (labelled for the stack's Prometheus). */
+export function renderEventMetricsPodMonitor(p: EventMetricsPodMonitorProps): KubeManifest {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name: p.name, namespace: p.common.namespace, labels: { ...p.common.labels, ...p.common.monitorSelector } },
+    spec: {
+      selector: { matchLabels: { ...p.podSelector } },
+      podMetricsEndpoints: [
+        {
+          port: EVENT_METRICS_PORT_NAME,
+          path: '/metrics',
+          interval: p.interval ?? DEFAULT_EVENT_METRICS_INTERVAL,
+          // namespace/pod/container on the series name the training pod, not Logstash
+          honorLabels: true,
+          metricRelabelings: [
+            { action: 'keep', sourceLabels: ['__name__'], regex: LOG_EVENTS_METRIC },
+            ...OPTIONAL_LOG_EVENTS_LABELS.map((l) => ({ action: 'replace', sourceLabels: [l], regex: NONE_VALUE, targetLabel: l, replacement: '' })),
+          ],
+        },
+      ],
+    },
+  };
+}

@@ -21,7 +21,7 @@ import {
   agentMetricName,
   checkCatalogLabels,
 } from './labels';
-import type { LokiEndpoint } from './loki';
+import type { LokiEndpoint } from './endpoint';
 
 /** Where the Alloy pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const ALLOY_LOKI_CA_DIR = '/etc/alloy/loki-ca';

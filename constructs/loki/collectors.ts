@@ -8,7 +8,7 @@ import type { KubeManifest } from '../core/manifest';
 import type { HelmValues } from '../core/values';
 import { CHARTS, type PinnedChart } from '../versions';
 import { ALLOY_CONFIG_MAP, ALLOY_HTTP_PORT_NAME, renderAlloyConfig, renderAlloyValues } from './alloy.render';
-import type { LokiEndpoint } from './loki';
+import type { LokiEndpoint } from './endpoint';
 import { PROMTAIL_HTTP_PORT, renderPromtailValues } from './promtail.render';
 
 export type Collector = (typeof COLLECTORS)[number];

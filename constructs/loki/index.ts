@@ -1,4 +1,5 @@
 export * from './loki';
+export * from './endpoint';
 export * from './loki.values';
 export * from './loki-pipeline';
 export * from './collectors';

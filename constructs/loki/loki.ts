@@ -7,11 +7,9 @@ import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
 import { CHARTS } from '../versions';
-import { DEFAULT_LOKI_RELEASE_NAME, LOKI_GATEWAY_PORTS, renderLokiValues } from './loki.values';
+import { DEFAULT_LOKI_RELEASE_NAME, renderLokiValues } from './loki.values';
+import { LOKI_GATEWAY_SERVICE, LOKI_GATEWAY_TLS_SECRET, lokiEndpointFor, lokiGatewayDnsNames, type LokiEndpoint } from './endpoint';
 import { lokiRulesConfigMapName } from './ruler.render';
-
-/** Header that carries the Loki tenant on every push and query. */
-export const TENANT_HEADER = 'X-Scope-OrgID';
 
 export interface LokiProps {
   readonly common: CommonConfig;
@@ -32,20 +30,6 @@ export interface LokiProps {
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
-/** What a writer or reader needs to reach this Loki. */
-export interface LokiEndpoint {
-  /** Base URL of the gateway, e.g. `https://loki-gateway.mlobs.svc:443`. */
-  readonly url: string;
-  /** Push URL (`<url>/loki/api/v1/push`). */
-  readonly pushUrl: string;
-  /** Tenant to send in {@link TENANT_HEADER}; undefined when auth is off. */
-  readonly tenant?: string | undefined;
-  /** Whether the gateway serves TLS. */
-  readonly tls: boolean;
-  /** Secret whose `ca.crt` verifies the gateway certificate (when TLS). */
-  readonly caSecretName?: string | undefined;
-}
-
 /**
  * Loki from the pinned community chart: monolithic or scalable, tsdb v13 schema, compactor
  * retention that always applies, tenancy, the gateway behind TLS from the `tls/` component.
@@ -61,16 +45,13 @@ export class Loki extends Construct {
     super(scope, id);
     const { common, loki } = props;
     const ns = common.namespace;
-    const service = `${DEFAULT_LOKI_RELEASE_NAME}-gateway`;
     const tlsOn = props.tls?.enabledFor('loki') ?? false;
     const secretName =
       tlsOn && props.tls
-        ? props.tls.certificateFor({ name: service, dnsNames: [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`] })
-            .secretName
+        ? props.tls.certificateFor({ name: LOKI_GATEWAY_SERVICE, secretName: LOKI_GATEWAY_TLS_SECRET, dnsNames: lokiGatewayDnsNames(ns) }).secretName
         : undefined;
-    const tenant = loki.authEnabled ? (loki.tenant ?? common.environment) : undefined;
-    const url = secretName ? `https://${service}.${ns}.svc:${LOKI_GATEWAY_PORTS.https}` : `http://${service}.${ns}.svc:${LOKI_GATEWAY_PORTS.http}`;
-    this.endpoint = { url, pushUrl: `${url}/loki/api/v1/push`, tenant, tls: Boolean(secretName), caSecretName: secretName };
+    this.endpoint = lokiEndpointFor({ namespace: ns, environment: common.environment, authEnabled: loki.authEnabled, tenant: loki.tenant, tls: Boolean(secretName) });
+    const tenant = this.endpoint.tenant;
     const rulerTenant = tenant ?? 'fake';
     if (props.ruler) {
       this.rulerRules = new ConfigMapV1(this, 'ruler-rules', {

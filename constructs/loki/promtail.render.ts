@@ -25,7 +25,7 @@ import {
   checkCatalogLabels,
 } from './labels';
 import { JOURNAL_PATH, STEP_SECONDS_KEY, STEP_SECONDS_TEMPLATE } from './alloy.render';
-import type { LokiEndpoint } from './loki';
+import type { LokiEndpoint } from './endpoint';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';

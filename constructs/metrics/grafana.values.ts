@@ -13,6 +13,7 @@ import type { HelmValues } from '../core/values';
 import type { UiIngressProps } from './kube-prometheus-stack.values';
 import { DEFAULT_ELASTIC_NAME, DEFAULT_DATASET } from '../../config/schema/elastic';
 import { esElasticUserSecret, esHttpCaSecret, esHttpService, esHttpUrl } from '../elastic/names';
+import { TENANT_HEADER, type LokiEndpoint } from '../loki/endpoint';
 
 /** The label the dashboard sidecar watches; teams put it on their dashboard ConfigMaps. */
 export const DASHBOARD_LABEL = { key: 'mlobs.dev/dashboard', value: '1' } as const;
@@ -21,15 +22,14 @@ export const DASHBOARD_LABEL = { key: 'mlobs.dev/dashboard', value: '1' } as con
 export const DATASOURCE_UIDS = { prometheus: 'prometheus', alertmanager: 'alertmanager', loki: 'loki', elasticsearch: 'elasticsearch' } as const;
 
 /**
- * In-cluster endpoints of the log stores.
- * TODO(loki issue): derive from the Loki construct (gateway Service) instead of this convention.
+ * In-cluster endpoints of the log stores. Loki: the {@link LokiEndpoint} the Loki construct
+ * exposes (constructs/loki/endpoint.ts), passed in; not named here.
  * Elasticsearch: derived from the ElasticPipeline's names (constructs/elastic/names.ts):
  * `<name>-es-http`, always HTTPS (ECK's CA or the tls issuer; the CA comes from ECK's
  * `<name>-es-http-certs-public` Secret), authenticated from ECK's generated Secret, mounted as
  * files (no password in values).
  */
 export const LOG_STORE_SERVICES = {
-  loki: { service: 'loki-gateway', httpPort: 80, httpsPort: 443 },
   elasticsearch: { service: esHttpService(DEFAULT_ELASTIC_NAME), httpPort: 9200, httpsPort: 9200, index: `logs-${DEFAULT_DATASET}-*` },
 } as const;
 
@@ -39,23 +39,48 @@ export interface GrafanaValuesProps {
   readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
   /** Existing Secret with the admin user and password. */
   readonly adminCredentials: { readonly secretName: string; readonly userKey: string; readonly passwordKey: string };
-  /** Log datasources to add, each with whether its hop uses TLS. @default - none */
-  readonly logDatasources?: { readonly loki?: { readonly tls: boolean }; readonly elasticsearch?: ElasticsearchDatasourceProps };
+  /** Log datasources to add: Loki by its endpoint (URL, tenant, TLS CA), Elasticsearch by its ECK name. @default - none */
+  readonly logDatasources?: { readonly loki?: LokiEndpoint; readonly elasticsearch?: ElasticsearchDatasourceProps };
   /** @default - not exposed */
   readonly ingress?: UiIngressProps;
 }
 
-function lokiDatasource(ns: string, tls: boolean): HelmValues {
-  const s = LOG_STORE_SERVICES.loki;
+/** Where Grafana mounts the Loki gateway's CA (the `ca.crt` of its certificate Secret). */
+export const LOKI_DATASOURCE_CA_DIR = '/etc/secrets/loki-ca';
+
+/**
+ * The Loki datasource: the gateway URL, the tenant in {@link TENANT_HEADER} (Grafana sends
+ * `httpHeaderName1`/`httpHeaderValue1` on every query; the tenant id is not a secret, but
+ * Grafana only reads header values from secureJsonData), and the gateway CA when TLS is on.
+ * @see https://grafana.com/docs/grafana/latest/datasources/loki/
+ */
+function lokiDatasource(e: LokiEndpoint): HelmValues {
+  const ca = e.tls && e.caSecretName;
   return {
     name: 'Loki',
     uid: DATASOURCE_UIDS.loki,
     type: 'loki',
     access: 'proxy',
-    url: tls ? `https://${s.service}.${ns}.svc:${s.httpsPort}` : `http://${s.service}.${ns}.svc:${s.httpPort}`,
+    url: e.url,
     editable: false,
-    jsonData: { maxLines: 1000, ...(tls ? { tlsSkipVerify: false } : {}) },
+    jsonData: {
+      maxLines: 1000,
+      ...(e.tenant ? { httpHeaderName1: TENANT_HEADER } : {}),
+      ...(ca ? { tlsAuthWithCACert: true, tlsSkipVerify: false } : {}),
+    },
+    ...(e.tenant || ca
+      ? {
+          secureJsonData: {
+            ...(e.tenant ? { httpHeaderValue1: e.tenant } : {}),
+            ...(ca ? { tlsCACert: `$__file{${LOKI_DATASOURCE_CA_DIR}/ca.crt}` } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+function lokiMounts(e: LokiEndpoint): HelmValues[] {
+  return e.tls && e.caSecretName ? [{ name: 'loki-ca', secretName: e.caSecretName, mountPath: LOKI_DATASOURCE_CA_DIR, readOnly: true }] : [];
 }
 
 /** The Elasticsearch datasource: which ECK cluster. `tls` is accepted for symmetry; ECK always serves HTTPS. */
@@ -111,9 +136,10 @@ export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
   const ns = props.common.namespace;
   const logs = props.logDatasources ?? {};
   const additional = [
-    ...(logs.loki ? [lokiDatasource(ns, logs.loki.tls)] : []),
+    ...(logs.loki ? [lokiDatasource(logs.loki)] : []),
     ...(logs.elasticsearch ? [elasticsearchDatasource(ns, logs.elasticsearch)] : []),
   ];
+  const mounts = [...(logs.loki ? lokiMounts(logs.loki) : []), ...(logs.elasticsearch ? elasticsearchMounts(logs.elasticsearch) : [])];
   const i = props.ingress;
   return {
     enabled: true,
@@ -136,7 +162,7 @@ export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
       datasources: { enabled: true, defaultDatasourceEnabled: true, uid: DATASOURCE_UIDS.prometheus, alertmanager: { enabled: true, uid: DATASOURCE_UIDS.alertmanager } },
     },
     additionalDataSources: additional,
-    ...(logs.elasticsearch ? { extraSecretMounts: elasticsearchMounts(logs.elasticsearch) } : {}),
+    ...(mounts.length > 0 ? { extraSecretMounts: mounts } : {}),
     ingress: i
       ? {
           enabled: true,

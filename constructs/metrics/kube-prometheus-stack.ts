@@ -14,14 +14,15 @@ import { renderDashboardConfigMap } from './dashboards/dashboard-config-map.rend
 import { renderGrafanaValues } from './grafana.values';
 import { renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';
 import type { IngressSettings } from '../../config/schema/metrics';
+import { lokiEndpointFor } from '../loki/endpoint';
 
 /** Helm release name of kube-prometheus-stack (a Terraform-visible name: do not change). */
 export const DEFAULT_KPS_RELEASE_NAME = 'kube-prometheus-stack';
 
 export interface KubePrometheusStackProps {
   readonly common: CommonConfig;
-  /** The environment's `prometheus`, `alertmanager`, `grafana`, `retention` and `logs` settings. */
-  readonly settings: Pick<EnvironmentSettings, 'prometheus' | 'alertmanager' | 'grafana' | 'retention' | 'logs' | 'tls' | 'elastic'>;
+  /** The environment's `prometheus`, `alertmanager`, `grafana`, `retention` and `logs` settings (`loki`, `elastic`: for the datasources). */
+  readonly settings: Pick<EnvironmentSettings, 'prometheus' | 'alertmanager' | 'grafana' | 'retention' | 'logs' | 'tls' | 'elastic' | 'loki'>;
   /** TLS component; UIs with an ingress get a certificate when it serves the `ui` hop. @default - no TLS */
   readonly tls?: Tls;
   /** Dashboards delivered through the Grafana sidecar. @default METRICS_DASHBOARDS */
@@ -83,7 +84,10 @@ export class KubePrometheusStack extends Construct {
         resources: s.grafana.resources,
         adminCredentials: s.grafana.adminCredentials,
         logDatasources: {
-          ...(pipelines.includes('loki') ? { loki: { tls: tlsHop('loki') } } : {}),
+          // The same endpoint the Loki construct exposes (lokiEndpointFor), from the same settings.
+          ...(pipelines.includes('loki')
+            ? { loki: lokiEndpointFor({ namespace: common.namespace, environment: common.environment, authEnabled: s.loki.authEnabled, tenant: s.loki.tenant, tls: tlsHop('loki') }) }
+            : {}),
           ...(pipelines.includes('elastic') ? { elasticsearch: { tls: tlsHop('elasticsearch'), name: s.elastic.name } } : {}),
         },
         ...(grafanaIngress ? { ingress: grafanaIngress } : {}),

@@ -121,3 +121,27 @@ test('the Elasticsearch datasource follows elastic.name (ECK service <name>-es-h
   const ds = (grafanaOf(v).additionalDataSources as { type: string; url: string }[]).find((d) => d.type === 'elasticsearch');
   assert.equal(ds?.url, 'https://mllogs-es-http.mlobs.svc:9200');
 });
+
+test('Loki datasource: the Loki construct\'s endpoint, the tenant in X-Scope-OrgID, and the gateway CA mounted from its certificate Secret', () => {
+  const r = synthEnvironment(loadEnvironmentFile('prod'), 'prod');
+  const g = grafanaOf(releaseValues(r.tf, DEFAULT_KPS_RELEASE_NAME));
+  const loki = (g.additionalDataSources as Record<string, unknown>[]).find((d) => d.type === 'loki');
+  const endpoint = r.stack.observability.loki?.loki.endpoint;
+  assert.ok(loki && endpoint);
+  assert.equal(loki.url, endpoint.url, 'Grafana reads the URL the Loki construct serves');
+  assert.deepEqual(loki.jsonData, { maxLines: 1000, httpHeaderName1: 'X-Scope-OrgID', tlsAuthWithCACert: true, tlsSkipVerify: false });
+  assert.deepEqual(loki.secureJsonData, { httpHeaderValue1: 'ml-prod', tlsCACert: '$__file{/etc/secrets/loki-ca/ca.crt}' });
+  const mounts = g.extraSecretMounts as { name: string; secretName: string; mountPath: string; readOnly: boolean }[];
+  assert.deepEqual(mounts.find((m) => m.name === 'loki-ca'), { name: 'loki-ca', secretName: endpoint.caSecretName, mountPath: '/etc/secrets/loki-ca', readOnly: true });
+  const cert = r.customResources.find((m) => m.kind === 'Certificate' && (m.spec as { secretName: string }).secretName === endpoint.caSecretName);
+  assert.ok(cert, 'the mounted Secret is the gateway certificate\'s');
+});
+
+test('Loki datasource without auth or TLS: no tenant header, no CA, no mount', () => {
+  const r = synthEnvironment({ ...MINIMAL_INPUT, logs: { pipelines: ['loki'] }, loki: { authEnabled: false } });
+  const g = grafanaOf(releaseValues(r.tf, DEFAULT_KPS_RELEASE_NAME));
+  const loki = (g.additionalDataSources as Record<string, unknown>[]).find((d) => d.type === 'loki');
+  assert.deepEqual(loki, { name: 'Loki', uid: 'loki', type: 'loki', access: 'proxy', url: 'http://loki-gateway.mlobs.svc:80', editable: false, jsonData: { maxLines: 1000 } });
+  assert.equal(g.extraSecretMounts, undefined);
+  assert.equal(r.stack.observability.loki?.loki.endpoint.url, loki?.url);
+});

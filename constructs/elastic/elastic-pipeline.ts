@@ -19,7 +19,6 @@ import { compileFilebeatMultiline, compileLogstashFilter } from '../mllogs';
 import { renderFilebeat } from './filebeat.render';
 import { renderEventCounterFilter, renderEventCounterOutput, renderEventMetricsPodMonitor, renderEventMetricsSidecar, renderStatsdMapping } from './log-event-metrics.render';
 import { stringify } from 'yaml';
-import { renderCertificate } from '../tls/issuer.render';
 
 /** Retries of the setup Job before Kubernetes gives up (each attempt also waits for the cluster). */
 export const DEFAULT_SETUP_BACKOFF_LIMIT = 20;
@@ -204,19 +203,12 @@ export class ElasticPipeline extends Construct {
     // Logstash: beats input (TLS on the collectors hop), the catalog's filter, the data stream.
     const tls = props.tls;
     if (tls?.enabledFor('collectors')) {
-      // The beats input (Netty) reads only PKCS#8 keys; cert-manager writes PKCS#1/SEC1 unless
-      // asked, and Tls.certificateFor has no encoding option yet, so the request is rendered
-      // with the tls component's own renderer and in-cluster issuer, plus the encoding.
-      const cert = renderCertificate(
-        { name: `${e.name}-ls-beats-tls`, dnsNames: serviceDnsNames(lsBeatsService(e.name), common.namespace) },
-        tls.internalIssuerRef,
-        s.tls,
-        common,
-      );
-      const spec = cert.spec as { privateKey: Record<string, unknown>; secretName: string };
-      const pkcs8: KubeManifest = { ...cert, spec: { ...spec, privateKey: { ...spec.privateKey, encoding: 'PKCS8' } } };
-      props.resources.add(pkcs8, tls.certManager ? [tls.certManager.release] : []);
-      this.beatsCertificateSecret = spec.secretName;
+      // The beats input (Netty) reads only PKCS#8 keys; cert-manager writes PKCS#1/SEC1 unless asked.
+      this.beatsCertificateSecret = tls.certificateFor({
+        name: `${e.name}-ls-beats-tls`,
+        dnsNames: serviceDnsNames(lsBeatsService(e.name), common.namespace),
+        keyEncoding: 'PKCS8',
+      }).secretName;
     }
     this.logstashPipeline = renderLogstashPipeline({
       catalogFilter: compileLogstashFilter(),

@@ -99,6 +99,12 @@ export interface CertificateRequest {
   readonly secretName?: string;
   /** Key usages. @default ['server auth'] (plus 'client auth' when `client` is set) */
   readonly client?: boolean;
+  /**
+   * How the private key is encoded in the Secret; some servers (Logstash's beats input, Netty)
+   * read only PKCS#8.
+   * @default 'PKCS1' (cert-manager's default: PKCS#1 for RSA, SEC1 for ECDSA)
+   */
+  readonly keyEncoding?: 'PKCS1' | 'PKCS8';
 }
 
 export function renderCertificate(req: CertificateRequest, issuerRef: IssuerRef, tls: TlsSettings, common: CommonConfig): KubeManifest {
@@ -112,7 +118,7 @@ export function renderCertificate(req: CertificateRequest, issuerRef: IssuerRef,
       dnsNames: [...req.dnsNames],
       duration: tls.certificate.duration,
       renewBefore: tls.certificate.renewBefore,
-      privateKey: privateKey(tls.certificate.privateKeyAlgorithm),
+      privateKey: { ...privateKey(tls.certificate.privateKeyAlgorithm), ...(req.keyEncoding ? { encoding: req.keyEncoding } : {}) },
       usages: req.client ? ['server auth', 'client auth', 'digital signature', 'key encipherment'] : ['server auth', 'digital signature', 'key encipherment'],
       issuerRef: { ...issuerRef },
     },

@@ -116,3 +116,13 @@ test('self-signed and existing ClusterIssuer sign in-cluster names themselves (n
   assert.deepEqual((cert?.spec as { issuerRef: unknown }).issuerRef, { name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
   assert.equal(customResources.filter((m) => m.kind === 'Issuer').length, 0);
 });
+
+test('a certificate can ask for a PKCS#8 key (Logstash beats input), and it validates against the CRD', () => {
+  const s = settingsWith({ issuer: ISSUERS.selfSigned });
+  const ref = { name: 'i', kind: 'Issuer', group: 'cert-manager.io' } as const;
+  const cert = renderCertificate({ name: 'ls', dnsNames: ['ls'], keyEncoding: 'PKCS8' }, ref, s.tls, commonConfigFor('t', s));
+  assert.equal((cert.spec as { privateKey: { encoding?: string } }).privateKey.encoding, 'PKCS8');
+  assertValidCustomResource(cert);
+  const plain = renderCertificate({ name: 'x', dnsNames: ['x'] }, ref, s.tls, commonConfigFor('t', s));
+  assert.equal((plain.spec as { privateKey: { encoding?: string } }).privateKey.encoding, undefined);
+});

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import type { EnvironmentConfig } from '../config/schema/environment';
@@ -38,7 +37,8 @@ export function synthesizeAll(opts: SynthesizeOptions): EnvironmentConfig[] {
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(opts.outdir)}.tmp-`));
   try {
     buildApp(envs, staging).synth();
-    const old = fs.existsSync(opts.outdir) ? fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-old-out-')) : undefined;
+    // Beside the output, not in the OS temp dir: rename() cannot cross filesystems.
+    const old = fs.existsSync(opts.outdir) ? fs.mkdtempSync(path.join(parent, `.${path.basename(opts.outdir)}.old-`)) : undefined;
     if (old) fs.renameSync(opts.outdir, path.join(old, 'out'));
     fs.renameSync(staging, opts.outdir);
     if (old) fs.rmSync(old, { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { CHARTS, ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
 import { renderEckOperatorValues } from './eck-operator.values';
 import { renderElasticsearch } from './elasticsearch.render';
 import { renderKibana } from './kibana.render';
-import { esElasticUserSecret, esHttpService, esHttpUrl, esHttpCaSecret, kbHttpService, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
+import { esElasticUserSecret, esHttpService, esHttpUrl, esHttpCaSecret, kbHttpCaSecret, kbHttpService, kbHttpUrl, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
+import { mappedFields, renderKibanaObjects, type KibanaObjects } from './kibana-objects.render';
 import { renderIlmPolicy, renderIndexTemplate, type IlmPolicy } from './ilm.render';
 import { renderSetupFiles } from './setup-job.render';
 import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline } from './logstash.render';
@@ -64,6 +65,8 @@ export class ElasticPipeline extends Construct {
   readonly indexTemplate: Record<string, unknown>;
   /** The data stream Logstash writes to (logs-<dataset>-<namespace>). */
   readonly dataStream: string;
+  /** Kibana's data view, saved searches and dashboard, imported by the setup Job. */
+  readonly kibanaObjects: KibanaObjects;
   /** The Logstash custom resource as shipped. */
   readonly logstash: KubeManifest;
   /** The generated Logstash pipeline text (beats input, catalog filter, data stream output). */
@@ -75,8 +78,9 @@ export class ElasticPipeline extends Construct {
   /** Secret of the beats input certificate (its `ca.crt` is what Filebeat trusts), when the collectors hop has TLS. */
   readonly beatsCertificateSecret?: string;
   /**
-   * The Job that applies policy and template (named after their hash, so a change runs a new
-   * one). Shipped with its ConfigMap in the custom-resource chart, installed after ECK.
+   * The Job that applies policy and template, then imports the Kibana objects (named after the
+   * hash of all of them, so a change runs a new one). Shipped with its ConfigMap in the
+   * custom-resource chart, installed after ECK.
    */
   readonly setupJob: KubeManifest;
 
@@ -141,8 +145,10 @@ export class ElasticPipeline extends Construct {
       replicas: Math.min(1, hotCount - 1),
       totalFieldsLimit: e.totalFieldsLimit,
     });
+    this.kibanaObjects = renderKibanaObjects({ dataStream: this.dataStream, fields: mappedFields(this.indexTemplate) });
     const configDir = '/etc/mlobs/es-setup';
     const caDir = '/etc/mlobs/es-ca';
+    const kbCaDir = '/etc/mlobs/kb-ca';
     const setup = renderSetupFiles({
       url: esHttpUrl(e.name, common.namespace),
       policyName,
@@ -151,6 +157,7 @@ export class ElasticPipeline extends Construct {
       template: this.indexTemplate,
       caFile: `${caDir}/ca.crt`,
       configDir,
+      kibana: { url: kbHttpUrl(e.name, common.namespace), caFile: `${kbCaDir}/ca.crt`, ndjson: this.kibanaObjects.ndjson },
     });
     const jobName = `${e.name}-es-setup-${setup.hash.slice(0, 10)}`;
     const labels = { ...common.labels, 'app.kubernetes.io/name': 'es-setup', 'app.kubernetes.io/component': 'elastic' };
@@ -184,6 +191,7 @@ export class ElasticPipeline extends Construct {
                 volumeMounts: [
                   { name: 'files', mountPath: configDir, readOnly: true },
                   { name: 'ca', mountPath: caDir, readOnly: true },
+                  { name: 'kb-ca', mountPath: kbCaDir, readOnly: true },
                 ],
                 resources: { requests: { ...DEFAULT_SETUP_RESOURCES.requests }, limits: { ...DEFAULT_SETUP_RESOURCES.limits } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
@@ -192,6 +200,9 @@ export class ElasticPipeline extends Construct {
             volumes: [
               { name: 'files', configMap: { name: jobName } },
               { name: 'ca', secret: { secretName: esHttpCaSecret(e.name) } },
+              // Optional: ECK creates it only once Kibana is reconciled; the Elasticsearch step must not wait for it
+              // (the kubelet fills the volume when the Secret appears; until then the Kibana wait loop retries).
+              { name: 'kb-ca', secret: { secretName: kbHttpCaSecret(e.name), optional: true } },
             ],
           },
         },

@@ -208,7 +208,8 @@ export function renderIndexTemplate(p: IndexTemplateProps): Record<string, unkno
           host: { properties: { name: kw } },
           log: { properties: { file: { properties: { path: kw } } } },
           input: { properties: { type: kw } },
-          mlobs: { properties: { source: kw } },
+          // Filebeat's input and node name; kernel (Xid) lines carry no kubernetes.* but do carry mlobs.node.
+          mlobs: { properties: { source: kw, node: kw } },
         },
       },
     },

@@ -12,6 +12,8 @@ export const esHttpCaSecret = (name: string): string => `${name}-es-http-certs-p
 export const esElasticUserSecret = (name: string): { readonly name: string; readonly key: string } => ({ name: `${name}-es-elastic-user`, key: 'elastic' });
 /** ECK's HTTP Service of a Kibana. */
 export const kbHttpService = (name: string): string => `${name}-kb-http`;
+/** ECK's Secret with Kibana's HTTP CA (`ca.crt`), readable by clients. */
+export const kbHttpCaSecret = (name: string): string => `${name}-kb-http-certs-public`;
 /** The Logstash Service that receives Beats (ECK names it `<logstash>-ls-<service>`). */
 export const lsBeatsService = (logstashName: string): string => `${logstashName}-ls-beats`;
 
@@ -20,6 +22,8 @@ export const serviceDnsNames = (service: string, namespace: string): string[] =>
 
 /** Elasticsearch HTTP port (always TLS: ECK's CA or the tls component's issuer). */
 export const ES_HTTP_PORT = 9200;
+/** Kibana HTTP port (TLS: ECK's CA or the tls component's issuer). */
+export const KB_HTTP_PORT = 5601;
 /** Logstash Beats input port. */
 export const LS_BEATS_PORT = 5044;
 /** Port of Logstash's Prometheus-format event counters (the alert path on the free tier). */
@@ -27,3 +31,5 @@ export const LS_METRICS_PORT = 9198;
 
 /** The in-cluster HTTPS endpoint of an Elasticsearch cluster. */
 export const esHttpUrl = (name: string, namespace: string): string => `https://${esHttpService(name)}.${namespace}.svc:${ES_HTTP_PORT}`;
+/** The in-cluster HTTPS endpoint of a Kibana. */
+export const kbHttpUrl = (name: string, namespace: string): string => `https://${kbHttpService(name)}.${namespace}.svc:${KB_HTTP_PORT}`;

@@ -3,7 +3,7 @@
  * takes (`POST /api/saved_objects/_import?overwrite=true`). Pure: no cdktf import.
  *
  * - a data view (`index-pattern`) on the data stream Logstash writes, time field `@timestamp`;
- * - two saved searches: ML events (`ml.event` present) and errors by framework
+ * - three saved searches: ML events (`ml.event` present), errors by event and errors by framework
  *   (`ml.level` error or critical);
  * - a dashboard of by-value Lens panels (events over time by type, loss and step time by job,
  *   i.e. by pod, Xids by node) plus the errors search by reference.
@@ -70,6 +70,7 @@ export interface KibanaObjects {
   readonly ids: {
     readonly dataView: string;
     readonly mlEventsSearch: string;
+    readonly errorsByEventSearch: string;
     readonly errorsSearch: string;
     readonly dashboard: string;
   };
@@ -157,6 +158,7 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
   const ids = {
     dataView: prefix,
     mlEventsSearch: `${prefix}-search-ml-events`,
+    errorsByEventSearch: `${prefix}-search-errors-by-event`,
     errorsSearch: `${prefix}-search-errors-by-framework`,
     dashboard: `${prefix}-dashboard-overview`,
   };
@@ -200,6 +202,13 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
     ...meta('search'),
   });
   const mlEvents = search(ids.mlEventsSearch, 'ML events', 'Log lines the ML catalog classified as an event.', 'ml.event:*', ['ml.event', 'ml.framework', 'ml.level', 'ml.message']);
+  const errorsByEvent = search(
+    ids.errorsByEventSearch,
+    'ML errors by event',
+    'Error and critical ML log lines that the catalog classified as an event (OOM, NCCL, NaN loss, Xid...), event first.',
+    'ml.level:(error or critical) and ml.event:*',
+    ['ml.event', 'ml.framework', 'kubernetes.pod.name', 'ml.message'],
+  );
   const errors = search(
     ids.errorsSearch,
     'ML errors by framework',
@@ -332,6 +341,6 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
     throw new Error(`Kibana objects do not fit the index template of ${p.dataStream}:\n  - ${[...new Set(problems)].join('\n  - ')}\nMap the field in renderIndexTemplate (constructs/elastic/ilm.render.ts) or change the object.`);
   }
 
-  const objects = [dataView, mlEvents, errors, dashboard];
+  const objects = [dataView, mlEvents, errorsByEvent, errors, dashboard];
   return { objects, ndjson: objects.map((o) => JSON.stringify(o)).join('\n') + '\n', ids };
 }

@@ -55,11 +55,11 @@ const panelsOf = (o: Obj): Panel[] => JSON.parse(o.attributes.panelsJSON as stri
 const devObjects = parseNdjson(elasticOf(dev).kibanaObjects.ndjson);
 const prodObjects = parseNdjson(elasticOf(prod).kibanaObjects.ndjson);
 
-test('ndjson: one saved object a line: a data view, two searches, a dashboard', () => {
-  assert.deepEqual(devObjects.map((o) => o.type), ['index-pattern', 'search', 'search', 'dashboard']);
+test('ndjson: one saved object a line: a data view, three searches, a dashboard', () => {
+  assert.deepEqual(devObjects.map((o) => o.type), ['index-pattern', 'search', 'search', 'search', 'dashboard']);
   assert.deepEqual(
     devObjects.map((o) => o.attributes.title),
-    ['logs-ml-dev', 'ML events', 'ML errors by framework', 'ML training logs (logs-ml-dev)'],
+    ['logs-ml-dev', 'ML events', 'ML errors by event', 'ML errors by framework', 'ML training logs (logs-ml-dev)'],
   );
   assertElasticGolden('kibana-objects-dev.ndjson', elasticOf(dev).kibanaObjects.ndjson);
 });
@@ -172,8 +172,10 @@ test('searches and panels: KQL queries non-empty; errors search selects error an
   }
   assert.equal(searchSource(searches[0] as Obj).query.query, 'ml.event:*');
   assert.deepEqual(searches[0]?.attributes.columns, ['ml.event', 'ml.framework', 'ml.level', 'ml.message']);
-  assert.equal(searchSource(searches[1] as Obj).query.query, 'ml.level:(error or critical)');
-  const lens = panelsOf(devObjects[3] as Obj).filter((p) => p.type === 'lens');
+  assert.equal(searchSource(searches[1] as Obj).query.query, 'ml.level:(error or critical) and ml.event:*');
+  assert.deepEqual((searches[1]?.attributes.columns as readonly string[] | undefined)?.[0], 'ml.event', 'errors by event: event first');
+  assert.equal(searchSource(searches[2] as Obj).query.query, 'ml.level:(error or critical)');
+  const lens = panelsOf(devObjects.find((o) => o.type === 'dashboard') as Obj).filter((p) => p.type === 'lens');
   assert.equal(lens.length, 4);
   for (const p of lens) assert.ok(p.embeddableConfig.attributes?.state.query.query.trim(), `${p.panelIndex} has a query`);
   assert.deepEqual(kqlFields('ml.level:(error or critical) and kubernetes.pod.name : "a:b"'), ['ml.level', 'kubernetes.pod.name']);

@@ -74,7 +74,7 @@ export const elasticSchema = z
       .enum(HTTP_CERTIFICATE_MODES)
       .default('eck')
       .describe(
-        "eck: Elasticsearch/Kibana HTTP TLS from ECK's own CA (always on); issuer: a certificate from the tls component's issuer (needs tls.enabled and a selfSigned or clusterIssuer issuer; ACME cannot sign in-cluster names). Default: eck",
+        "eck: Elasticsearch/Kibana HTTP TLS from ECK's own CA (always on); issuer: a certificate from the tls component's issuer (needs tls.enabled; with an acme issuer the stack's private CA signs the in-cluster names). Default: eck",
       ),
     tiers: z
       .strictObject({ warm: tier('warm').optional(), cold: tier('cold').optional() })
@@ -180,13 +180,8 @@ export function checkElastic(env: ElasticCheckInput, ctx: IssueSink): void {
         path: ['elastic', 'httpCertificate'],
         message: '"issuer" needs the tls component; please set: tls: { enabled: true, issuer: { kind: selfSigned } } (or elastic.httpCertificate: eck)',
       });
-    } else if (env.tls.issuer?.kind === 'acme') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['elastic', 'httpCertificate'],
-        message: '"issuer" cannot work with an acme issuer: ACME cannot sign in-cluster names like <name>-es-http.<namespace>.svc; please set: elastic.httpCertificate: eck',
-      });
     }
+    // With an ACME issuer, in-cluster names are signed by the stack's private CA (Tls.certificateFor).
   }
   const heaps: [readonly (string | number)[], string | undefined, string][] = [
     [['elastic', 'jvmHeap'], e.jvmHeap, env.elasticsearch.resources.limits.memory],

@@ -129,14 +129,16 @@ test('config: a warm phase without warm nodes, or warm nodes without a warm phas
   assert.match(m2, /elastic\.tiers\.cold declares cold nodes that no ILM phase would use; please set: retention\.elasticsearch\.cold: \{ minAge: 7d \}/);
 });
 
-test('config: issuer certificates need TLS and a non-ACME issuer; a heap above half the limit is refused', () => {
+test('config: issuer certificates need TLS (with ACME, the private CA signs them); a heap above half the limit is refused', () => {
   assert.match(configError({ ...MINIMAL_INPUT, elastic: { httpCertificate: 'issuer' } }), /"issuer" needs the tls component; please set: tls: \{ enabled: true/);
-  const acme = configError({
+  const acme = synthEnvironment({
     ...MINIMAL_INPUT,
+    logs: { pipelines: ['elastic'] },
     tls: { enabled: true, issuer: { kind: 'acme', server: 'https://acme.example/dir', email: 'a@example.com' } },
     elastic: { httpCertificate: 'issuer' },
   });
-  assert.match(acme, /ACME cannot sign in-cluster names.*please set: elastic\.httpCertificate: eck/);
+  const cert = acme.customResources.find((m) => m.kind === 'Certificate' && m.metadata.name === 'mlobs-es-http-tls');
+  assert.equal((cert?.spec as { issuerRef: { name: string } }).issuerRef.name, 'mlobs-ca', 'in-cluster names from the private CA, not ACME');
   assert.match(configError({ ...MINIMAL_INPUT, elastic: { jvmHeap: '3Gi' } }), /"3Gi" is more than half the memory limit "4Gi"/);
 });
 

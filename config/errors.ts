@@ -42,7 +42,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** A short, safe rendering of a received value. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string') {
+    // Never repeat URL credentials (user:password@) in a message.
+    const safe = value.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
+    return JSON.stringify(safe.length > 80 ? `${safe.slice(0, 77)}...` : safe);
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (Array.isArray(value)) return `a list of ${value.length}`;
   return 'a mapping';
@@ -55,7 +59,7 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
-const EXPECTED_NAMES: Readonly<Record<string, string>> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' };
+const EXPECTED_NAMES: Readonly<Record<string, string>> = { record: 'a mapping', object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' };
 
 // ------------------------------------------------------------------ schema walking
 
@@ -122,6 +126,12 @@ function pickBranch(node: ZodLike, value: unknown): ZodLike {
   return node;
 }
 
+/** A SecretRef-shaped node: an object of exactly `name` and `key`. */
+function isSecretRefNode(node: ZodLike | undefined): boolean {
+  const shape = node ? unwrap(node)._zod.def.shape : undefined;
+  return shape !== undefined && Object.keys(shape).sort().join(',') === 'key,name';
+}
+
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let v = data;
   for (const seg of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
@@ -175,8 +185,19 @@ export function issuesToProblems(file: string, schema: z.ZodType, data: unknown,
         // A custom message from the schema wins (it knows what to suggest).
         const custom = iss.message && !iss.message.startsWith('Invalid input') ? iss.message : undefined;
         const expected = EXPECTED_NAMES[iss.expected] ?? iss.expected;
-        if (received === undefined) out.push({ file, path: formatPath(iss.path), message: custom ?? `is required (${expected})` });
-        else out.push({ file, path: formatPath(iss.path), message: custom ? `${show(received)} ${custom}` : `expected ${expected}, received ${typeName(received)} ${show(received)}` });
+        if (received === undefined) {
+          out.push({ file, path: formatPath(iss.path), message: custom ?? `is required (${expected})` });
+        } else if (received !== null && typeof received !== 'object' && isSecretRefNode(schemaAt(root, iss.path, data))) {
+          // Somebody wrote the credential itself: say so, and never repeat it in the message.
+          out.push({
+            file,
+            path: formatPath(iss.path),
+            message: `must reference an existing Secret, not hold the credential (the value is not shown); please set: { name: <secret>, key: <key> } and remove the literal from the file and its history`,
+          });
+        } else {
+          const got = received !== null && typeof received === 'object' ? show(received) : `${typeName(received)} ${show(received)}`;
+          out.push({ file, path: formatPath(iss.path), message: custom ? `${show(received)} ${custom}` : `expected ${expected}, received ${got}` });
+        }
         break;
       }
       case 'too_small':

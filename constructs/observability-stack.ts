@@ -10,6 +10,36 @@ import { GpuMonitoring } from './gpu/gpu-monitoring';
 import { TrainingMonitoring } from './training/training-monitoring';
 import { LokiPipeline } from './loki/loki-pipeline';
 import { ElasticPipeline } from './elastic/elastic-pipeline';
+import { DEFAULT_CLUSTER_DNS, NetworkFlows, podMonitorTarget, type ScrapeTarget, type Workload } from './core/network';
+import { KPS_PORTS } from './metrics/kube-prometheus-stack';
+import { LOKI_POD_PORTS } from './loki/loki';
+import { ES_HTTP_PORT } from './elastic/names';
+
+/** The ingress controller's pods: every pod in the `ingress-nginx` namespace. */
+export const DEFAULT_INGRESS_CONTROLLER: Workload = {
+  name: 'ingress-controller',
+  podSelector: {},
+  namespaceSelector: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+};
+
+/** How the stack's NetworkPolicies are written. */
+export interface StackNetworkProps {
+  /**
+   * Write the NetworkPolicies (default deny of ingress, then the stack's flows). They take
+   * effect only where the cluster's CNI enforces NetworkPolicies.
+   * @default true
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+   */
+  readonly policies?: boolean;
+  /**
+   * The ingress controller's pods, which reach the UIs exposed through an Ingress and the
+   * ACME HTTP-01 solver pods.
+   * @default DEFAULT_INGRESS_CONTROLLER
+   */
+  readonly ingressController?: Workload;
+  /** Cluster DNS, reachable from every egress-restricted pod. @default DEFAULT_CLUSTER_DNS */
+  readonly dns?: Workload;
+}
 
 export interface ObservabilityStackProps {
   /**
@@ -19,6 +49,8 @@ export interface ObservabilityStackProps {
   readonly environment: string;
   /** Validated environment settings (see config/schema). */
   readonly settings: EnvironmentSettings;
+  /** NetworkPolicies. @default - default deny of ingress and the stack's flows, ingress from `ingress-nginx` */
+  readonly network?: StackNetworkProps;
 }
 
 /**
@@ -43,6 +75,11 @@ export class ObservabilityStack extends Construct {
   readonly loki?: LokiPipeline;
   /** The Elastic log pipeline (ECK), when `logs.pipelines` has elastic. */
   readonly elastic?: ElasticPipeline;
+  /**
+   * The stack's network flows, recorded where components are wired; rendered as
+   * NetworkPolicies into {@link resources} at the end of the constructor.
+   */
+  readonly network: NetworkFlows;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id);
@@ -53,8 +90,10 @@ export class ObservabilityStack extends Construct {
     });
     this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
     this.resources.release.dependsOn = [this.namespace.fqn];
+    const network = new NetworkFlows({ namespace: this.common.namespace, labels: this.common.labels, dns: props.network?.dns ?? DEFAULT_CLUSTER_DNS });
+    this.network = network;
     if (s.tls.enabled) {
-      this.tls = new Tls(this, 'tls', { common: this.common, tls: s.tls, certManager: s.certManager, resources: this.resources });
+      this.tls = new Tls(this, 'tls', { common: this.common, tls: s.tls, certManager: s.certManager, resources: this.resources, network });
       this.tls.certManager?.release.addOverride('depends_on', [this.namespace.fqn]);
     }
     this.metrics = new KubePrometheusStack(this, 'metrics', {
@@ -62,6 +101,7 @@ export class ObservabilityStack extends Construct {
       settings: s,
       ...(this.tls ? { tls: this.tls } : {}),
       dependsOn: [this.namespace],
+      network,
     });
     // The stack's own alert rules (what kube-prometheus' defaults do not cover).
     this.resources.add(renderStackPrometheusRule({ common: this.common, retentionTime: s.retention.prometheus.time }), [this.metrics.chart.release]);
@@ -72,6 +112,7 @@ export class ObservabilityStack extends Construct {
         resources: this.resources,
         ...(this.tls ? { tls: this.tls } : {}),
         dependsOn: [this.namespace, this.metrics.chart.release],
+        network,
       });
     }
     if (s.logs.pipelines.includes('loki')) {
@@ -81,6 +122,7 @@ export class ObservabilityStack extends Construct {
         resources: this.resources,
         ...(this.tls ? { tls: this.tls } : {}),
         dependsOn: [this.namespace],
+        network,
       });
     }
     this.gpu = new GpuMonitoring(this, 'gpu', {
@@ -103,5 +145,31 @@ export class ObservabilityStack extends Construct {
     // (components that add custom resources already list it: no duplicate).
     const deps = this.resources.release.dependsOn ?? [];
     if (!deps.includes(this.metrics.chart.release.fqn)) this.resources.release.dependsOn = [...deps, this.metrics.chart.release.fqn];
+
+    // Flows between components, recorded here where they are wired (each component records its own).
+    const { prometheus, grafana, alertmanager } = this.metrics.workloads;
+    const scrapeTargets: ScrapeTarget[] = [
+      ...this.metrics.scrapeTargets,
+      ...(this.loki?.loki.scrapeTargets ?? []),
+      ...(this.elastic?.scrapeTargets ?? []),
+      ...this.gpu.exporter.scrapeTargets,
+    ];
+    for (const t of scrapeTargets) network.allow(prometheus, t.workload, t.ports, `Prometheus scrapes ${t.workload.name}`);
+    // PodMonitors in the stack's chart, read back: the scraped pods reuse the component's workload when the selector is the same.
+    for (const m of this.resources.resources) {
+      const t = podMonitorTarget(m, this.common.namespace);
+      if (t) network.allow(prometheus, network.workloadFor(t.workload.podSelector, t.workload), t.ports, `Prometheus scrapes PodMonitor ${m.metadata.name}`);
+    }
+    if (this.loki) {
+      network.allow(grafana, this.loki.loki.workloads.gateway, { port: LOKI_POD_PORTS.gateway }, 'Grafana queries its Loki datasource');
+      network.allow(this.loki.loki.workloads.ruler, alertmanager, { port: KPS_PORTS.alertmanagerWeb }, 'the Loki ruler sends alerts to Alertmanager');
+    }
+    if (this.elastic) network.allow(grafana, this.elastic.workloads.elasticsearch, { port: ES_HTTP_PORT }, 'Grafana queries its Elasticsearch datasource');
+    const ingressController = props.network?.ingressController ?? DEFAULT_INGRESS_CONTROLLER;
+    for (const t of [...this.metrics.ingressTargets, ...(this.tls?.ingressTargets ?? [])]) {
+      network.allow(ingressController, t.workload, t.ports, `the ingress controller serves ${t.workload.name}`);
+    }
+    const policies = network.render(`${this.node.path} (ObservabilityStack)`);
+    if (props.network?.policies ?? true) for (const p of policies) this.resources.add(p);
   }
 }

@@ -20,6 +20,19 @@ import { compileFilebeatMultiline, compileLogstashFilter } from '../mllogs';
 import { renderFilebeat } from './filebeat.render';
 import { renderEventCounterFilter, renderEventCounterOutput, renderEventMetricsPodMonitor, renderEventMetricsSidecar, renderStatsdMapping } from './log-event-metrics.render';
 import { stringify } from 'yaml';
+import { KUBE_API_SERVER, type NetworkFlows, type ScrapeTarget, type Workload } from '../core/network';
+import { eckPods, ECK_WEBHOOK_PORT, ES_HTTP_PORT, ES_TRANSPORT_PORT, KB_HTTP_PORT } from './names';
+import { DEFAULT_ECK_METRICS_PORT } from './eck-operator.values';
+
+/** The pipeline's pods (ECK-managed ones by the labels ECK sets, see {@link eckPods}). */
+export interface ElasticWorkloads {
+  readonly operator: Workload;
+  readonly elasticsearch: Workload;
+  readonly kibana: Workload;
+  readonly logstash: Workload;
+  readonly filebeat: Workload;
+  readonly setupJob: Workload;
+}
 
 /** Retries of the setup Job before Kubernetes gives up (each attempt also waits for the cluster). */
 export const DEFAULT_SETUP_BACKOFF_LIMIT = 20;
@@ -43,6 +56,8 @@ export interface ElasticPipelineProps {
   readonly valuesOverrides?: HelmValues;
   /** What the operator release waits for (the namespace; kube-prometheus-stack for the PodMonitor CRD). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** Where the pipeline records its flows (Filebeat → Logstash → Elasticsearch ← Kibana, the setup Job, the operator). @default - none recorded */
+  readonly network?: NetworkFlows;
 }
 
 /**
@@ -83,6 +98,10 @@ export class ElasticPipeline extends Construct {
    * custom-resource chart, installed after ECK.
    */
   readonly setupJob: KubeManifest;
+  /** The pipeline's pods (for NetworkPolicies). */
+  readonly workloads: ElasticWorkloads;
+  /** What the operator chart's PodMonitor scrapes (Logstash's PodMonitor is in the stack's chart). */
+  readonly scrapeTargets: readonly ScrapeTarget[];
 
   constructor(scope: Construct, id: string, props: ElasticPipelineProps) {
     super(scope, id);
@@ -276,6 +295,31 @@ export class ElasticPipeline extends Construct {
     this.filebeat = filebeat.beat;
     for (const m of filebeat.rbac) props.resources.add(m, after);
     props.resources.add(this.filebeat, after);
+
+    const w: ElasticWorkloads = {
+      operator: { name: 'elastic-operator', podSelector: { 'app.kubernetes.io/name': 'elastic-operator', 'app.kubernetes.io/instance': DEFAULT_ECK_RELEASE_NAME } },
+      elasticsearch: eckPods.elasticsearch(e.name),
+      kibana: eckPods.kibana(e.name),
+      logstash: eckPods.logstash(e.name),
+      filebeat: eckPods.beat(e.name),
+      setupJob: { name: 'es-setup', podSelector: { 'app.kubernetes.io/name': labels['app.kubernetes.io/name'], 'app.kubernetes.io/component': labels['app.kubernetes.io/component'] } },
+    };
+    this.workloads = w;
+    this.scrapeTargets = [{ workload: w.operator, ports: [{ port: DEFAULT_ECK_METRICS_PORT }] }];
+    const net = props.network;
+    if (net) {
+      const es = { port: ES_HTTP_PORT };
+      net.allow(KUBE_API_SERVER, w.operator, { port: ECK_WEBHOOK_PORT }, 'the API server calls the ECK validating webhook');
+      net.allow(w.operator, w.elasticsearch, es, 'the ECK operator manages Elasticsearch through its API');
+      net.allow(w.elasticsearch, w.elasticsearch, { port: ES_TRANSPORT_PORT }, 'Elasticsearch nodes form a cluster (transport)');
+      net.allow(w.kibana, w.elasticsearch, es, 'Kibana reads and writes Elasticsearch');
+      net.allow(w.logstash, w.elasticsearch, es, 'Logstash writes the log data stream');
+      net.allow(w.filebeat, w.logstash, { port: LS_BEATS_PORT }, 'Filebeat ships logs to Logstash (beats input)');
+      net.allow(w.setupJob, w.elasticsearch, es, 'the setup Job applies the ILM policy and index template');
+      net.allow(w.setupJob, w.kibana, { port: KB_HTTP_PORT }, 'the setup Job imports the Kibana saved objects');
+      // Every destination of these is known: DNS and the flows above.
+      for (const x of [w.logstash, w.kibana, w.setupJob]) net.restrictEgress(x);
+    }
   }
 
   /** The in-cluster HTTPS endpoint of Elasticsearch. */

@@ -33,3 +33,27 @@ export const LS_METRICS_PORT = 9198;
 export const esHttpUrl = (name: string, namespace: string): string => `https://${esHttpService(name)}.${namespace}.svc:${ES_HTTP_PORT}`;
 /** The in-cluster HTTPS endpoint of a Kibana. */
 export const kbHttpUrl = (name: string, namespace: string): string => `https://${kbHttpService(name)}.${namespace}.svc:${KB_HTTP_PORT}`;
+
+/** Elasticsearch transport port (node to node). */
+export const ES_TRANSPORT_PORT = 9300;
+/** Container port of the ECK operator's validating webhook (the chart's Service maps 443 to it). */
+export const ECK_WEBHOOK_PORT = 9443;
+
+/** A set of pods by its labels (structurally a core/network Workload). */
+export interface EckWorkload {
+  readonly name: string;
+  readonly podSelector: Readonly<Record<string, string>>;
+}
+
+/**
+ * Labels ECK puts on the pods it creates for each resource (documented by Elastic, e.g. in
+ * its network policy guide; ECK-managed pods are not rendered by any chart, so tests check
+ * these against the operator's documented labels, not a render).
+ * @see https://www.elastic.co/docs/deploy-manage/security/k8s-network-policies
+ */
+export const eckPods = {
+  elasticsearch: (name: string): EckWorkload => ({ name: 'elasticsearch', podSelector: { 'elasticsearch.k8s.elastic.co/cluster-name': name } }),
+  kibana: (name: string): EckWorkload => ({ name: 'kibana', podSelector: { 'kibana.k8s.elastic.co/name': name } }),
+  logstash: (name: string): EckWorkload => ({ name: 'logstash', podSelector: { 'logstash.k8s.elastic.co/name': name } }),
+  beat: (name: string): EckWorkload => ({ name: 'filebeat', podSelector: { 'beat.k8s.elastic.co/name': name } }),
+} as const;

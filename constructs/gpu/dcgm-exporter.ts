@@ -7,7 +7,8 @@ import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import type { KubeManifest } from '../core/manifest';
 import { CHARTS } from '../versions';
-import { DEFAULT_DCGM_RELEASE_NAME } from './dcgm-exporter.values';
+import { DCGM_METRICS_PORT, DEFAULT_DCGM_RELEASE_NAME } from './dcgm-exporter.values';
+import type { ScrapeTarget } from '../core/network';
 import { GPU_EXPORTER_MODULES } from './exporter-modes';
 
 export interface DcgmExporterProps {
@@ -37,6 +38,8 @@ export class DcgmExporter extends Construct {
   readonly chart?: PinnedRelease;
   /** The ServiceMonitor, when there is an exporter to scrape. */
   readonly serviceMonitor?: KubeManifest;
+  /** The bundled exporter's pods and metrics port (for NetworkPolicies); none when the exporter lives elsewhere. */
+  readonly scrapeTargets: readonly ScrapeTarget[];
 
   constructor(scope: Construct, id: string, props: DcgmExporterProps) {
     super(scope, id);
@@ -51,6 +54,9 @@ export class DcgmExporter extends Construct {
         ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       });
     }
+    this.scrapeTargets = plan.release
+      ? [{ workload: { name: 'dcgm-exporter', podSelector: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': DEFAULT_DCGM_RELEASE_NAME } }, ports: [{ port: DCGM_METRICS_PORT }] }]
+      : [];
     if (plan.serviceMonitor) {
       this.serviceMonitor = plan.serviceMonitor;
       props.resources.add(plan.serviceMonitor, [props.operatorRelease]);

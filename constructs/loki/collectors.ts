@@ -33,6 +33,8 @@ export interface CollectorModule {
   readonly chart: PinnedChart;
   /** Helm release name (Terraform-visible: do not change). */
   readonly releaseName: string;
+  /** Labels of the collector's pods (the chart's selector labels for its release). */
+  readonly podSelector: Readonly<Record<string, string>>;
   /** Set when upstream has deprecated the collector. */
   readonly deprecated?: { readonly endOfLife: string; readonly note: string };
   render(props: CollectorRenderProps): CollectorOutput;
@@ -60,10 +62,11 @@ export const ALLOY_MODULE: CollectorModule = {
   name: 'alloy',
   chart: CHARTS.alloy,
   releaseName: 'alloy',
+  podSelector: { 'app.kubernetes.io/name': 'alloy', 'app.kubernetes.io/instance': 'alloy' },
   render: (p) => ({
     values: renderAlloyValues(p),
     configMaps: { [ALLOY_CONFIG_MAP.name]: { [ALLOY_CONFIG_MAP.key]: renderAlloyConfig(p) } },
-    manifests: [collectorPodMonitor(p.common, 'alloy', { 'app.kubernetes.io/name': 'alloy', 'app.kubernetes.io/instance': 'alloy' }, ALLOY_HTTP_PORT_NAME)],
+    manifests: [collectorPodMonitor(p.common, 'alloy', ALLOY_MODULE.podSelector, ALLOY_HTTP_PORT_NAME)],
   }),
 };
 
@@ -77,12 +80,13 @@ export const PROMTAIL_MODULE: CollectorModule = {
   name: 'promtail',
   chart: CHARTS.promtail,
   releaseName: 'promtail',
+  podSelector: { 'app.kubernetes.io/name': 'promtail', 'app.kubernetes.io/instance': 'promtail' },
   deprecated: { endOfLife: '2026-03-02', note: 'Promtail is deprecated upstream (end of life 2026-03-02); please set: logs.collector: alloy' },
   render: (p) => ({
     values: renderPromtailValues(p),
     // The chart creates its own ConfigMap from `config.file` (escaped for its `tpl`).
     configMaps: {},
-    manifests: [collectorPodMonitor(p.common, 'promtail', { 'app.kubernetes.io/name': 'promtail', 'app.kubernetes.io/instance': 'promtail' }, PROMTAIL_HTTP_PORT.name)],
+    manifests: [collectorPodMonitor(p.common, 'promtail', PROMTAIL_MODULE.podSelector, PROMTAIL_HTTP_PORT.name)],
   }),
 };
 

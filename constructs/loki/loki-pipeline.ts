@@ -10,6 +10,8 @@ import type { Tls } from '../tls/tls';
 import { COLLECTOR_MODULES, type CollectorModule } from './collectors';
 import { Loki } from './loki';
 import { LOKI_RULES_FILE, renderLokiRulesFile } from './ruler.render';
+import type { NetworkFlows, Workload } from '../core/network';
+import { LOKI_POD_PORTS } from './loki';
 
 /**
  * Alertmanager of the stack's kube-prometheus-stack (its fullnameOverride `mlobs` gives the
@@ -34,6 +36,8 @@ export interface LokiPipelineProps {
   readonly collectorValuesOverrides?: HelmValues;
   /** @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** Where the pipeline records its flows (collector → Loki gateway, Loki's own). @default - none recorded */
+  readonly network?: NetworkFlows;
 }
 
 /**
@@ -47,6 +51,8 @@ export class LokiPipeline extends Construct {
   readonly collectorModule: CollectorModule;
   /** The collector's release (DaemonSet). */
   readonly collector: PinnedRelease;
+  /** The collector's pods (for NetworkPolicies). */
+  readonly collectorWorkload: Workload;
 
   constructor(scope: Construct, id: string, props: LokiPipelineProps) {
     super(scope, id);
@@ -59,6 +65,7 @@ export class LokiPipeline extends Construct {
       ruler: { alertmanagerUrl: props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL(common.namespace), ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile() } },
       ...(props.lokiValuesOverrides ? { valuesOverrides: props.lokiValuesOverrides } : {}),
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
+      ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[s.logs.collector];
     const out = this.collectorModule.render({ common, loki: this.loki.endpoint });
@@ -79,5 +86,7 @@ export class LokiPipeline extends Construct {
       dependsOn: [...(props.dependsOn ?? []), this.loki.chart.release, ...configMaps],
     });
     for (const m of out.manifests) props.resources.add(m);
+    this.collectorWorkload = { name: this.collectorModule.name, podSelector: this.collectorModule.podSelector };
+    props.network?.allow(this.collectorWorkload, this.loki.workloads.gateway, { port: LOKI_POD_PORTS.gateway }, `${this.collectorModule.name} pushes logs to the Loki gateway`);
   }
 }

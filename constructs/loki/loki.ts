@@ -10,6 +10,31 @@ import { CHARTS } from '../versions';
 import { DEFAULT_LOKI_RELEASE_NAME, renderLokiValues } from './loki.values';
 import { LOKI_GATEWAY_SERVICE, LOKI_GATEWAY_TLS_SECRET, lokiEndpointFor, lokiGatewayDnsNames, type LokiEndpoint } from './endpoint';
 import { lokiRulesConfigMapName } from './ruler.render';
+import type { NetworkFlows, ScrapeTarget, Workload } from '../core/network';
+import type { LokiDeploymentMode } from '../../config/schema/loki';
+
+/** Container ports of Loki's pods (pod ports, what NetworkPolicies match). */
+export const LOKI_POD_PORTS = { http: 3100, grpc: 9095, memberlist: 7946, memcached: 11211, memcachedExporter: 9150, gateway: 8080, gatewayExporter: 4040 } as const;
+
+/** Loki's pods as the pinned chart labels them. */
+export interface LokiWorkloads {
+  /** Every pod of the release (Loki, gateway, caches). */
+  readonly all: Workload;
+  /** The gateway (nginx) every writer and reader talks to. */
+  readonly gateway: Workload;
+  /** The pods that run the ruler (single binary, or the backend target when scalable). */
+  readonly ruler: Workload;
+}
+
+export function lokiWorkloads(deploymentMode: LokiDeploymentMode, releaseName = DEFAULT_LOKI_RELEASE_NAME): LokiWorkloads {
+  const base = { 'app.kubernetes.io/name': 'loki', 'app.kubernetes.io/instance': releaseName };
+  const RULER_COMPONENT: Readonly<Record<LokiDeploymentMode, string>> = { monolithic: 'single-binary', scalable: 'backend' };
+  return {
+    all: { name: 'loki', podSelector: base },
+    gateway: { name: 'loki-gateway', podSelector: { ...base, 'app.kubernetes.io/component': 'gateway' } },
+    ruler: { name: 'loki-ruler', podSelector: { ...base, 'app.kubernetes.io/component': RULER_COMPONENT[deploymentMode] } },
+  };
+}
 
 export interface LokiProps {
   readonly common: CommonConfig;
@@ -28,6 +53,8 @@ export interface LokiProps {
   readonly valuesOverrides?: HelmValues;
   /** @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** Where Loki records its internal flows (between its own pods). @default - none recorded */
+  readonly network?: NetworkFlows;
 }
 
 /**
@@ -40,6 +67,10 @@ export class Loki extends Construct {
   readonly endpoint: LokiEndpoint;
   /** The ConfigMap of the tenant's ruler rules (the chart mounts it but does not create it outside Distributed mode). */
   readonly rulerRules?: ConfigMapV1;
+  /** Loki's pods (for NetworkPolicies). */
+  readonly workloads: LokiWorkloads;
+  /** What the chart's ServiceMonitor scrapes (Loki, gateway and cache exporters). */
+  readonly scrapeTargets: readonly ScrapeTarget[];
 
   constructor(scope: Construct, id: string, props: LokiProps) {
     super(scope, id);
@@ -82,6 +113,18 @@ export class Loki extends Construct {
       dependsOn: [...(props.dependsOn ?? []), ...(this.rulerRules ? [this.rulerRules] : [])],
     });
     assertRetentionApplies(this.chart.values);
+    this.workloads = lokiWorkloads(loki.deploymentMode);
+    const P = LOKI_POD_PORTS;
+    // The memcached caches, when the values (as deployed, overrides included) enable them.
+    const v = this.chart.values as { chunksCache?: { enabled?: unknown }; resultsCache?: { enabled?: unknown } };
+    const caches = v.chunksCache?.enabled === true || v.resultsCache?.enabled === true;
+    this.scrapeTargets = [{ workload: this.workloads.all, ports: [{ port: P.http }, { port: P.gatewayExporter }, ...(caches ? [{ port: P.memcachedExporter }] : [])] }];
+    props.network?.allow(
+      this.workloads.all,
+      this.workloads.all,
+      [{ port: P.http }, { port: P.grpc }, { port: P.memberlist }, ...(caches ? [{ port: P.memcached }] : [])],
+      'Loki components talk to each other (HTTP, gRPC, memberlist, caches) and the gateway proxies to them',
+    );
   }
 }
 

@@ -15,9 +15,73 @@ import { renderGrafanaValues } from './grafana.values';
 import { renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';
 import type { IngressSettings } from '../../config/schema/metrics';
 import { lokiEndpointFor } from '../loki/endpoint';
+import { ALL_PORTS, KUBE_API_SERVER, type NetworkFlows, type NetworkPort, type ScrapeTarget, type Workload } from '../core/network';
+import type { ReceiverSettings } from '../../config/schema/metrics';
 
 /** Helm release name of kube-prometheus-stack (a Terraform-visible name: do not change). */
 export const DEFAULT_KPS_RELEASE_NAME = 'kube-prometheus-stack';
+
+/** Container ports of the release's pods (pod ports, what NetworkPolicies match). */
+export const KPS_PORTS = {
+  prometheusWeb: 9090,
+  alertmanagerWeb: 9093,
+  /** Alertmanager cluster gossip (TCP and UDP). */
+  alertmanagerMesh: 9094,
+  /** The operator's config-reloader sidecar in Prometheus and Alertmanager pods (scraped). */
+  reloaderWeb: 8080,
+  grafana: 3000,
+  kubeStateMetrics: 8080,
+  /** The operator's admission webhook (HTTPS; also its metrics). */
+  operatorWebhook: 10250,
+} as const;
+
+/** The release's pods, as the chart and the Prometheus Operator label them (the chart's own Services select them so). */
+export interface KubePrometheusStackWorkloads {
+  readonly prometheus: Workload;
+  readonly alertmanager: Workload;
+  readonly grafana: Workload;
+  readonly kubeStateMetrics: Workload;
+  readonly operator: Workload;
+}
+
+/** Workloads of kube-prometheus-stack for its release name and `fullnameOverride: mlobs`. */
+export function kubePrometheusStackWorkloads(releaseName = DEFAULT_KPS_RELEASE_NAME): KubePrometheusStackWorkloads {
+  return {
+    prometheus: { name: 'prometheus', podSelector: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'mlobs-prometheus' } },
+    alertmanager: { name: 'alertmanager', podSelector: { 'app.kubernetes.io/name': 'alertmanager', alertmanager: 'mlobs-alertmanager' } },
+    grafana: { name: 'grafana', podSelector: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': releaseName } },
+    kubeStateMetrics: { name: 'kube-state-metrics', podSelector: { 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': releaseName } },
+    operator: { name: 'prometheus-operator', podSelector: { app: `${releaseName}-operator`, release: releaseName } },
+  };
+}
+
+/**
+ * Where Alertmanager's receivers are, as egress destinations: external hosts on their ports
+ * (HTTPS for Slack and PagerDuty, the smarthost's port, the webhook URL's port) and in-cluster
+ * webhooks by namespace. Undefined when a destination cannot be known from the config (a
+ * webhook URL kept in a Secret): then Alertmanager's egress stays open.
+ */
+export function receiverDestinations(receivers: readonly ReceiverSettings[]): { readonly external: readonly NetworkPort[]; readonly namespaces: readonly string[] } | undefined {
+  const external = new Map<number, NetworkPort>();
+  const namespaces = new Set<string>();
+  for (const r of receivers) {
+    if (r.type === 'slack' || r.type === 'pagerduty') external.set(443, { port: 443 });
+    else if (r.type === 'email') {
+      const port = Number(r.smarthost.split(':').pop());
+      external.set(port, { port });
+    } else {
+      if (!r.url) return undefined;
+      const u = new URL(r.url);
+      const svc = /^[^.]+\.([^.]+)\.svc(\.cluster\.local)?$/.exec(u.hostname);
+      if (svc?.[1]) namespaces.add(svc[1]);
+      else {
+        const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+        external.set(port, { port });
+      }
+    }
+  }
+  return { external: [...external.values()], namespaces: [...namespaces].sort() };
+}
 
 export interface KubePrometheusStackProps {
   readonly common: CommonConfig;
@@ -31,6 +95,8 @@ export interface KubePrometheusStackProps {
   readonly valuesOverrides?: HelmValues;
   /** Resources the release waits for (e.g. the namespace). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** Where the release records its network flows (its own, and Alertmanager's egress to receivers). @default - none recorded */
+  readonly network?: NetworkFlows;
 }
 
 /**
@@ -43,6 +109,12 @@ export class KubePrometheusStack extends Construct {
   readonly chart: PinnedRelease;
   /** The rendered Alertmanager configuration and the Secrets it reads. */
   readonly alertmanagerConfig: RenderedAlertmanagerConfig;
+  /** The release's pods (for NetworkPolicies). */
+  readonly workloads: KubePrometheusStackWorkloads;
+  /** What the release's own ServiceMonitors scrape in the namespace (node-exporter runs on the host network: no policy applies). */
+  readonly scrapeTargets: readonly ScrapeTarget[];
+  /** UIs exposed through an Ingress: the ingress controller must reach them. */
+  readonly ingressTargets: readonly ScrapeTarget[];
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
     super(scope, id);
@@ -101,6 +173,36 @@ export class KubePrometheusStack extends Construct {
       ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
     });
+    const w = kubePrometheusStackWorkloads();
+    this.workloads = w;
+    this.scrapeTargets = [
+      { workload: w.prometheus, ports: [{ port: KPS_PORTS.prometheusWeb }, { port: KPS_PORTS.reloaderWeb }] },
+      { workload: w.alertmanager, ports: [{ port: KPS_PORTS.alertmanagerWeb }, { port: KPS_PORTS.reloaderWeb }] },
+      { workload: w.grafana, ports: [{ port: KPS_PORTS.grafana }] },
+      { workload: w.kubeStateMetrics, ports: [{ port: KPS_PORTS.kubeStateMetrics }] },
+      { workload: w.operator, ports: [{ port: KPS_PORTS.operatorWebhook }] },
+    ];
+    this.ingressTargets = [
+      ...(grafanaIngress ? [{ workload: w.grafana, ports: [{ port: KPS_PORTS.grafana }] }] : []),
+      ...(promIngress ? [{ workload: w.prometheus, ports: [{ port: KPS_PORTS.prometheusWeb }] }] : []),
+      ...(amIngress ? [{ workload: w.alertmanager, ports: [{ port: KPS_PORTS.alertmanagerWeb }] }] : []),
+    ];
+    const net = props.network;
+    if (net) {
+      net.allow(w.prometheus, w.alertmanager, { port: KPS_PORTS.alertmanagerWeb }, 'Prometheus sends alerts to Alertmanager');
+      net.allow(w.alertmanager, w.alertmanager, [{ port: KPS_PORTS.alertmanagerMesh }, { port: KPS_PORTS.alertmanagerMesh, protocol: 'UDP' }], 'Alertmanager replicas gossip');
+      net.allow(w.grafana, w.prometheus, { port: KPS_PORTS.prometheusWeb }, 'Grafana queries its Prometheus datasource');
+      net.allow(w.grafana, w.alertmanager, { port: KPS_PORTS.alertmanagerWeb }, 'Grafana reads its Alertmanager datasource');
+      net.allow(KUBE_API_SERVER, w.operator, { port: KPS_PORTS.operatorWebhook }, 'the API server calls the Prometheus Operator admission webhook');
+      const receivers = receiverDestinations(s.alertmanager.receivers);
+      if (receivers) {
+        net.restrictEgress(w.alertmanager);
+        if (receivers.external.length > 0) net.allow(w.alertmanager, { anywhere: true, name: 'alert-receivers' }, receivers.external, 'Alertmanager notifies its receivers');
+        for (const ns of receivers.namespaces) {
+          net.allow(w.alertmanager, { name: `receivers-in-${ns}`, podSelector: {}, namespaceSelector: { 'kubernetes.io/metadata.name': ns } }, ALL_PORTS, `Alertmanager notifies in-cluster webhooks in ${ns}`);
+        }
+      }
+    }
     for (const d of props.dashboards ?? METRICS_DASHBOARDS) {
       const cm = renderDashboardConfigMap(d, common, { loki: pipelines.includes('loki') });
       new ConfigMapV1(this, `dashboard-${d.uid}`, {

@@ -9,6 +9,14 @@ import type { HelmValues } from '../core/values';
 import { CHARTS } from '../versions';
 import { renderCertManagerValues } from './cert-manager.values';
 import { renderCertificate, renderIssuer, type CertificateRequest, type TlsSettings } from './issuer.render';
+import { KUBE_API_SERVER, type NetworkFlows, type ScrapeTarget, type Workload } from '../core/network';
+
+/** Container port of cert-manager's webhook (the chart's Service maps 443 to it). */
+export const CERT_MANAGER_WEBHOOK_PORT = 10250;
+/** Port cert-manager's ACME HTTP-01 solver pods listen on. */
+export const ACME_HTTP01_SOLVER_PORT = 8089;
+/** The solver pods cert-manager creates for HTTP-01 challenges (in the namespace of the Certificate). */
+export const ACME_HTTP01_SOLVER: Workload = { name: 'acme-http01-solver', podSelector: { 'acme.cert-manager.io/http01-solver': 'true' } };
 
 export type TlsHop = keyof TlsSettings['hops'];
 
@@ -27,6 +35,8 @@ export interface TlsProps {
   readonly resources: CustomResourceChart;
   /** Deep-merged over the cert-manager values. @default - none */
   readonly valuesOverrides?: HelmValues;
+  /** Where TLS records its flows (the API server → cert-manager's webhook). @default - none recorded */
+  readonly network?: NetworkFlows;
 }
 
 /**
@@ -39,6 +49,10 @@ export class Tls extends Construct {
   readonly certManager?: PinnedRelease;
   /** The issuer the environment configures (public names use it). */
   readonly issuerRef: IssuerRef;
+  /** cert-manager's webhook pods, when this stack installs cert-manager. */
+  readonly webhookWorkload?: Workload;
+  /** What the ingress controller must reach: the HTTP-01 solver pods, when the issuer is ACME. */
+  readonly ingressTargets: readonly ScrapeTarget[];
   private readonly props: TlsProps;
   private readonly after: ITerraformDependable[];
   private internalRef?: IssuerRef;
@@ -59,6 +73,14 @@ export class Tls extends Construct {
         ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
       });
     }
+    if (this.certManager) {
+      this.webhookWorkload = {
+        name: 'cert-manager-webhook',
+        podSelector: { 'app.kubernetes.io/name': 'webhook', 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/component': 'webhook' },
+      };
+      props.network?.allow(KUBE_API_SERVER, this.webhookWorkload, { port: CERT_MANAGER_WEBHOOK_PORT }, 'the API server calls the cert-manager webhook');
+    }
+    this.ingressTargets = tls.issuer.kind === 'acme' ? [{ workload: ACME_HTTP01_SOLVER, ports: [{ port: ACME_HTTP01_SOLVER_PORT }] }] : [];
     this.after = this.certManager ? [this.certManager.release] : [];
     const issuer = renderIssuer(tls.issuer, tls, common);
     this.issuerRef = issuer.issuerRef;

@@ -16,6 +16,7 @@ export * from './constructs/core/common';
 export * from './constructs/core/manifest';
 export * from './constructs/core/values';
 export * from './constructs/core/prometheus-rule';
+export * from './constructs/core/network';
 export { PinnedRelease, type PinnedReleaseProps } from './constructs/core/pinned-release';
 export { CustomResourceChart, type CustomResourceChartProps } from './constructs/core/custom-resource-chart';
 export { Tls, type TlsProps } from './constructs/tls/tls';

@@ -14,7 +14,7 @@ test('the package entry exports the constructs and config API, with no side effe
     const m = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'index.js'))});
     const names = ['ObservabilityStack', 'EnvironmentStack', 'KubePrometheusStack', 'GpuMonitoring', 'TrainingMonitoring',
       'LokiPipeline', 'ElasticPipeline', 'Tls', 'PinnedRelease', 'CustomResourceChart', 'parseEnvironment', 'loadEnvironments',
-      'environmentSchema', 'renderPrometheusRule', 'CHARTS'];
+      'environmentSchema', 'renderPrometheusRule', 'CHARTS', 'NetworkFlows'];
     const missing = names.filter((n) => typeof m[n] === 'undefined');
     const namespaces = ['metrics', 'gpu', 'training', 'loki', 'elastic', 'tls', 'mllogs'].filter((n) => typeof m[n] !== 'object');
     process.stdout.write(JSON.stringify({ missing, namespaces, wrote: fs.readdirSync('.').filter((f) => !before.includes(f)) }));

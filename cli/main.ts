@@ -18,6 +18,7 @@ export interface CliCommand {
 
 const COMMANDS: Readonly<Record<string, () => CliCommand>> = {
   logs: () => (require('./logs') as typeof import('./logs')).LOGS_COMMAND,
+  budget: () => (require('./budget') as typeof import('./budget')).BUDGET_COMMAND,
 };
 
 function usage(): string {

@@ -3,6 +3,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import type { EnvironmentSettings } from '../config/schema/environment';
 import { commonConfigFor, type CommonConfig } from './core/common';
 import { CustomResourceChart } from './core/custom-resource-chart';
+import { podSecurityLabels } from './core/security-exceptions';
 import { Tls } from './tls/tls';
 import { KubePrometheusStack } from './metrics/kube-prometheus-stack';
 import { renderStackPrometheusRule } from './metrics/stack-rules';
@@ -86,7 +87,9 @@ export class ObservabilityStack extends Construct {
     const s = props.settings;
     this.common = commonConfigFor(props.environment, s);
     this.namespace = new NamespaceV1(this, 'namespace', {
-      metadata: { name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform' } },
+      // Pod Security Admission: enforce the lowest level the stack's named exceptions need,
+      // warn and audit at restricted (see core/security-exceptions.ts, README "Security").
+      metadata: { name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels() } },
     });
     this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
     this.resources.release.dependsOn = [this.namespace.fqn];

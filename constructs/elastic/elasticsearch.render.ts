@@ -49,6 +49,19 @@ export interface ElasticsearchRenderProps {
   readonly httpCertificateSecret?: string;
 }
 
+/**
+ * Container security context of Elasticsearch and Kibana: what ECK applies by default to
+ * recent versions, written out so the rendered resource states it (ECK mounts the writable
+ * volumes: data, logs, config, tmp).
+ */
+export const ECK_CONTAINER_SECURITY = {
+  runAsNonRoot: true,
+  privileged: false,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+} as const;
+
 /** `-Xms`/`-Xmx` in the JVM's unit (m) from a Kubernetes quantity. */
 export function jvmHeapOption(quantity: string): string {
   const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
@@ -80,6 +93,7 @@ function nodeSet(name: string, tier: TierName | undefined, roles: readonly strin
           {
             name: 'elasticsearch',
             resources: { requests: { ...p.resources.requests }, limits: { ...p.resources.limits } },
+            securityContext: ECK_CONTAINER_SECURITY,
             ...(p.jvmHeap ? { env: [{ name: 'ES_JAVA_OPTS', value: jvmHeapOption(p.jvmHeap) }] } : {}),
           },
         ],

@@ -5,6 +5,7 @@
  */
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../../config/schema/primitives';
+import { ECK_CONTAINER_SECURITY } from './elasticsearch.render';
 
 export const KIBANA_API_VERSION = 'kibana.k8s.elastic.co/v1';
 
@@ -33,7 +34,7 @@ export function renderKibana(p: KibanaRenderProps): KubeManifest {
       http: { tls: p.httpCertificateSecret ? { certificate: { secretName: p.httpCertificateSecret } } : { selfSignedCertificate: { disabled: false } } },
       podTemplate: {
         spec: {
-          containers: [{ name: 'kibana', resources: { requests: { ...p.resources.requests }, limits: { ...p.resources.limits } } }],
+          containers: [{ name: 'kibana', resources: { requests: { ...p.resources.requests }, limits: { ...p.resources.limits } }, securityContext: ECK_CONTAINER_SECURITY }],
         },
       },
     },

@@ -225,6 +225,8 @@ export function renderAlloyValues(p: AlloyConfigProps): HelmValues {
       tolerations: [{ operator: 'Exists' }],
       volumes: { extra: ca ? [{ name: 'loki-ca', secret: { secretName: ca, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : [] },
     },
+    // The chart's config reloader sets a request only; a limit too, as every container.
+    configReloader: { resources: { requests: { cpu: '10m', memory: '50Mi' }, limits: { memory: '128Mi' } } },
     serviceMonitor: { enabled: false },
   };
 }

@@ -130,6 +130,9 @@ function persistence(storage: LokiValuesProps['storage'], enabledKey: 'enabled' 
   return { [enabledKey]: true, size: `${storage.sizeGiB}Gi`, ...(storage.className ? { storageClass: storage.className } : {}) };
 }
 
+/** Requests and limits of the small helper containers (gateway exporter, memcached exporter, rules sidecar). */
+export const SIDECAR_RESOURCES = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } } as const;
+
 /** Loki's full set of values for the pinned chart. */
 export function renderLokiValues(p: LokiValuesProps): HelmValues {
   const store = objectStoreName(p.objectStorage);
@@ -198,6 +201,8 @@ export function renderLokiValues(p: LokiValuesProps): HelmValues {
       replicas: Math.min(p.replicas, 2),
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      // The nginx stub_status exporter beside the gateway.
+      metrics: { resources: SIDECAR_RESOURCES },
       service: { port: tls ? LOKI_GATEWAY_PORTS.https : LOKI_GATEWAY_PORTS.http },
       ...(tls
         ? {
@@ -214,6 +219,9 @@ export function renderLokiValues(p: LokiValuesProps): HelmValues {
     },
     // Memcached caches size for production traffic (GiBs); the monolithic mode runs without.
     chunksCache: { enabled: scalable },
+    memcachedExporter: { resources: SIDECAR_RESOURCES },
+    // The rules sidecar (k8s-sidecar) beside the backend / single binary.
+    sidecar: { resources: SIDECAR_RESOURCES },
     resultsCache: { enabled: scalable },
     lokiCanary: { enabled: false },
     test: { enabled: false },

@@ -132,6 +132,21 @@ function elasticsearchMounts(p: ElasticsearchDatasourceProps): HelmValues[] {
   ];
 }
 
+/** Container security context of Grafana and its sidecars: restricted, read-only root (writable /tmp and data volume). */
+export const GRAFANA_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+/** Grafana's temporary directory (an emptyDir; the root filesystem is read-only). */
+export const GRAFANA_SCRATCH_DIR = '/run/grafana';
+
+/** Requests and limits of the dashboard and datasource sidecars. */
+export const DEFAULT_GRAFANA_SIDECAR_RESOURCES = { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } } as const;
+
 export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
   const ns = props.common.namespace;
   const logs = props.logDatasources ?? {};
@@ -145,6 +160,11 @@ export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
     enabled: true,
     replicas: props.replicas,
     resources: props.resources,
+    // Read-only root: Grafana writes only its data volume (/var/lib/grafana), temporary files
+    // to an emptyDir (TMPDIR), and logs to the console.
+    containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
+    extraEmptyDirMounts: [{ name: 'scratch', mountPath: GRAFANA_SCRATCH_DIR }],
+    env: { TMPDIR: GRAFANA_SCRATCH_DIR },
     admin: {
       existingSecret: props.adminCredentials.secretName,
       userKey: props.adminCredentials.userKey,
@@ -153,11 +173,14 @@ export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
     'grafana.ini': {
       'auth.anonymous': { enabled: false },
       users: { allow_sign_up: false },
+      log: { mode: 'console' },
       security: { disable_gravatar: true, cookie_secure: Boolean(i?.tlsSecretName) },
       ...(i ? { server: { root_url: `${i.tlsSecretName ? 'https' : 'http'}://${i.host}/` } } : {}),
     },
     serviceMonitor: { enabled: true, labels: { ...props.common.monitorSelector } },
     sidecar: {
+      resources: DEFAULT_GRAFANA_SIDECAR_RESOURCES,
+      securityContext: GRAFANA_CONTAINER_SECURITY,
       dashboards: { enabled: true, label: DASHBOARD_LABEL.key, labelValue: DASHBOARD_LABEL.value, searchNamespace: 'ALL' },
       datasources: { enabled: true, defaultDatasourceEnabled: true, uid: DATASOURCE_UIDS.prometheus, alertmanager: { enabled: true, uid: DATASOURCE_UIDS.alertmanager } },
     },

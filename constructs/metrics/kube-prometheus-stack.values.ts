@@ -32,6 +32,21 @@ export const DEFAULT_CRD_UPGRADE_JOB_RESOURCES: ResourceRequirements = {
   limits: { memory: '256Mi' },
 };
 
+/** Restricted container security context, for the chart's containers that do not set it. */
+export const RESTRICTED_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+} as const;
+
+/** Requests and limits of the chart's small workloads (operator, kube-state-metrics, node-exporter, webhook jobs). */
+export const DEFAULT_KPS_HELPER_RESOURCES = {
+  operator: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  kubeStateMetrics: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  nodeExporter: { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+  admissionJobs: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+} as const;
+
 /** Access mode of the Prometheus and Alertmanager volumes. */
 export const DEFAULT_VOLUME_ACCESS_MODES = ['ReadWriteOnce'] as const;
 
@@ -150,6 +165,8 @@ export function renderKubePrometheusStackValues(props: KubePrometheusStackValues
         retentionSize: `${p.retentionSizeGiB}GiB`,
         externalLabels: { cluster: common.clusterName, environment: common.environment },
         storageSpec: volumeClaim(p.storage),
+        // Patched by name onto the container the operator builds.
+        containers: [{ name: 'prometheus', securityContext: RESTRICTED_CONTAINER_SECURITY }],
         ...selectors,
       },
     },
@@ -163,13 +180,25 @@ export function renderKubePrometheusStackValues(props: KubePrometheusStackValues
         replicas: a.replicas,
         resources: a.resources,
         storage: volumeClaim(a.storage),
+        containers: [{ name: 'alertmanager', securityContext: RESTRICTED_CONTAINER_SECURITY }],
         secrets: [...a.secretNames],
       },
     },
+    prometheusOperator: {
+      resources: DEFAULT_KPS_HELPER_RESOURCES.operator,
+      admissionWebhooks: { patch: { resources: DEFAULT_KPS_HELPER_RESOURCES.admissionJobs } },
+    },
     nodeExporter: { enabled: true },
-    'prometheus-node-exporter': { prometheus: { monitor: { enabled: true, additionalLabels: monitorLabels } } },
+    'prometheus-node-exporter': {
+      prometheus: { monitor: { enabled: true, additionalLabels: monitorLabels } },
+      resources: DEFAULT_KPS_HELPER_RESOURCES.nodeExporter,
+      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+    },
     kubeStateMetrics: { enabled: true },
-    'kube-state-metrics': { prometheus: { monitor: { enabled: true, additionalLabels: monitorLabels } } },
+    'kube-state-metrics': {
+      prometheus: { monitor: { enabled: true, additionalLabels: monitorLabels } },
+      resources: DEFAULT_KPS_HELPER_RESOURCES.kubeStateMetrics,
+    },
     grafana: props.grafana,
   };
 }

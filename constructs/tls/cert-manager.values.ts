@@ -18,6 +18,9 @@ const CONTAINER_SECURITY = {
   capabilities: { drop: ['ALL'] },
 } as const;
 
+/** Requests and limits of the webhook, cainjector and startup API check (the controller's come from config). */
+export const DEFAULT_CERT_MANAGER_HELPER_RESOURCES = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } } as const;
+
 export function renderCertManagerValues(props: CertManagerValuesProps): HelmValues {
   const ha = props.replicas > 1;
   const pdb = { enabled: ha, ...(ha ? { minAvailable: 1 } : {}) };
@@ -25,6 +28,7 @@ export function renderCertManagerValues(props: CertManagerValuesProps): HelmValu
     replicaCount: props.replicas,
     podDisruptionBudget: pdb,
     containerSecurityContext: CONTAINER_SECURITY,
+    resources: DEFAULT_CERT_MANAGER_HELPER_RESOURCES,
   };
   return {
     // CRDs are part of the release (kept on uninstall so certificates survive a reinstall);
@@ -45,5 +49,6 @@ export function renderCertManagerValues(props: CertManagerValuesProps): HelmValu
     prometheus: { enabled: true },
     webhook: component,
     cainjector: component,
+    startupapicheck: { resources: DEFAULT_CERT_MANAGER_HELPER_RESOURCES, containerSecurityContext: CONTAINER_SECURITY },
   };
 }

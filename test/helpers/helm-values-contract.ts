@@ -161,9 +161,12 @@ const SINK_RE = new RegExp(
   String.raw`(?:toYaml|toJson|toPrettyJson|${RANGE})\s*\(?\s*(?:\$?[A-Za-z]*\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)|index\s+\$?\.Values((?:\s+"[^"]+")+))`,
   'g',
 );
-/** The idiom `{{- with .Values.x }}{{- toYaml . | nindent 4 }}`. */
+/**
+ * The idiom `{{- with .Values.x }}{{- toYaml . | nindent 4 }}`, also with the YAML key between
+ * (`{{- with .Values.x }}\n securityContext:\n {{- toYaml . | nindent 6 }}`).
+ */
 const WITH_SINK_RE =
-  /with\s+\$?[A-Za-z]*\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*-?\}\}\s*\{\{-?\s*(?:tpl\s*\(\s*)?(?:toYaml|toJson)\s+\.\s*[|)}]/g;
+  /with\s+\$?[A-Za-z]*\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*-?\}\}\s*(?:[A-Za-z_][A-Za-z0-9_-]*:\s*)?\{\{-?\s*(?:tpl\s*\(\s*)?(?:toYaml|toJson)\s+\.\s*[|)}]/g;
 
 /** What a chart's templates do with values paths. */
 interface TemplateUse {

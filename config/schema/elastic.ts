@@ -12,6 +12,17 @@ import { dnsLabel, memoryQuantity, resourceRequirements, sizeGiB, dnsSubdomain, 
 
 /** Name of the Elasticsearch and Kibana resources (Service `<name>-es-http`). */
 export const DEFAULT_ELASTIC_NAME = 'mlobs';
+/**
+ * A data stream name part: Elastic's naming scheme separates type, dataset and namespace with "-",
+ * so a part may not contain one.
+ */
+const dataStreamPart = (description: string) =>
+  z
+    .string()
+    .max(40, { message: 'must be at most 40 characters' })
+    .regex(/^[a-z0-9_]+$/, { message: 'is not a data stream name part; use lowercase letters, digits and "_" (no "-": it separates logs-<dataset>-<namespace>)' })
+    .describe(description);
+
 /** Data stream dataset: documents go to `logs-<dataset>-<namespace>`. */
 export const DEFAULT_DATASET = 'ml';
 /** Mapping-explosion guard: at most this many fields in the index (index.mapping.total_fields.limit). */
@@ -82,8 +93,8 @@ export const elasticSchema = z
       .describe('Extra data tiers beside the hot node set (elasticsearch.*). Default: none'),
     dataStream: z
       .strictObject({
-        dataset: dnsLabel(`Data stream dataset (logs-<dataset>-<namespace>). Default: ${DEFAULT_DATASET}`, 40).default(DEFAULT_DATASET),
-        namespace: dnsLabel('Data stream namespace. Default: the environment name', 40).optional(),
+        dataset: dataStreamPart(`Data stream dataset (logs-<dataset>-<namespace>). Default: ${DEFAULT_DATASET}`).default(DEFAULT_DATASET),
+        namespace: dataStreamPart('Data stream namespace. Default: the environment name with "-" as "_"').optional(),
       })
       .prefault({})
       .describe('Where Logstash writes: the data stream logs-<dataset>-<namespace>'),

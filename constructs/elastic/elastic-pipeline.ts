@@ -46,7 +46,7 @@ export interface ElasticPipelineProps {
   readonly common: CommonConfig;
   /** The environment's `elastic`, `elasticsearch`, `retention` and `tls` settings. */
   readonly settings: Pick<EnvironmentSettings, 'elastic' | 'elasticsearch' | 'retention' | 'tls'>;
-  /** Data stream namespace (logs-<dataset>-<namespace>). @default - `elastic.dataStream.namespace`, else `common.environment` */
+  /** Data stream namespace (logs-<dataset>-<namespace>). @default - `elastic.dataStream.namespace`, else the environment name with "-" as "_" */
   readonly dataStreamNamespace?: string;
   /** Where the ECK custom resources go (installed after the operator). */
   readonly resources: CustomResourceChart;
@@ -153,7 +153,8 @@ export class ElasticPipeline extends Construct {
     props.resources.add(this.kibana, after);
 
     // ILM policy + index template, applied in-cluster by a Job named after their hash.
-    const dsNamespace = props.dataStreamNamespace ?? e.dataStream.namespace ?? common.environment;
+    // "-" separates the parts of a data stream name, so an environment like prod-eu writes to logs-ml-prod_eu.
+    const dsNamespace = props.dataStreamNamespace ?? e.dataStream.namespace ?? common.environment.replace(/-/g, '_');
     this.dataStream = `logs-${e.dataStream.dataset}-${dsNamespace}`;
     const policyName = `${e.name}-logs-${e.dataStream.dataset}`;
     this.ilmPolicy = renderIlmPolicy(s.retention.elasticsearch, common.environment);

@@ -147,3 +147,9 @@ test('jvmHeapOption converts quantities and rejects tiny heaps', () => {
   assert.equal(jvmHeapOption('512Mi'), '-Xms512m -Xmx512m');
   assert.throws(() => jvmHeapOption('100Mi'), /jvmHeap "100Mi" is below 256Mi/);
 });
+
+test('an environment name with "-" writes to a valid data stream (found by the 30-environment benchmark)', () => {
+  const r = synthEnvironment({ ...MINIMAL_INPUT, logs: { pipelines: ['elastic'] } }, 'prod-eu');
+  assert.equal(r.stack.observability.elastic?.dataStream, 'logs-ml-prod_eu');
+  assert.match(configError({ ...MINIMAL_INPUT, elastic: { dataStream: { namespace: 'team-a' } } }), /elastic\.dataStream\.namespace: "team-a" is not a data stream name part; use lowercase letters, digits and "_" \(no "-"/);
+});

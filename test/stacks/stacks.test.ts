@@ -103,11 +103,13 @@ test('adding config/<name>.yaml adds a stack with no code change', () => {
   const dir = tmp('mlobs-cfg-');
   for (const f of ['dev.yaml', 'staging.yaml', 'prod.yaml']) fs.copyFileSync(path.join(CONFIG_DIR, f), path.join(dir, f));
   fs.copyFileSync(path.join(CONFIG_DIR, 'dev.yaml'), path.join(dir, 'qa.yaml'));
+  // A hyphenated name too: it must be valid everywhere the name flows (data stream names, tenants...).
+  fs.copyFileSync(path.join(CONFIG_DIR, 'dev.yaml'), path.join(dir, 'qa-eu.yaml'));
   const out = path.join(tmp('mlobs-out3-'), 'cdktf.out');
   const envs = synthesizeAll({ configDir: dir, outdir: out });
   assert.deepEqual(
     envs.map((e) => e.name),
-    ['dev', 'prod', 'qa', 'staging'],
+    ['dev', 'prod', 'qa', 'qa-eu', 'staging'],
   );
   const qa = readStack(out, 'qa');
   assert.equal((qa['//'] as { metadata: { stackName: string } }).metadata.stackName, 'qa');

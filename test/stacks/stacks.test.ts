@@ -53,7 +53,7 @@ for (const env of ['dev', 'staging', 'prod']) {
     assert.ok(fs.existsSync(path.join(chartDir, 'Chart.yaml')), 'the generated chart is written next to the stack');
     const expected = EXPECTED_ISSUER[env] as { ref: string; manifests: string[] };
     const written = fs.existsSync(path.join(chartDir, 'manifests')) ? fs.readdirSync(path.join(chartDir, 'manifests')).sort() : [];
-    const names = written.map((f) => f.replace(/^\d{3}-|\.yaml$/g, ''));
+    const names = written.map((f) => f.replace(/^\d{3}-|\.json$/g, ''));
     for (const m of expected.manifests) assert.ok(names.includes(m), `${m} missing from the chart: ${names.join(', ')}`);
     if (expected.manifests.length > 0) {
       assert.ok((resources.depends_on as string[]).some((d) => d.includes('cert-manager')), 'custom resources install after cert-manager');

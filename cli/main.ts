@@ -19,6 +19,7 @@ export interface CliCommand {
 const COMMANDS: Readonly<Record<string, () => CliCommand>> = {
   logs: () => (require('./logs') as typeof import('./logs')).LOGS_COMMAND,
   budget: () => (require('./budget') as typeof import('./budget')).BUDGET_COMMAND,
+  preview: () => (require('./preview') as typeof import('./preview')).PREVIEW_COMMAND,
 };
 
 function usage(): string {

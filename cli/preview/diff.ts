@@ -39,7 +39,7 @@ export interface SynthesizedEnvironment {
 export type SynthesizedOutput = Readonly<Record<string, SynthesizedEnvironment>>;
 
 export interface FieldChange {
-  /** Dotted key path; list items by `[name=...]` when they carry a name, else `[index]`. */
+  /** Dotted key path; list items by `[name=...]` (or `[alert=...]`, `[record=...]`) when they carry one, else `[index]`. */
   readonly path: string;
   /** Absent when the key was added. */
   readonly old?: Json;
@@ -139,13 +139,25 @@ function join(prefix: string, key: string): string {
   return /^[A-Za-z_][\w-]*$/.test(key) ? `${prefix}.${key}` : `${prefix}[${JSON.stringify(key)}]`;
 }
 
+/** Keys that identify a list item, in order: `name`, then a rule's `alert` or `record`. */
+const ITEM_IDENTITY_KEYS = ['name', 'alert', 'record'] as const;
+
+/** The items of a list keyed by `<key>=<value>` when every item carries the same unique identity key. */
 function namedItems(list: readonly Json[]): Map<string, Json> | undefined {
-  const map = new Map<string, Json>();
-  for (const item of list) {
-    if (!isObject(item) || typeof item.name !== 'string' || map.has(item.name)) return undefined;
-    map.set(item.name, item);
+  for (const key of ITEM_IDENTITY_KEYS) {
+    const map = new Map<string, Json>();
+    let ok = list.length > 0;
+    for (const item of list) {
+      const id = isObject(item) ? item[key] : undefined;
+      if (typeof id !== 'string' || map.has(`${key}=${id}`)) {
+        ok = false;
+        break;
+      }
+      map.set(`${key}=${id}`, item);
+    }
+    if (ok) return map;
   }
-  return map;
+  return undefined;
 }
 
 interface DiffContext {
@@ -187,7 +199,7 @@ export function diffValues(old: Json | undefined, next: Json | undefined, prefix
     if (a && b) {
       const out: FieldChange[] = [];
       const names = [...a.keys(), ...[...b.keys()].filter((n) => !a.has(n))];
-      for (const n of names) out.push(...diffValues(a.get(n), b.get(n), `${prefix}[name=${n}]`, ctx));
+      for (const n of names) out.push(...diffValues(a.get(n), b.get(n), `${prefix}[${n}]`, ctx));
       return out;
     }
     if (old.length === next.length) {

@@ -24,32 +24,44 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
+/** A temporary git repository of this checkout's tracked files: a base commit, then `change` as a second commit. */
+async function previewOfChange(message: string, change: (repo: string) => void): Promise<{ md: string; repo: string }> {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-preview-e2e-'));
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=preview test', '-c', 'user.email=preview@test', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+  execFileSync('sh', ['-c', 'git archive --format=tar HEAD | tar -x -C "$1"', 'sh', repo], { cwd: REPO_ROOT });
+  git('init', '-q');
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+  fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), '\nnode_modules\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  change(repo);
+  git('commit', '-q', '-am', message);
+  const out = sink();
+  const err = sink();
+  const code = await PREVIEW_COMMAND.run(['--repo', repo, '--base', 'HEAD~1', '--head', 'HEAD'], { stdin: process.stdin, stdout: out.stream, stderr: err.stream });
+  assert.equal(code, 0, err.text());
+  return { md: out.text(), repo };
+}
+
+/** Rewrites one file of the fixture; fails if the pattern no longer matches (the fixture went stale). */
+function edit(repo: string, file: string, from: RegExp, to: string): void {
+  const p = path.join(repo, file);
+  const before = fs.readFileSync(p, 'utf8');
+  const after = before.replace(from, to);
+  assert.notEqual(after, before, `fixture: ${file} no longer matches ${String(from)}`);
+  fs.writeFileSync(p, after);
+}
+
+const sectionsOf = (md: string) => new Map(md.split(/\n(?=### )/).slice(1).map((s) => [s.slice(4, s.indexOf(':')), s.trim().split('\n')]));
+
 test('preview of a dev retention change names retention and retentionSize old → new, for dev only', { timeout: 120_000 }, async () => {
   process.env.CHECKPOINT_DISABLE = '1';
-  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-preview-e2e-'));
+  const { md, repo } = await previewOfChange('dev: keep metrics for 14 days', (r) =>
+    edit(r, 'config/dev.yaml', /(prometheus:\n\s+time: )7d(\n\s+sizeGiB: )15\b/, '$114d$220'),
+  );
   try {
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=preview test', '-c', 'user.email=preview@test', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
-    execFileSync('sh', ['-c', 'git archive --format=tar HEAD | tar -x -C "$1"', 'sh', repo], { cwd: REPO_ROOT });
-    git('init', '-q');
-    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
-    fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), '\nnode_modules\n');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'base');
-    const devYaml = path.join(repo, 'config', 'dev.yaml');
-    const before = fs.readFileSync(devYaml, 'utf8');
-    const after = before.replace(/(prometheus:\n\s+time: )7d(\n\s+sizeGiB: )15\b/, '$114d$220');
-    assert.notEqual(after, before, 'fixture: config/dev.yaml no longer has retention.prometheus time 7d / sizeGiB 15');
-    fs.writeFileSync(devYaml, after);
-    git('commit', '-q', '-am', 'dev: keep metrics for 14 days');
-
-    const out = sink();
-    const err = sink();
-    const code = await PREVIEW_COMMAND.run(['--repo', repo, '--base', 'HEAD~1', '--head', 'HEAD'], { stdin: process.stdin, stdout: out.stream, stderr: err.stream });
-    const md = out.text();
-    assert.equal(code, 0, err.text());
-
-    const sections = new Map(md.split(/\n(?=### )/).slice(1).map((s) => [s.slice(4, s.indexOf(':')), s.trim().split('\n')]));
+    const sections = sectionsOf(md);
     assert.deepEqual([...sections.keys()].sort(), ['dev', 'prod', 'staging'], md);
     assert.deepEqual(sections.get('staging'), ['### staging: no changes'], md);
     assert.deepEqual(sections.get('prod'), ['### prod: no changes'], md);
@@ -59,6 +71,34 @@ test('preview of a dev retention change names retention and retentionSize old �
     assert.ok(dev.length <= 10, `dev section has ${dev.length} lines:\n${md}`);
     assert.ok(!/destroy and recreate/i.test(md), md);
     assert.equal(fs.existsSync(path.join(repo, 'cdktf.out')), false, 'the fixture working tree was written to');
+  } finally {
+    fs.rmSync(repo, { recursive: true, force: true });
+  }
+});
+
+test('preview of one commit with a retention change, a new alert rule, a chart bump and a renamed stateful construct', { timeout: 120_000 }, async () => {
+  process.env.CHECKPOINT_DISABLE = '1';
+  const { md, repo } = await previewOfChange('retention, alert, chart bump, rename', (r) => {
+    edit(r, 'config/dev.yaml', /(prometheus:\n\s+time: )7d\b/, '$114d');
+    edit(
+      r,
+      'constructs/metrics/stack-rules.ts',
+      /rules: \[\n/,
+      "rules: [\n        { alert: 'PreviewFixtureAlert', expr: 'vector(1) > 2', labels: { severity: 'warning', component: 'platform' }, annotations: { summary: 's', description: 'd', runbook_url: 'https://example.com/r' } },\n",
+    );
+    edit(r, 'constructs/versions.ts', /version: 'v1\.21\.1'/, "version: 'v1.21.2'");
+    edit(r, 'constructs/observability-stack.ts', /new KubePrometheusStack\(this, 'metrics'/, "new KubePrometheusStack(this, 'monitoring'");
+  });
+  try {
+    const dev = sectionsOf(md).get('dev')?.join('\n') ?? '';
+    // The retention change rides on the renamed release (replaced as a whole, loudly); it still shows
+    // in the stack's own alert rule, whose description quotes the retention.
+    assert.match(dev, /`spec\.groups\[name=mlobs\.stack\]\.rules\[alert=PreviewFixtureAlert\]`: added/, `the new alert rule is named:\n${md}`);
+    assert.match(dev, /rules\[alert=PrometheusDeletingDataBeforeRetentionTime\]\.annotations\.description`/, 'dev retention shows in the rule that quotes it');
+    assert.doesNotMatch(sectionsOf(md).get('prod')?.join('\n') ?? '', /PrometheusDeletingDataBeforeRetentionTime/, 'prod retention unchanged');
+    assert.match(dev, /cert-manager[^\n]*v1\.21\.1[^\n]*v1\.21\.2|v1\.21\.1` → `v1\.21\.2/, 'the chart bump is called out');
+    assert.match(dev, /DATA LOSS|destroy and recreate/i, 'the renamed stateful construct is loud');
+    assert.match(dev, /kube-prometheus-stack/, 'the replaced release is named');
   } finally {
     fs.rmSync(repo, { recursive: true, force: true });
   }

@@ -19,6 +19,11 @@ const LEVEL_WORD_RE2 =
   '[Ww]arn?(?:ing)?|WARN?(?:ING)?|[Ee]rr?(?:or)?|ERR?(?:OR)?|[Cc]rit?(?:ical)?|CRIT?(?:ICAL)?|[Ff]atal|FATAL|' +
   '[Ss]evere|SEVERE|EMERG(?:ENCY)?|[Ee]merg(?:ency)?)';
 
+/** A token whose regex is written the same for Oniguruma (grok) and RE2. */
+function same(regex: string, doc: string): TokenDefinition {
+  return { grok: regex, re2: regex, doc };
+}
+
 export const TOKENS = {
   TS_ISO: {
     grok: '%{TIMESTAMP_ISO8601}',
@@ -62,26 +67,24 @@ export const TOKENS = {
   },
   NOTSPACE: { grok: '%{NOTSPACE}', re2: '\\S+', doc: 'a run of non-blank characters' },
   LEVEL_WORD: { grok: '%{LOGLEVEL}', re2: LEVEL_WORD_RE2, doc: 'a level word (Logstash LOGLEVEL)' },
-  PY_LEVEL: {
-    grok: '(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)',
-    re2: '(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)',
-    doc: 'Python logging level name',
-  },
-  GLOG_LEVEL: { grok: '[IWEFDV]', re2: '[IWEFDV]', doc: 'single-letter glog/TensorRT level' },
+  PY_LEVEL: same(
+    '(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)',
+    'Python logging level name',
+  ),
+  GLOG_LEVEL: same('[IWEFDV]', 'single-letter glog/TensorRT level'),
   LEVEL_ANY: {
     grok: '(?:%{LOGLEVEL}|[IWEFDV])',
     re2: `(?:${LEVEL_WORD_RE2}|[IWEFDV])`,
     doc: 'a level word or a single level letter',
   },
-  WARN_CLASS: { grok: '[A-Z]\\w*Warning', re2: '[A-Z]\\w*Warning', doc: 'Python warning category (`UserWarning`)' },
-  TRT_LOGGER: { grok: 'T(?:RT|ensorRT)(?:-LLM)?', re2: 'T(?:RT|ensorRT)(?:-LLM)?', doc: 'TensorRT logger tag' },
-  LOGGER_OR_SRC: { grok: '[\\w.\\-]+(?::\\d+)?', re2: '[\\w.\\-]+(?::\\d+)?', doc: 'logger name or file:line' },
-  SMALL_UINT: { grok: '\\d{1,2}', re2: '\\d{1,2}', doc: 'one- or two-digit index (GPU)' },
-  TPUT_UNIT: {
-    grok: '(?:it/s|iter/s|samples/s(?:ec)?|qps|SamplesPerSec)',
-    re2: '(?:it/s|iter/s|samples/s(?:ec)?|qps|SamplesPerSec)',
-    doc: 'throughput unit as written',
-  },
+  WARN_CLASS: same('[A-Z]\\w*Warning', 'Python warning category (`UserWarning`)'),
+  TRT_LOGGER: same('T(?:RT|ensorRT)(?:-LLM)?', 'TensorRT logger tag'),
+  LOGGER_OR_SRC: same('[\\w.\\-]+(?::\\d+)?', 'logger name or file:line'),
+  SMALL_UINT: same('\\d{1,2}', 'one- or two-digit index (GPU)'),
+  TPUT_UNIT: same(
+    '(?:it/s|iter/s|samples/s(?:ec)?|qps|SamplesPerSec)',
+    'throughput unit as written',
+  ),
   INT: { grok: '%{INT}', re2: '[+-]?\\d+', doc: 'integer' },
   UINT: { grok: '(?:[0-9]+)', re2: '\\d+', doc: 'non-negative integer (Logstash NONNEGINT has word boundaries that refuse `rank1`/`0it`)' },
   FLOAT: {
@@ -89,39 +92,36 @@ export const TOKENS = {
     re2: '[+-]?(?:\\d+(?:\\.\\d+)?|\\.\\d+)(?:[eE][+-]?\\d+)?',
     doc: 'decimal number, optional exponent',
   },
-  DECIMAL: { grok: '\\d+\\.\\d+', re2: '\\d+\\.\\d+', doc: 'number with a decimal point (kernel uptime)' },
+  DECIMAL: same('\\d+\\.\\d+', 'number with a decimal point (kernel uptime)'),
   HOST: {
     grok: '%{HOSTNAME}',
     re2: '[0-9A-Za-z][0-9A-Za-z-]*(?:\\.[0-9A-Za-z][0-9A-Za-z-]*)*',
     doc: 'host name or IPv4 address',
   },
-  NCCL_HOST: { grok: '[^\\s:\\[\\]|]+', re2: '[^\\s:\\[\\]|]+', doc: 'host field of the NCCL `host:pid:tid` prefix' },
-  LOGGER: { grok: '[\\w.\\-]+', re2: '[\\w.\\-]+', doc: 'dotted logger name' },
-  SRC_LINE: { grok: '[\\w.\\-]+:\\d+', re2: '[\\w.\\-]+:\\d+', doc: 'file:line without directories' },
-  PATH_LINE: { grok: '[^\\s\\]]+:\\d+', re2: '[^\\s\\]]+:\\d+', doc: 'path:line (Unix or Windows) up to `]`' },
-  PY_PATH_LINE: {
-    grok: '(?:[A-Za-z]:)?[\\w./\\\\~\\-]*\\.\\w+:\\d+',
-    re2: '(?:[A-Za-z]:)?[\\w./\\\\~\\-]*\\.\\w+:\\d+',
-    doc: 'source path with an extension and line number (`path.py:275`)',
-  },
-  DS_LOGGER: { grok: '[\\w.\\-]+:\\d+:\\w+', re2: '[\\w.\\-]+:\\d+:\\w+', doc: 'DeepSpeed `file.py:N:function`' },
-  RUST_TARGET: { grok: '[a-z_][\\w:]*', re2: '[a-z_][\\w:]*', doc: 'Rust tracing target (lower-case module path)' },
+  NCCL_HOST: same('[^\\s:\\[\\]|]+', 'host field of the NCCL `host:pid:tid` prefix'),
+  LOGGER: same('[\\w.\\-]+', 'dotted logger name'),
+  SRC_LINE: same('[\\w.\\-]+:\\d+', 'file:line without directories'),
+  PATH_LINE: same('[^\\s\\]]+:\\d+', 'path:line (Unix or Windows) up to `]`'),
+  PY_PATH_LINE: same(
+    '(?:[A-Za-z]:)?[\\w./\\\\~\\-]*\\.\\w+:\\d+',
+    'source path with an extension and line number (`path.py:275`)',
+  ),
+  DS_LOGGER: same('[\\w.\\-]+:\\d+:\\w+', 'DeepSpeed `file.py:N:function`'),
+  RUST_TARGET: same('[a-z_][\\w:]*', 'Rust tracing target (lower-case module path)'),
   WORD: { grok: '%{WORD}', re2: '\\w+', doc: 'a word' },
-  PCI: {
-    grok: '[0-9A-Fa-f]{3,4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}(?:\\.[0-7])?',
-    re2: '[0-9A-Fa-f]{3,4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}(?:\\.[0-7])?',
-    doc: 'PCI address `0000:3b:00` or `0000:0a:00.0`',
-  },
-  EXC_CLASS: {
-    grok: '(?:[A-Za-z_]\\w*\\.)*(?:[A-Za-z_]\\w*(?:Error|Exception|Exit|Interrupt|Failure)|Exception)',
-    re2: '(?:[A-Za-z_]\\w*\\.)*(?:[A-Za-z_]\\w*(?:Error|Exception|Exit|Interrupt|Failure)|Exception)',
-    doc: 'Python exception class, optionally qualified',
-  },
-  UNIT_BIN: { grok: '(?:[KMGTP]i?B|B)', re2: '(?:[KMGTP]i?B|B)', doc: 'byte unit' },
+  PCI: same(
+    '[0-9A-Fa-f]{3,4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}(?:\\.[0-7])?',
+    'PCI address `0000:3b:00` or `0000:0a:00.0`',
+  ),
+  EXC_CLASS: same(
+    '(?:[A-Za-z_]\\w*\\.)*(?:[A-Za-z_]\\w*(?:Error|Exception|Exit|Interrupt|Failure)|Exception)',
+    'Python exception class, optionally qualified',
+  ),
+  UNIT_BIN: same('(?:[KMGTP]i?B|B)', 'byte unit'),
   MSG: { grok: '%{GREEDYDATA}', re2: '.*', doc: 'rest of the line' },
   MSG_LAZY: { grok: '%{DATA}', re2: '.*?', doc: 'shortest text up to what follows' },
-  QUOTED: { grok: '(?:[^"\\\\]|\\\\.)*', re2: '(?:[^"\\\\]|\\\\.)*', doc: 'inside of a double-quoted string' },
-  JSON_OBJECT: { grok: '\\{.*\\}', re2: '\\{.*\\}', doc: 'a JSON object payload (decoded, never regex-parsed)' },
+  QUOTED: same('(?:[^"\\\\]|\\\\.)*', 'inside of a double-quoted string'),
+  JSON_OBJECT: same('\\{.*\\}', 'a JSON object payload (decoded, never regex-parsed)'),
 } as const satisfies Record<string, TokenDefinition>;
 
 export type TokenName = keyof typeof TOKENS;

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import type { EnvironmentSettings } from '../config/schema/environment';
 import { commonConfigFor, type CommonConfig } from './core/common';
+import { tfLiteral } from './core/terraform-literal';
 import { CustomResourceChart } from './core/custom-resource-chart';
 import { podSecurityLabels } from './core/security-exceptions';
 import { Tls } from './tls/tls';
@@ -89,7 +90,7 @@ export class ObservabilityStack extends Construct {
     this.namespace = new NamespaceV1(this, 'namespace', {
       // Pod Security Admission: enforce the lowest level the stack's named exceptions need,
       // warn and audit at restricted (see core/security-exceptions.ts, README "Security").
-      metadata: { name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels() } },
+      metadata: tfLiteral({ name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels() } }),
     });
     this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
     this.resources.release.dependsOn = [this.namespace.fqn];

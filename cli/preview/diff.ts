@@ -15,6 +15,7 @@
  *   `set_sensitive` are always redacted.
  */
 import { parse } from 'yaml';
+import { unescapeTemplateText } from '../../constructs/core/terraform-literal';
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 type JsonObject = { readonly [key: string]: Json };
@@ -249,7 +250,8 @@ export function helmValues(body: JsonObject): Json {
   let merged: Json = {};
   for (const doc of docs) {
     if (typeof doc !== 'string') continue;
-    const parsed = parse(doc, { version: '1.1' }) as Json | undefined;
+    // As Helm receives it: Terraform turns the escapes `$${` / `%%{` back into `${` / `%{`.
+    const parsed = parse(unescapeTemplateText(doc), { version: '1.1' }) as Json | undefined;
     if (parsed !== undefined && parsed !== null) merged = mergeValues(merged, parsed);
   }
   return merged;

@@ -5,6 +5,7 @@ import { Lazy, TerraformStack, type ITerraformDependable } from 'cdktf';
 import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import type { KubeManifest } from './manifest';
+import { tfLiteral } from './terraform-literal';
 import { renderCustomResourceChart, type RenderedChart } from './custom-resource-chart.render';
 
 export interface CustomResourceChartProps {
@@ -32,8 +33,7 @@ export class CustomResourceChart extends Construct {
     super(scope, id);
     this.chartName = props.name ?? 'mlobs-resources';
     this.release = new Release(this, 'release', {
-      name: this.chartName,
-      namespace: props.namespace,
+      ...tfLiteral({ name: this.chartName, namespace: props.namespace }),
       chart: Lazy.stringValue({ produce: () => this.chartPath() }),
       version: Lazy.stringValue({ produce: () => this.rendered().version }),
       atomic: true,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import type { PinnedChart } from '../versions';
+import { tfLiteral } from './terraform-literal';
 import { deepMerge, toHelmValuesYaml, type HelmValues } from './values';
 
 export interface PinnedReleaseProps {
@@ -39,17 +40,23 @@ export class PinnedRelease extends Construct {
   readonly release: Release;
   /** The values as deployed (after overrides), for tests and wiring. */
   readonly values: HelmValues;
+  /** The Helm release name. */
+  readonly releaseName: string;
 
   constructor(scope: Construct, id: string, props: PinnedReleaseProps) {
     super(scope, id);
     this.values = deepMerge(props.values, props.valuesOverrides);
+    this.releaseName = props.releaseName;
     this.release = new Release(this, 'release', {
-      name: props.releaseName,
-      namespace: props.namespace,
-      repository: props.chart.repository,
-      chart: props.chart.chart,
-      version: props.chart.version,
-      values: [toHelmValuesYaml(this.values)],
+      // Literal text for Terraform: `${...}` in values (Go templates, Alloy syntax) is not evaluated.
+      ...tfLiteral({
+        name: props.releaseName,
+        namespace: props.namespace,
+        repository: props.chart.repository,
+        chart: props.chart.chart,
+        version: props.chart.version,
+        values: [toHelmValuesYaml(this.values)],
+      }),
       atomic: true,
       cleanupOnFail: true,
       wait: true,

@@ -12,7 +12,7 @@ export type Severity = (typeof SEVERITIES)[number];
 
 export interface AlertRule {
   readonly alert: string;
-  /** PromQL; must be valid for Prometheus 2.x (promtool here) and 3.x (the chart). */
+  /** PromQL, checked by promtool 3.14 (the chart's Prometheus). */
   readonly expr: string;
   /** How long the condition must hold before firing, e.g. `5m`. @default - fire at once */
   readonly for?: string;

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { literalConfigMap } from '../core/config-map';
 import type { ITerraformDependable } from 'cdktf';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
@@ -71,10 +71,12 @@ export class LokiPipeline extends Construct {
     const out = this.collectorModule.render({ common, loki: this.loki.endpoint });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
-        new ConfigMapV1(this, `${this.collectorModule.name}-config-${name}`, {
-          metadata: { name, namespace: common.namespace, labels: { ...common.labels } },
+        literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {
+          name,
+          namespace: common.namespace,
+          labels: { ...common.labels },
           data: { ...data },
-          ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+          ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
         }),
     );
     this.collector = new PinnedRelease(this, this.collectorModule.name, {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { literalConfigMap } from '../core/config-map';
 import type { ITerraformDependable } from 'cdktf';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
@@ -85,10 +86,12 @@ export class Loki extends Construct {
     const tenant = this.endpoint.tenant;
     const rulerTenant = tenant ?? 'fake';
     if (props.ruler) {
-      this.rulerRules = new ConfigMapV1(this, 'ruler-rules', {
-        metadata: { name: lokiRulesConfigMapName(DEFAULT_LOKI_RELEASE_NAME, loki.deploymentMode, rulerTenant), namespace: ns, labels: { ...common.labels } },
+      this.rulerRules = literalConfigMap(this, 'ruler-rules', {
+        name: lokiRulesConfigMapName(DEFAULT_LOKI_RELEASE_NAME, loki.deploymentMode, rulerTenant),
+        namespace: ns,
+        labels: { ...common.labels },
         data: { ...props.ruler.ruleFiles },
-        ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+        ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       });
     }
     const values = renderLokiValues({

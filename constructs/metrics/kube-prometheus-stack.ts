@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { literalConfigMap } from '../core/config-map';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
 import { PinnedRelease } from '../core/pinned-release';
@@ -205,10 +205,12 @@ export class KubePrometheusStack extends Construct {
     }
     for (const d of props.dashboards ?? METRICS_DASHBOARDS) {
       const cm = renderDashboardConfigMap(d, common, { loki: pipelines.includes('loki') });
-      new ConfigMapV1(this, `dashboard-${d.uid}`, {
-        metadata: { name: cm.metadata.name, namespace: common.namespace, labels: { ...cm.metadata.labels } },
+      literalConfigMap(this, `dashboard-${d.uid}`, {
+        name: cm.metadata.name,
+        namespace: common.namespace,
+        labels: { ...cm.metadata.labels },
         data: cm.data as Record<string, string>,
-        ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+        ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       });
     }
   }

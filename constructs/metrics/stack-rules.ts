@@ -7,7 +7,7 @@
  * silently deletes its oldest blocks, so the environment keeps less history than its config
  * promises. No default rule watches `prometheus_tsdb_size_retentions_total`; this one does.
  *
- * PromQL here must hold for Prometheus 2.x (Debian's promtool, the live test) and 3.x (the chart).
+ * PromQL here is checked by promtool 3.14 and the live test on Prometheus 3.14 (the chart's version).
  */
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { literalConfigMap } from '../core/config-map';
 import type { TrainingSettings } from '../../config/schema/gpu';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
@@ -42,10 +42,12 @@ export class TrainingMonitoring extends Construct {
     props.resources.add(this.rule, [props.operatorRelease]);
     const d = trainingJobDashboard({ loki: props.loki ?? false });
     const cm = renderDashboardWithVariables(d, common, { loki: props.loki ?? false });
-    new ConfigMapV1(this, `dashboard-${d.spec.uid}`, {
-      metadata: { name: cm.metadata.name, namespace: common.namespace, labels: { ...cm.metadata.labels } },
+    literalConfigMap(this, `dashboard-${d.spec.uid}`, {
+      name: cm.metadata.name,
+      namespace: common.namespace,
+      labels: { ...cm.metadata.labels },
       data: cm.data as Record<string, string>,
-      ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
     });
   }
 }

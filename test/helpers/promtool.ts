@@ -1,5 +1,5 @@
 /**
- * promtool (Debian's prometheus package) on our rule groups: `check rules` and `test rules`
+ * promtool 3.14 (the chart's Prometheus, built by scripts/build-engines.sh) on our rule groups: `check rules` and `test rules`
  * with typed unit tests. Files go to a temp directory; every run is bounded in time.
  */
 import * as fs from 'node:fs';

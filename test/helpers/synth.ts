@@ -9,6 +9,7 @@ import type { EnvironmentConfig, EnvironmentInput } from '../../config/schema/en
 import { EnvironmentStack } from '../../stacks/environment-stack';
 import { APP_CONTEXT } from '../../stacks/app';
 import type { KubeManifest } from '../../constructs/core/manifest';
+import { templateText } from '../../constructs/core/terraform-literal';
 
 /** A minimal valid environment input; tests spread their changes over it. */
 export const MINIMAL_INPUT: EnvironmentInput = {
@@ -53,5 +54,6 @@ export function releaseValues(tf: TerraformJson, releaseName: string): Record<st
   const r = helmReleases(tf).get(releaseName);
   if (!r) throw new Error(`no helm_release named "${releaseName}"; have: ${[...helmReleases(tf).keys()].join(', ')}`);
   const values = r.values as string[] | undefined;
-  return (values?.[0] ? parse(values[0], { version: '1.1' }) : {}) as Record<string, unknown>;
+  // As Helm receives them: after Terraform has read the (escaped) literal text.
+  return (values?.[0] ? parse(templateText(values[0]), { version: '1.1' }) : {}) as Record<string, unknown>;
 }

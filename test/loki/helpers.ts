@@ -1,4 +1,5 @@
 /** Fixtures of the Loki tests: golden text files under test/loki/golden, ConfigMaps of a synthesized stack. */
+import { templateText } from '../../constructs/core/terraform-literal';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
@@ -23,5 +24,6 @@ export function configMapData(tf: TerraformJson, name: string): Readonly<Record<
   const cms = Object.values(tf.resource?.kubernetes_config_map_v1 ?? {}) as { metadata: { name: string }; data: Record<string, string> }[];
   const cm = cms.find((c) => c.metadata.name === name);
   assert.ok(cm, `no ConfigMap ${name}; have: ${cms.map((c) => c.metadata.name).join(', ')}`);
-  return cm.data;
+  // As the cluster receives it: Terraform reads each (escaped) string as literal text.
+  return Object.fromEntries(Object.entries(cm.data).map(([k, v]) => [k, templateText(v)]));
 }

@@ -128,7 +128,7 @@ test('every credential is read from a mounted Secret file (*_file), never inline
   assert.deepEqual(secretNames, ['alertmanager-pagerduty', 'alertmanager-slack', 'alertmanager-smtp']);
 });
 
-test('a webhook URL that carries a credential comes from a Secret (url_file; Alertmanager >= 0.26, not checkable with Debian amtool 0.25)', () => {
+test('a webhook URL that carries a credential comes from a Secret (url_file, accepted by amtool 0.34)', () => {
   const env = parseEnvironment('t', {
     ...MINIMAL_INPUT,
     alertmanager: { receivers: [{ type: 'webhook', name: 'hook', urlSecret: { name: 'hooks', key: 'url' } }], routing: { warning: 'hook' } },
@@ -136,6 +136,11 @@ test('a webhook URL that carries a credential comes from a Secret (url_file; Ale
   const { config, secretNames } = renderAlertmanagerConfig({ alerting: env.settings.alertmanager });
   assert.deepEqual(config.receivers[1], { name: 'hook', webhook_configs: [{ url_file: '/etc/alertmanager/secrets/hooks/url', max_alerts: 0, send_resolved: true }] });
   assert.deepEqual(secretNames, ['hooks']);
+  const file = writeConfig('webhook-url-file', env.settings.alertmanager);
+  assert.match(fs.readFileSync(file, 'utf8'), /url_file: \S+\/hooks\/url/);
+  const r = runTool(requireTool('amtool'), ['check-config', file]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /SUCCESS/);
 });
 
 test('the planted sentinel secret value never appears in the synthesized stacks', () => {

@@ -1,5 +1,5 @@
 /**
- * Live alert path on loopback, with Debian's real binaries (Prometheus 2.x, Alertmanager):
+ * Live alert path on loopback, with the versions the chart runs (Prometheus 3.14, Alertmanager 0.34, built from Go modules):
  * a metrics target served by this process -> Prometheus evaluating the stack's own rules ->
  * Alertmanager with prod's rendered routing -> a webhook receiver in this process.
  *
@@ -111,9 +111,9 @@ async function ready(child: Child, port: number): Promise<void> {
   );
 }
 
-test('live: the stack rule fires in Prometheus 2.x, prod routing delivers it once, and an Alertmanager restart neither loses nor repeats it', { timeout: 60_000 }, async () => {
+test('live: the stack rule fires in Prometheus 3.x, prod routing delivers it once, and an Alertmanager restart neither loses nor repeats it', { timeout: 60_000 }, async () => {
   const prometheusBin = requireTool('prometheus');
-  const alertmanagerBin = requireTool('prometheus-alertmanager');
+  const alertmanagerBin = requireTool('alertmanager');
 
   // The target: Prometheus' own size-retention counter, which goes up after the first scrape
   // (a block deleted for size), as the stack's Prometheus would expose it.

@@ -1,5 +1,5 @@
 /**
- * The stack's own rules against the real promtool (Debian's Prometheus 2.x): they load, each
+ * The stack's own rules against the real promtool (Prometheus 3.14, the chart's): they load, each
  * alert fires and stays quiet when it should; and every PrometheusRule in every environment's
  * custom-resource chart passes `promtool check rules`.
  */

@@ -1,15 +1,14 @@
-/** The Prometheus/Alertmanager command-line tools tests run; a missing one fails clearly. */
-import { execFileSync, spawnSync } from 'node:child_process';
+/**
+ * The Prometheus/Alertmanager command-line tools tests run: the versions kube-prometheus-stack
+ * runs (Prometheus 3.14, Alertmanager 0.34), built from Go modules by scripts/build-engines.sh.
+ * A missing one fails clearly; nothing falls back to another version on PATH.
+ */
+import { spawnSync } from 'node:child_process';
+import { engineBin } from '../helpers/engines';
 
-export const INSTALL_HINT = 'install them with: apt-get install -y --no-install-recommends prometheus prometheus-alertmanager';
-
-/** Absolute path of `name` on PATH; throws with the install hint when it is missing. */
-export function requireTool(name: 'amtool' | 'promtool' | 'prometheus' | 'prometheus-alertmanager'): string {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error(`${name} is not on PATH; the metrics tests need it (${INSTALL_HINT})`);
-  }
+/** Absolute path of the built tool; throws naming the build command when it is missing. */
+export function requireTool(name: 'amtool' | 'promtool' | 'prometheus' | 'alertmanager'): string {
+  return engineBin(name);
 }
 
 export interface ToolResult {

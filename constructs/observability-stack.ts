@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { dependable } from 'cdktf';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import type { EnvironmentSettings } from '../config/schema/environment';
 import { commonConfigFor, type CommonConfig } from './core/common';
@@ -93,12 +94,12 @@ export class ObservabilityStack extends Construct {
       metadata: tfLiteral({ name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels() } }),
     });
     this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
-    this.resources.release.dependsOn = [this.namespace.fqn];
+    this.resources.installAfter(this.namespace);
     const network = new NetworkFlows({ namespace: this.common.namespace, labels: this.common.labels, dns: props.network?.dns ?? DEFAULT_CLUSTER_DNS });
     this.network = network;
     if (s.tls.enabled) {
       this.tls = new Tls(this, 'tls', { common: this.common, tls: s.tls, certManager: s.certManager, resources: this.resources, network });
-      this.tls.certManager?.release.addOverride('depends_on', [this.namespace.fqn]);
+      if (this.tls.certManager) this.tls.certManager.release.dependsOn = [dependable(this.namespace)];
     }
     this.metrics = new KubePrometheusStack(this, 'metrics', {
       common: this.common,
@@ -147,8 +148,7 @@ export class ObservabilityStack extends Construct {
     });
     // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first
     // (components that add custom resources already list it: no duplicate).
-    const deps = this.resources.release.dependsOn ?? [];
-    if (!deps.includes(this.metrics.chart.release.fqn)) this.resources.release.dependsOn = [...deps, this.metrics.chart.release.fqn];
+    this.resources.installAfter(this.metrics.chart.release);
 
     // Flows between components, recorded here where they are wired (each component records its own).
     const { prometheus, grafana, alertmanager } = this.metrics.workloads;

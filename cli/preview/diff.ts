@@ -291,7 +291,12 @@ function diffResource(address: string, a: Resource, b: Resource): ResourceChange
     const old = a.body[k];
     const next = b.body[k];
     if (helm && k === 'chart' && chartIdentity(old) === chartIdentity(next)) continue;
-    if (helm && k === 'version' && isLocalChart(b.body.chart)) continue; // follows the generated content hash
+    // A generated chart's version carries its content hash: Terraform updates the release in
+    // place when the content changes (the changed objects are listed as custom resources).
+    if (helm && k === 'version' && isLocalChart(b.body.chart)) {
+      if (old !== next) fields.push({ path: 'version', old: old ?? null, new: next ?? null, redacted: false });
+      continue;
+    }
     if (helm && k === 'version' && typeof old === 'string' && typeof next === 'string' && old !== next) {
       chartBump = { chart: String(b.body.chart ?? ''), from: old, to: next };
       continue;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
-import { Lazy, TerraformStack, type ITerraformDependable } from 'cdktf';
+import { Lazy, TerraformStack, dependable, type ITerraformDependable } from 'cdktf';
 import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import type { KubeManifest } from './manifest';
@@ -59,10 +59,18 @@ export class CustomResourceChart extends Construct {
   add(manifest: KubeManifest, after: readonly ITerraformDependable[] = []): void {
     if (this.cached) throw new Error(`${this.node.path}: cannot add ${manifest.kind} "${manifest.metadata.name}" after the chart was rendered`);
     this.manifests.push(manifest);
+    this.installAfter(...after);
+  }
+
+  /**
+   * Installs the chart after these releases or resources (once each). `depends_on` gets bare
+   * references (`helm_release.x`): Terraform and OpenTofu refuse `${...}` there.
+   */
+  installAfter(...after: readonly ITerraformDependable[]): void {
     for (const d of after) {
       if (this.after.includes(d)) continue;
       this.after.push(d);
-      this.release.dependsOn = [...(this.release.dependsOn ?? []), d.fqn];
+      this.release.dependsOn = [...(this.release.dependsOn ?? []), dependable(d)];
     }
   }
 

@@ -93,7 +93,7 @@ test('the operator release waits for kube-prometheus-stack (PodMonitor CRD) and 
   assert.ok(op);
   assert.ok((op[1].depends_on as string[]).some((d) => d.includes('helm_release.') && !d.includes(op[0])), 'operator depends on a release');
   const crChart = releases.find(([, r]) => r.name === 'mlobs-resources');
-  assert.ok((crChart?.[1].depends_on as string[]).includes(`\${helm_release.${op[0]}}`), 'the CR chart waits for the operator');
+  assert.ok((crChart?.[1].depends_on as string[]).includes(`helm_release.${op[0]}`), "the CR chart waits for the operator (a bare reference: Terraform refuses `${...}` in depends_on)");
   assert.ok(releaseValues(prod.tf, DEFAULT_KPS_RELEASE_NAME));
 });
 

@@ -117,3 +117,19 @@ test('an unchanged environment is one line', () => {
   const s = stack({ loki: { chart: 'loki', values: METRICS_VALUES } });
   assert.deepEqual(environmentMarkdown(diffEnvironment('prod', s, s)), ['### prod: no changes']);
 });
+
+test("the generated chart's release is an in-place change when its content changes (as the real plan shows it)", () => {
+  const cr = (retention: string): ManifestObject => ({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r', namespace: 'mlobs' }, spec: { note: retention } });
+  const base = stack({ resources: { chart: './charts/mlobs-resources-3869d80b4ec9', version: '0.1.0-h3869d80b4ec9' } }, [cr('7d')]);
+  const head = stack({ resources: { chart: './charts/mlobs-resources-b062807f115c', version: '0.1.0-hb062807f115c' } }, [cr('14d')]);
+  const env = diffEnvironment('dev', base, head);
+  assert.deepEqual(
+    env.resources.map((r) => [r.address, r.action]),
+    [['helm_release.resources', 'change']],
+  );
+  assert.deepEqual(env.resources[0]!.fields, [{ path: 'version', old: '0.1.0-h3869d80b4ec9', new: '0.1.0-hb062807f115c', redacted: false }]);
+  assert.equal(env.manifests.length, 1);
+  assert.match(environmentMarkdown(env)[0] ?? '', /0 to add, 1 to change/);
+  // Unchanged content: no change at all.
+  assert.equal(diffEnvironment('dev', base, base).status, 'unchanged');
+});

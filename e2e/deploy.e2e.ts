@@ -1,0 +1,278 @@
+/**
+ * End to end on a real control plane (etcd, kube-apiserver, controller-manager, scheduler at
+ * Kubernetes 1.36.3 and kwok's fake nodes, all built from Go modules): the e2e environment
+ * (both log pipelines, TLS from the self-signed issuer, the bundled GPU exporter) is synthesized,
+ * every string is evaluated by OpenTofu, every release is installed by Helm 3.17.2 (the Helm the
+ * pinned helm provider embeds) with the release's own settings, and the API server admits
+ * everything. Then: what the server stores equals what mlobs rendered; an upgrade changes exactly
+ * what `mlobs preview` announced; a rejected change rolls back; destroy removes everything.
+ * Writes e2e-report.json at the repository root.
+ *
+ * Not the pinned Terraform providers: the Go module proxy refuses their commits (README, "Real
+ * engines"), so `cdktf deploy` / `tofu apply` cannot run here; e2e/driver.ts applies the stack
+ * as they would and says what is its own.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { diffEnvironment, type EnvironmentDiff, type ManifestObject } from '../cli/preview/diff';
+import { readOutput } from '../cli/preview/synthesize';
+import { templateText } from '../constructs/core/terraform-literal';
+import { podSecurityLabels } from '../constructs/core/security-exceptions';
+import { PROVIDERS } from '../constructs/versions';
+import { REPO_ROOT } from '../test/helpers/paths';
+import { engineBin } from '../test/helpers/engines';
+import { tofu } from '../test/helpers/tofu';
+import { LocalCluster } from './cluster';
+import { applyStack, destroyStack, loadStack, releaseArgs, type ApplyStep, type LoadedStack } from './driver';
+import { E2eProject, E2E_ENV } from './project';
+import { Tools } from './tools';
+
+const NAMESPACE = 'mlobs';
+const REPORT = path.join(REPO_ROOT, 'e2e-report.json');
+
+interface Report {
+  [key: string]: unknown;
+}
+const report: Report = { environment: E2E_ENV, notRun: {} };
+const notRun = report.notRun as Record<string, string>;
+const PROVIDERS_REFUSED =
+  'the pinned providers cannot be built here: the Go module proxy refuses hashicorp/terraform-provider-kubernetes and -helm at the pinned commits (README, "Real engines")';
+
+let cluster: LocalCluster | undefined;
+let tools: Tools;
+let project: E2eProject;
+let stack: LoadedStack;
+const failed = (steps: readonly ApplyStep[]): string => steps.filter((s) => !s.ok).map((s) => `${s.address}:\n${s.output}`).join('\n');
+
+after(() => {
+  cluster?.stop();
+  project?.remove();
+  fs.writeFileSync(REPORT, `${JSON.stringify(report, null, 2)}\n`);
+});
+
+test('the local cluster comes up: three Ready nodes, one GPU node, a default StorageClass, PodSecurity on, webhooks off', () => {
+  const start = Date.now();
+  cluster = LocalCluster.start();
+  report.clusterStartSeconds = (Date.now() - start) / 1000;
+  tools = new Tools(cluster.kubeconfig);
+  const version = JSON.parse(tools.kubectlOk(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string } };
+  report.kubernetesVersion = version.serverVersion.gitVersion;
+  assert.match(version.serverVersion.gitVersion, /^v1\.3[4-9]\.\d+$/);
+  const nodes = tools.getJson<{ items: { metadata: { name: string; labels: Record<string, string> }; status: { allocatable: Record<string, string>; conditions: { type: string; status: string }[] } }[] }>(['nodes']);
+  assert.equal(nodes.items.length, 3);
+  for (const n of nodes.items) assert.equal(n.status.conditions.find((c) => c.type === 'Ready')?.status, 'True', n.metadata.name);
+  const gpu = nodes.items.filter((n) => n.metadata.labels['nvidia.com/gpu.present'] === 'true');
+  assert.deepEqual(gpu.map((n) => n.status.allocatable['nvidia.com/gpu']), ['8']);
+  const classes = tools.getJson<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>(['storageclass']);
+  assert.ok(classes.items.some((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true'));
+  // The admission plugins: PodSecurity refuses a privileged pod in a restricted namespace.
+  tools.kubectlOk(['create', 'namespace', 'psa-probe']);
+  tools.kubectlOk(['label', 'namespace', 'psa-probe', 'pod-security.kubernetes.io/enforce=restricted']);
+  const probe = tools.kubectl(['-n', 'psa-probe', 'run', 'probe', '--image=x', '--privileged']);
+  assert.notEqual(probe.status, 0);
+  assert.match(probe.stderr, /violates PodSecurity "restricted/);
+  tools.kubectlOk(['delete', 'namespace', 'psa-probe', '--wait=false']);
+});
+
+test('OpenTofu 1.10+ reads the synthesized stack; its init stops only at the providers the proxy refuses', () => {
+  project = new E2eProject(cluster!.kubeconfig);
+  project.synth();
+  const v = tofu(project.stackDir, ['version', '-json']);
+  report.tofuVersion = (JSON.parse(v.stdout) as { terraform_version: string }).terraform_version;
+  report.providers = Object.fromEntries(Object.values(PROVIDERS).map((p) => [p.source, p.version]));
+  // A filesystem mirror holding what could be built (nothing): init must name the missing providers.
+  const mirror = path.join(project.dir, 'mirror');
+  fs.mkdirSync(mirror);
+  const cli = path.join(project.dir, 'mirror.tfrc');
+  fs.writeFileSync(cli, `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n  }\n}\n`);
+  const init = tofu(project.stackDir, ['init', '-input=false', '-no-color'], { TF_CLI_CONFIG_FILE: cli });
+  assert.notEqual(init.status, 0);
+  assert.match(init.stderr, /hashicorp\/(kubernetes|helm)/);
+  report.tofuInit = 'fails: providers hashicorp/kubernetes 2.38.0 and hashicorp/helm 3.0.2 not in the mirror (not buildable here)';
+  for (const k of ['applyWithTofu', 'replanChanges']) notRun[k] = PROVIDERS_REFUSED;
+  stack = loadStack(project.stackDir);
+  assert.ok(stack.resources.length >= 10, `${stack.resources.length} resources`);
+});
+
+test('apply on an empty cluster: every resource in dependency order, every release deployed', { timeout: 900_000 }, () => {
+  const start = Date.now();
+  const steps = applyStack(tools, stack);
+  report.applySeconds = (Date.now() - start) / 1000;
+  report.applySteps = steps.map((s) => ({ address: s.address, action: s.action, ok: s.ok, seconds: Math.round(s.seconds * 10) / 10 }));
+  report.applyOk = steps.length === stack.resources.length && steps.every((s) => s.ok);
+  assert.equal(failed(steps), '');
+  assert.equal(steps.length, stack.resources.length);
+  const releases = JSON.parse(tools.helm(['list', '-n', NAMESPACE, '-a', '-o', 'json']).stdout) as { name: string; status: string }[];
+  const expected = stack.resources.filter((r) => r.type === 'helm_release').map((r) => releaseArgs(r).name).sort();
+  assert.deepEqual(releases.map((r) => r.name).sort(), expected);
+  for (const r of releases) assert.equal(r.status, 'deployed', r.name);
+  report.releases = releases.length;
+});
+
+test('what the server stores equals what mlobs rendered: ConfigMaps byte for byte, every release\'s values, every custom resource', () => {
+  // ConfigMaps: the data Terraform would send (the escaped JSON read as literal text) is stored exactly.
+  const raw = JSON.parse(fs.readFileSync(path.join(project.stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  let configMaps = 0;
+  for (const body of Object.values(raw.resource.kubernetes_config_map_v1 ?? {})) {
+    const meta = body.metadata as { name: string; namespace: string };
+    const stored = tools.getJson<{ data: Record<string, string> }>(['configmap', templateText(meta.name), '-n', templateText(meta.namespace)]);
+    const rendered = Object.fromEntries(Object.entries(body.data as Record<string, string>).map(([k, v]) => [k, templateText(v)]));
+    assert.deepEqual(stored.data, rendered, meta.name);
+    configMaps++;
+  }
+  assert.ok(configMaps >= 3);
+  // The Alloy configuration keeps its Go-template references (Terraform would have eaten `${1}`).
+  const alloy = tools.getJson<{ data: Record<string, string> }>(['configmap', 'alloy-config', '-n', NAMESPACE]);
+  assert.match(Object.values(alloy.data).join('\n'), /\$\{3\}-01-\$\{1\}T\$\{2\}/);
+  // Releases: `helm get values` equals the values the stack rendered.
+  for (const body of Object.values(raw.resource.helm_release)) {
+    const name = templateText(body.name as string);
+    const values = (body.values as string[] | undefined) ?? [];
+    const rendered = values.length ? (parse(templateText(values[0] as string), { version: '1.1' }) as unknown) : {};
+    const stored = JSON.parse(tools.helm(['get', 'values', name, '-n', NAMESPACE, '-o', 'json']).stdout) as unknown;
+    assert.deepEqual(stored ?? {}, rendered ?? {}, name);
+  }
+  // Custom resources of the generated chart: each exists, and every field we rendered is stored as rendered.
+  const manifests = readOutput(project.outdir)[E2E_ENV]?.manifests ?? [];
+  assert.ok(manifests.length >= 10, `${manifests.length} manifests`);
+  let stored = 0;
+  for (const m of manifests) {
+    const group = m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '';
+    const resource = group ? `${m.kind.toLowerCase()}.${group}` : m.kind.toLowerCase();
+    const obj = tools.getJson<Record<string, unknown>>([resource, m.metadata.name, '-n', m.metadata.namespace ?? NAMESPACE]);
+    assertSubset(obj, m, `${m.kind}/${m.metadata.name}`);
+    stored++;
+  }
+  report.customResources = stored;
+  report.configMaps = configMaps;
+});
+
+/** Every field of `rendered` is in `stored` with the same value (the server may add defaults). */
+function assertSubset(stored: unknown, rendered: unknown, at: string): void {
+  if (rendered !== null && typeof rendered === 'object' && !Array.isArray(rendered)) {
+    assert.ok(stored !== null && typeof stored === 'object' && !Array.isArray(stored), `${at}: not an object on the server`);
+    for (const [k, v] of Object.entries(rendered)) {
+      if (at.split('/').length === 2 && k === 'metadata') {
+        const meta = v as ManifestObject['metadata'] & { labels?: Record<string, string>; annotations?: Record<string, string> };
+        assertSubset((stored as Record<string, unknown>).metadata, { name: meta.name, ...(meta.labels ? { labels: meta.labels } : {}) }, `${at}.metadata`);
+        continue;
+      }
+      assertSubset((stored as Record<string, unknown>)[k], v, `${at}.${k}`);
+    }
+  } else if (Array.isArray(rendered)) {
+    assert.ok(Array.isArray(stored) && stored.length === rendered.length, `${at}: list differs on the server`);
+    rendered.forEach((v, i) => assertSubset((stored as unknown[])[i], v, `${at}[${i}]`));
+  } else {
+    assert.deepEqual(stored, rendered, at);
+  }
+}
+
+test('the namespace enforces its Pod Security labels and every workload\'s pods were admitted and are ready', () => {
+  const ns = tools.getJson<{ metadata: { labels: Record<string, string> } }>(['namespace', NAMESPACE]);
+  for (const [k, v] of Object.entries(podSecurityLabels())) assert.equal(ns.metadata.labels[k], v, k);
+  type Workload = { kind: string; metadata: { name: string }; spec: { replicas?: number }; status: { readyReplicas?: number; numberReady?: number; desiredNumberScheduled?: number } };
+  const workloads = tools.getJson<{ items: Workload[] }>(['deployments,statefulsets,daemonsets', '-n', NAMESPACE]).items;
+  assert.ok(workloads.length >= 10, `${workloads.length} workloads`);
+  for (const w of workloads) {
+    const want = w.kind === 'DaemonSet' ? w.status.desiredNumberScheduled : (w.spec.replicas ?? 1);
+    const ready = w.kind === 'DaemonSet' ? w.status.numberReady : w.status.readyReplicas;
+    assert.ok((want ?? 0) > 0, `${w.kind}/${w.metadata.name} wants no pod`);
+    assert.equal(ready ?? 0, want, `${w.kind}/${w.metadata.name}`);
+  }
+  const pods = tools.getJson<{ items: { metadata: { name: string }; spec: { nodeName?: string }; status: { phase: string } }[] }>(['pods', '-n', NAMESPACE]).items;
+  report.podsAdmitted = pods.length;
+  // The GPU exporter runs on the GPU node only.
+  const dcgm = pods.filter((p) => p.metadata.name.startsWith('dcgm-exporter'));
+  assert.deepEqual(dcgm.map((p) => p.spec.nodeName), ['mlobs-gpu-0']);
+  // PersistentVolumeClaims (Loki) are bound.
+  const pvcs = tools.getJson<{ items: { metadata: { name: string }; status: { phase: string } }[] }>(['pvc', '-n', NAMESPACE]).items;
+  assert.ok(pvcs.length >= 1);
+  for (const c of pvcs) assert.equal(c.status.phase, 'Bound', c.metadata.name);
+  const policies = tools.getJson<{ items: unknown[] }>(['networkpolicies', '-n', NAMESPACE]).items;
+  assert.ok(policies.length >= 5, `${policies.length} NetworkPolicies`);
+  report.networkPolicies = policies.length;
+});
+
+/** Addresses whose objects on the cluster changed between two snapshots. */
+function snapshot(s: LoadedStack): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of s.resources) {
+    if (r.type === 'helm_release') {
+      const a = releaseArgs(r);
+      out.set(r.address, tools.helm(['get', 'manifest', a.name, '-n', a.namespace]).stdout + tools.helm(['get', 'values', a.name, '-n', a.namespace, '-o', 'json']).stdout);
+    } else {
+      const o = r.body.metadata as { name: string; namespace?: string };
+      const kind = r.type === 'kubernetes_namespace_v1' ? 'namespace' : 'configmap';
+      const obj = tools.getJson<{ metadata: { labels?: unknown; annotations?: unknown }; data?: unknown }>([kind, o.name, ...(o.namespace ? ['-n', o.namespace] : [])]);
+      out.set(r.address, JSON.stringify([obj.metadata.labels, obj.data]));
+    }
+  }
+  return out;
+}
+
+test('an upgrade (Prometheus retention 7d -> 14d) changes on the cluster exactly what mlobs preview announced', { timeout: 900_000 }, () => {
+  const before = readOutput(project.outdir);
+  const cluster0 = snapshot(stack);
+  project.synth((doc) => doc.setIn(['retention', 'prometheus', 'time'], '14d'));
+  const diff: EnvironmentDiff = diffEnvironment(E2E_ENV, before[E2E_ENV], readOutput(project.outdir)[E2E_ENV]);
+  const announced = diff.resources.map((r) => r.address).sort();
+  assert.ok(announced.length > 0, 'the preview shows a change');
+  stack = loadStack(project.stackDir);
+  const start = Date.now();
+  const steps = applyStack(tools, stack);
+  report.upgradeSeconds = (Date.now() - start) / 1000;
+  assert.equal(failed(steps), '');
+  const cluster1 = snapshot(stack);
+  const changed = [...cluster1.keys()].filter((a) => cluster0.get(a) !== cluster1.get(a)).sort();
+  report.upgradeChanged = changed;
+  report.upgradeAnnounced = announced;
+  report.upgradeMatchesPreview = JSON.stringify(changed) === JSON.stringify(announced);
+  assert.deepEqual(changed, announced);
+  const prom = JSON.parse(tools.helm(['get', 'values', 'kube-prometheus-stack', '-n', NAMESPACE, '-o', 'json']).stdout) as { prometheus: { prometheusSpec: { retention: string } } };
+  assert.equal(prom.prometheus.prometheusSpec.retention, '14d');
+  const cr = tools.getJson<{ spec: { retention: string } }>(['prometheus.monitoring.coreos.com', '-n', NAMESPACE]) as unknown as { items: { spec: { retention: string } }[] };
+  assert.deepEqual(cr.items.map((p) => p.spec.retention), ['14d']);
+});
+
+test('a change the API server rejects fails the release, which rolls back to the deployed revision', { timeout: 900_000 }, () => {
+  const metrics = stack.resources.find((r) => r.type === 'helm_release' && releaseArgs(r).name === 'kube-prometheus-stack');
+  assert.ok(metrics);
+  const status0 = JSON.parse(tools.helm(['status', 'kube-prometheus-stack', '-n', NAMESPACE, '-o', 'json']).stdout) as { version: number };
+  const values0 = tools.helm(['get', 'values', 'kube-prometheus-stack', '-n', NAMESPACE, '-o', 'json']).stdout;
+  // The Prometheus CRD's schema refuses this retention (pattern): the API server rejects the upgrade.
+  const bad = { ...metrics, body: { ...metrics.body, values: [...((metrics.body.values as string[]) ?? []), 'prometheus:\n  prometheusSpec:\n    retention: "two weeks"\n'] } };
+  const broken: LoadedStack = { ...stack, resources: stack.resources.map((r) => (r === metrics ? bad : r)) };
+  const steps = applyStack(tools, broken, new Set([metrics.address]));
+  assert.equal(steps.length, 1);
+  assert.equal(steps[0]?.ok, false, 'the upgrade must fail');
+  assert.match(steps[0]?.output ?? '', /retention|spec\.retention|Invalid value/i);
+  assert.match(steps[0]?.output ?? '', /roll(ed|ing)? back/i);
+  const status1 = JSON.parse(tools.helm(['status', 'kube-prometheus-stack', '-n', NAMESPACE, '-o', 'json']).stdout) as { version: number; info: { status: string } };
+  assert.equal(status1.info.status, 'deployed');
+  assert.ok(status1.version > status0.version, 'the rollback is a new revision');
+  assert.equal(tools.helm(['get', 'values', 'kube-prometheus-stack', '-n', NAMESPACE, '-o', 'json']).stdout, values0);
+  const cr = tools.getJson<{ items: { spec: { retention: string } }[] }>(['prometheus.monitoring.coreos.com', '-n', NAMESPACE]);
+  assert.deepEqual(cr.items.map((p) => p.spec.retention), ['14d']);
+  report.rollbackOk = true;
+});
+
+test('destroy removes every release and the namespace without hanging, and the cluster stops with nothing left behind', { timeout: 600_000 }, () => {
+  const start = Date.now();
+  const steps = destroyStack(tools, stack);
+  report.destroySeconds = (Date.now() - start) / 1000;
+  assert.equal(failed(steps), '');
+  const ns = tools.kubectl(['get', 'namespace', NAMESPACE]);
+  assert.notEqual(ns.status, 0);
+  assert.match(ns.stderr, /NotFound|not found/);
+  assert.equal(JSON.parse(tools.helm(['list', '-A', '-a', '-o', 'json']).stdout).length, 0);
+  report.destroyOk = true;
+  const c = cluster!;
+  assert.ok(c.processes().length >= 5, 'the components were running');
+  c.stop();
+  assert.deepEqual(c.processes(), []);
+  assert.equal(fs.existsSync(c.dir), false);
+  assert.ok(fs.existsSync(engineBin('kubectl')));
+});

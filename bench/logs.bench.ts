@@ -3,6 +3,7 @@
  * and the slowest single line. Reads ../shared/corpus and ../shared/grok-patterns/legacy
  * (override with MLOBS_SHARED_DIR).
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createParser } from '../constructs/mllogs/engine';
@@ -53,10 +54,49 @@ async function bench(name: EngineName, lines: readonly string[]): Promise<void> 
   );
 }
 
+/** Peak resident memory of a process so far (VmHWM), in bytes; undefined once it is gone. */
+function peakRss(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `mlobs logs extract` as a user runs it, on EXTRACT_LINES (default 1,000,000) records piped in
+ * with backpressure and read out as fast as the pipe allows: prints the wall time and the peak
+ * RSS of the CLI process (bounded memory: it must not grow with the input).
+ */
+async function benchExtractStream(lines: readonly string[]): Promise<void> {
+  const total = Number(process.env.EXTRACT_LINES ?? '1000000');
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'cli', 'main.js'), 'logs', 'extract', '--engine', 're2'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let outBytes = 0;
+  child.stdout.on('data', (d: Buffer) => (outBytes += d.length));
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRss(child.pid ?? -1) ?? peak)), 50);
+  const start = process.hrtime.bigint();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; i < total; i++) {
+    const rec = `${JSON.stringify({ id: i, line: lines[i % lines.length] })}\n`;
+    if (!child.stdin.write(rec)) await new Promise((r) => child.stdin.once('drain', r));
+  }
+  child.stdin.end();
+  const code = await exited;
+  clearInterval(sampler);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  process.stdout.write(
+    `extract stream: ${total.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')}/s), ` +
+      `${(outBytes / 2 ** 20).toFixed(0)} MiB out, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB, exit ${code}\n`,
+  );
+}
+
 async function main(): Promise<void> {
   const lines = corpusLines();
   process.stdout.write(`mlobs logs benchmark: ${lines.length} corpus lines (single-line records + multiline blocks), >= ${MIN_SECONDS}s per engine\n`);
   for (const name of ['re2', 'grok'] as const) await bench(name, lines);
+  await benchExtractStream(lines.filter((l) => !l.includes('\n')));
 }
 
 main().catch((err: unknown) => {

@@ -6,18 +6,21 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from './main';
+import { boundedLines, inputFileProblem, MAX_CORPUS_BYTES, MAX_LINE_BYTES, writeWithBackpressure } from './lines';
 import { createParser, type MlLogParser } from '../constructs/mllogs/engine';
 import { evaluate, formatReport, type CorpusRecord } from '../constructs/mllogs/evaluate';
 import { createEngine, type EngineName } from '../constructs/mllogs/regex-engine';
 
 const USAGE = `usage:
   mlobs logs extract --engine grok|re2 [--grok-patterns DIR]
-      reads JSON Lines {"id": "...", "line": "..."} on stdin, writes {"id": "...", "fields": {...}} per record
+      reads JSON Lines {"id": "...", "line": "..."} on stdin, writes {"id": "...", "fields": {...}} per record;
+      a bad record (not JSON, no "line", over 1 MiB, one the parser cannot take) is reported on stderr with
+      its line number and skipped; exits 0 only when every record was processed, 1 otherwise
   mlobs logs eval --corpus FILE [--engine grok|re2] [--min-f1 X] [--grok-patterns DIR] [--mismatches]
-      prints per-framework and per-field precision/recall/F1 and the micro F1; exits 1 when it is below X
+      prints per-framework and per-field precision/recall/F1 and the micro F1; exits 1 when it is below X,
+      and when the corpus (a regular file, at most 256 MiB) has no record with expected fields
 
   --grok-patterns DIR  Logstash pattern definitions for the grok engine
                        (default: $MLOBS_GROK_PATTERNS, else $MLOBS_SHARED_DIR/grok-patterns/legacy,
@@ -50,34 +53,48 @@ async function runExtract(args: readonly string[], io: CliIo): Promise<number> {
     strict: true,
   });
   const p = await parser(engineName(values.engine, undefined), values['grok-patterns']);
-  const rl = readline.createInterface({ input: io.stdin, crlfDelay: Infinity });
   let n = 0;
+  let records = 0;
   let bad = 0;
-  for await (const text of rl) {
-    n++;
-    if (text.trim() === '') continue;
-    let rec: unknown;
+  const skip = (line: number, why: string): void => {
+    bad++;
+    io.stderr.write(`mlobs logs extract: line ${line}: ${why}; skipped\n`);
+  };
+  for await (const ev of boundedLines(io.stdin as AsyncIterable<Buffer | string>)) {
+    n = ev.n;
+    if ('tooLong' in ev) {
+      records++;
+      skip(ev.n, `longer than ${MAX_LINE_BYTES} bytes (${ev.tooLong})`);
+      continue;
+    }
+    if (ev.text.trim() === '') continue;
+    records++;
+    // Each record on its own: whatever goes wrong with one is reported, and the rest flow.
+    let out: string;
     try {
-      rec = JSON.parse(text);
+      const rec = JSON.parse(ev.text) as unknown;
+      if (rec === null || typeof rec !== 'object' || typeof (rec as { line?: unknown }).line !== 'string') {
+        skip(ev.n, 'expected an object with a string "line" field');
+        continue;
+      }
+      const { id, line } = rec as { id?: unknown; line: string };
+      out = JSON.stringify({ id: id ?? null, fields: p.parse(line).fields }) + '\n';
     } catch (err) {
-      bad++;
-      io.stderr.write(`mlobs logs extract: line ${n}: not JSON (${(err as Error).message}); skipped\n`);
+      skip(ev.n, err instanceof SyntaxError ? `not JSON (${err.message})` : `could not be processed (${err instanceof Error ? err.name : 'error'}: ${String((err as Error).message ?? err).slice(0, 200)})`);
       continue;
     }
-    if (rec === null || typeof rec !== 'object' || typeof (rec as { line?: unknown }).line !== 'string') {
-      bad++;
-      io.stderr.write(`mlobs logs extract: line ${n}: expected an object with a string "line" field; skipped\n`);
-      continue;
-    }
-    const { id, line } = rec as { id?: unknown; line: string };
-    io.stdout.write(JSON.stringify({ id: id ?? null, fields: p.parse(line).fields }) + '\n');
+    await writeWithBackpressure(io.stdout, out);
   }
-  if (bad > 0) io.stderr.write(`mlobs logs extract: ${bad} of ${n} input lines skipped\n`);
+  if (bad > 0) {
+    io.stderr.write(`mlobs logs extract: ${bad} of ${records} records skipped (${n} lines read)\n`);
+    return 1;
+  }
   return 0;
 }
 
 function readCorpus(file: string): CorpusRecord[] {
-  if (!fs.existsSync(file)) throw new UsageError(`--corpus file not found: ${file}`);
+  const problem = inputFileProblem(file, MAX_CORPUS_BYTES);
+  if (problem) throw new UsageError(`--corpus ${problem}`);
   const out: CorpusRecord[] = [];
   fs.readFileSync(file, 'utf8')
     .split('\n')
@@ -94,6 +111,9 @@ function readCorpus(file: string): CorpusRecord[] {
       }
       out.push({ id: String(rec.id ?? `line-${i + 1}`), framework: String(rec.framework ?? 'unknown'), line: rec.line, expected: rec.expected });
     });
+  // An empty corpus, or one with nothing to score, would report a perfect F1: refuse it.
+  if (out.length === 0) throw new UsageError(`--corpus ${file}: has no records; nothing to score`);
+  if (out.every((r) => Object.keys(r.expected).length === 0)) throw new UsageError(`--corpus ${file}: no record has expected fields; nothing to score`);
   return out;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `mlobs preview --base <ref> [--head <ref>] [--env <name>...] [--format markdown|json]`:
- * an offline plan preview. Synthesizes both refs in temporary directories (the working tree is
- * not touched; without --head, the working tree's own build is synthesized) and prints the
+ * an offline plan preview. Synthesizes both refs in temporary directories (without --head, a
+ * copy of the working tree; the working tree itself is never written) and prints the
  * semantic diff per environment (see cli/preview/diff.ts). Needs no cluster and no provider.
  */
 import { execFile } from 'node:child_process';
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { CliCommand, CliIo } from './main';
 import { diffOutputs, renderMarkdown } from './preview/diff';
-import { readOutput, resolveRef, synthesizeBuild, synthesizeRef } from './preview/synthesize';
+import { configDirFor, readOutput, resolveRef, synthesizeRef, synthesizeWorkingTree } from './preview/synthesize';
 
 const USAGE = 'usage: mlobs preview --base <git-ref> [--head <git-ref>] [--env <name>...] [--format markdown|json] [--repo <dir>]\n';
 
@@ -45,13 +45,19 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
   const headCommit = values.head ? await resolveRef(repo, values.head) : undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-preview-'));
   try {
-    const headOut = path.join(tmp, 'head-out');
-    const [baseOut] = await Promise.all([
-      synthesizeRef(repo, baseCommit, path.join(tmp, 'base')),
-      headCommit
-        ? synthesizeRef(repo, headCommit, path.join(tmp, 'head')).then((o) => fs.renameSync(o, headOut))
-        : promisify(execFile)(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: repo }).then(() => synthesizeBuild(repo, headOut)),
-    ]);
+    const note = configDirFor(repo, repo).note;
+    if (note) io.stderr.write(`mlobs preview: ${note}\n`);
+    let baseOut: string;
+    let headOut: string;
+    try {
+      [baseOut, headOut] = await Promise.all([
+        synthesizeRef(repo, baseCommit, path.join(tmp, 'base')),
+        headCommit ? synthesizeRef(repo, headCommit, path.join(tmp, 'head')) : synthesizeWorkingTree(repo, path.join(tmp, 'head')),
+      ]);
+    } catch (e) {
+      io.stderr.write(`mlobs ${(e as Error).message}\n`);
+      return 1;
+    }
     const diff = diffOutputs(readOutput(baseOut), readOutput(headOut), { base: values.base, head: values.head ?? 'working tree' }, values.env);
     const unknown = (values.env ?? []).filter((e) => !diff.environments.some((d) => d.name === e));
     if (unknown.length > 0) {

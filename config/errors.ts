@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { closestMatch } from './suggest';
+import { redactUrlCredentials } from './schema/urls';
 
 /** One problem in one environment file. */
 export interface ConfigProblem {
@@ -43,8 +44,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') {
-    // Never repeat URL credentials (user:password@) in a message.
-    const safe = value.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
+    // Never repeat URL credentials (user:password@, ?token=...) in a message.
+    const safe = redactUrlCredentials(value);
     return JSON.stringify(safe.length > 80 ? `${safe.slice(0, 77)}...` : safe);
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
@@ -211,6 +212,13 @@ export function issuesToProblems(file: string, schema: z.ZodType, data: unknown,
         // Cross-field checks write complete sentences that already quote what they compare.
         out.push({ file, path: formatPath(iss.path), message: iss.message.startsWith('"') || /^\d/.test(iss.message) || iss.message.startsWith('is ') ? iss.message : `${show(received)} ${iss.message}` });
         break;
+      case 'invalid_key': {
+        // A record key (a label key) failed: say why with the key's own check, not "Invalid key in record".
+        const inner = (iss as typeof iss & { issues?: readonly { message: string }[] }).issues?.[0];
+        const key = iss.path[iss.path.length - 1];
+        out.push({ file, path: formatPath(iss.path), message: `${show(key)} ${inner?.message ?? iss.message}` });
+        break;
+      }
       default:
         out.push({ file, path: formatPath(iss.path), message: `${show(received)} ${iss.message}` });
     }

@@ -16,7 +16,8 @@ export const MAX_CONFIG_BYTES = 256 * 1024;
 /** YAML aliases allowed per file (a guard against "billion laughs" alias bombs). */
 export const MAX_YAML_ALIASES = 50;
 
-const ENV_FILE = /^(.*)\.ya?ml$/;
+/** An environment file: `<name>.yaml` or `<name>.yml`, the extension in any case. */
+const ENV_FILE = /^(.*)\.ya?ml$/i;
 
 export function environmentNameProblem(name: string): string | undefined {
   if (ENVIRONMENT_NAME_PATTERN.test(name)) return undefined;
@@ -42,7 +43,13 @@ export function loadEnvironmentFile(filePath: string, displayPath = filePath): E
   const fail = (message: string, line?: number): never => {
     throw new ConfigError([{ file: displayPath, path: '', message, ...(line !== undefined ? { line } : {}) }]);
   };
-  const stat = fs.statSync(filePath);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(filePath);
+  } catch (e) {
+    return fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (!stat.isFile()) return fail(`is not a regular file (${fileKind(stat)}); an environment file must be a regular YAML file`);
   if (stat.size > MAX_CONFIG_BYTES) fail(`is ${stat.size} bytes; environment files are limited to ${MAX_CONFIG_BYTES} bytes`);
   let text: string;
   try {
@@ -105,10 +112,11 @@ function pathSegments(p: string): (string | number)[] {
  */
 export function loadEnvironments(dir: string, displayDir = path.relative(process.cwd(), dir) || '.'): EnvironmentConfig[] {
   if (!fs.existsSync(dir)) throw new ConfigError([{ file: displayDir, path: '', message: 'does not exist; create it with one <environment>.yaml per environment' }]);
+  // Every *.yaml / *.yml entry, whatever it is: a file is read, a symbolic link is followed, and
+  // anything else (a folder, a FIFO, a dangling link) is an error naming it. Never a silent skip.
   const files = fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && ENV_FILE.test(d.name))
-    .map((d) => d.name)
+    .readdirSync(dir)
+    .filter((n) => ENV_FILE.test(n))
     .sort();
   const problems: ConfigProblem[] = [];
   const envs: EnvironmentConfig[] = [];
@@ -122,8 +130,13 @@ export function loadEnvironments(dir: string, displayDir = path.relative(process
       continue;
     }
     seen.set(name, display);
+    const full = path.join(dir, f);
+    if (fs.lstatSync(full).isSymbolicLink() && !fs.existsSync(full)) {
+      problems.push({ file: display, path: '', message: `is a symbolic link to ${fs.readlinkSync(full)}, which does not exist` });
+      continue;
+    }
     try {
-      envs.push(loadEnvironmentFile(path.join(dir, f), display));
+      envs.push(loadEnvironmentFile(full, display));
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems);
       else throw e;
@@ -132,4 +145,12 @@ export function loadEnvironments(dir: string, displayDir = path.relative(process
   if (files.length === 0) problems.push({ file: displayDir, path: '', message: 'has no environment files; add one <environment>.yaml (e.g. dev.yaml)' });
   if (problems.length > 0) throw new ConfigError(problems);
   return envs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function fileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a file';
 }

@@ -28,6 +28,28 @@ export async function resolveRef(repo: string, ref: string): Promise<string> {
 export async function synthesizeRef(repo: string, commit: string, workdir: string): Promise<string> {
   fs.mkdirSync(workdir, { recursive: true });
   await run('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', commit, workdir], { cwd: repo, env: ENV });
+  return buildAndSynthesize(repo, workdir, commit.slice(0, 12));
+}
+
+/**
+ * Compiles and synthesizes the working tree (tracked and untracked files that git does not
+ * ignore, as they are on disk) in a copy inside `workdir`: the working tree itself is never
+ * written (no dist/, no cdktf.out). Returns the outdir.
+ */
+export async function synthesizeWorkingTree(repo: string, workdir: string): Promise<string> {
+  fs.mkdirSync(workdir, { recursive: true });
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, env: ENV, maxBuffer: 64 << 20 });
+  for (const rel of stdout.split('\0').filter(Boolean)) {
+    const from = path.join(repo, rel);
+    const st = fs.lstatSync(from, { throwIfNoEntry: false });
+    if (!st || st.isDirectory()) continue; // deleted in the working tree, or a submodule
+    fs.mkdirSync(path.dirname(path.join(workdir, rel)), { recursive: true });
+    fs.cpSync(from, path.join(workdir, rel), { verbatimSymlinks: true });
+  }
+  return buildAndSynthesize(repo, workdir, 'the working tree');
+}
+
+async function buildAndSynthesize(repo: string, workdir: string, what: string): Promise<string> {
   fs.symlinkSync(path.join(repo, 'node_modules'), path.join(workdir, 'node_modules'), 'dir');
   // Only what the stack entry imports (tests and benchmarks are not needed to synthesize), and
   // emitted without type-checking: checking the ref is CI's job, the preview wants its output
@@ -40,18 +62,35 @@ export async function synthesizeRef(repo: string, commit: string, workdir: strin
   try {
     await run(process.execPath, [tsc, '-p', 'tsconfig.preview.json'], { cwd: workdir, env: ENV, maxBuffer: 64 << 20 });
   } catch (e) {
-    const out = (e as { stdout?: string }).stdout ?? '';
-    throw new Error(`preview: ${commit.slice(0, 12)} does not compile:\n${out.slice(0, 4000)}`);
+    // tsc prints its diagnostics on stdout: show them (file, line, code, message).
+    const out = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`.trim();
+    throw new Error(`preview: ${what} does not compile:\n${out.slice(0, 4000) || String(e)}`);
   }
   const outdir = path.join(workdir, 'out');
-  await synthesizeBuild(workdir, outdir);
+  await synthesizeBuild(workdir, outdir, repo);
   return outdir;
 }
 
-/** Runs an already built checkout's stack entry into `outdir`. */
-export async function synthesizeBuild(root: string, outdir: string): Promise<void> {
+/**
+ * The config folder a ref is synthesized with: its own `config/`, or the MLOBS_CONFIG_DIR
+ * override when that points inside the repository (then the same relative folder of the ref).
+ * An override outside the repository would make both refs read one folder (and the preview say
+ * "no changes" for a real change), so it is not applied; `note` says so.
+ */
+export function configDirFor(refRoot: string, repo: string, override = process.env.MLOBS_CONFIG_DIR): { dir: string; note?: string } {
+  if (!override) return { dir: path.join(refRoot, 'config') };
+  const rel = path.relative(repo, path.resolve(override));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    return { dir: path.join(refRoot, 'config'), note: `MLOBS_CONFIG_DIR=${override} is outside the repository; each ref is synthesized with its own config/` };
+  }
+  return { dir: path.join(refRoot, rel) };
+}
+
+/** Runs an already built checkout's stack entry into `outdir`, with the ref's own config folder. */
+export async function synthesizeBuild(root: string, outdir: string, repo = root): Promise<void> {
+  const { dir } = configDirFor(root, repo);
   try {
-    await run(process.execPath, [path.join(root, 'dist', 'stacks', 'main.js')], { cwd: root, env: { ...ENV, CDKTF_OUTDIR: outdir }, maxBuffer: 64 << 20 });
+    await run(process.execPath, [path.join(root, 'dist', 'stacks', 'main.js')], { cwd: root, env: { ...ENV, CDKTF_OUTDIR: outdir, MLOBS_CONFIG_DIR: dir }, maxBuffer: 64 << 20 });
   } catch (e) {
     const err = (e as { stderr?: string }).stderr ?? String(e);
     throw new Error(`preview: synthesis failed in ${root}:\n${err.slice(0, 4000)}`);

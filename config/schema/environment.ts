@@ -18,6 +18,7 @@ import {
   type ResourceRequirements,
 } from './primitives';
 import { alertingShape, checkAlerting, ingressSchema } from './metrics';
+import { credentialInUrl, credentialUrlMessage } from './urls';
 import { gpuSchema, trainingSchema } from './gpu';
 import { checkLoki, lokiShape } from './loki';
 import { checkElastic, elasticSchema } from './elastic';
@@ -31,6 +32,13 @@ export const DEFAULT_RESOURCES = {
   elasticsearch: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } },
   certManager: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
 } as const satisfies Record<string, ResourceRequirements>;
+
+
+/** Namespaces Kubernetes itself uses: the stack never creates or owns them. */
+export const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+/** cert-manager refuses a Certificate shorter than this (1h) or renewing earlier than 5m. */
+const CERT_MANAGER_MIN_DURATION_MS = 3_600_000;
+const CERT_MANAGER_MIN_RENEW_BEFORE_MS = 300_000;
 
 const resources = (component: keyof typeof DEFAULT_RESOURCES) =>
   resourceRequirements
@@ -206,6 +214,10 @@ const issuer = z
         server: z
           .url({ message: 'is not a URL; use the ACME directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory' })
           .refine((u) => u.startsWith('https://'), { message: 'must be an https:// URL' })
+          .superRefine((u, ctx) => {
+            const kind = credentialInUrl(u);
+            if (kind) ctx.addIssue({ code: 'custom', message: credentialUrlMessage(kind, 'use the directory URL without it (an ACME account is bound with externalAccountBinding)') });
+          })
           .describe('ACME directory URL'),
         email: z.email({ message: 'is not an email address' }).describe('Account email for expiry notices'),
         accountKeySecretName: dnsSubdomain('Secret where cert-manager stores the ACME account key. Default: mlobs-acme-account')
@@ -238,9 +250,23 @@ const tls = z
       .describe('Which hops use TLS when enabled. Default: all'),
     certificate: z
       .strictObject({
-        duration: duration('Certificate lifetime. Default: 2160h (90 days)').default('2160h'),
-        renewBefore: duration('Renew this long before expiry. Default: 360h (15 days)').default('360h'),
+        duration: duration('Certificate lifetime, at least 1h (cert-manager\'s minimum). Default: 2160h (90 days)').default('2160h'),
+        renewBefore: duration('Renew this long before expiry: at least 5m, shorter than duration. Default: 360h (15 days)').default('360h'),
         privateKeyAlgorithm: z.enum(['ECDSA', 'RSA', 'Ed25519']).default('ECDSA').describe('Default: ECDSA (P-256)'),
+      })
+      .superRefine((c, ctx) => {
+        if (durationToMs(c.duration) < CERT_MANAGER_MIN_DURATION_MS) {
+          ctx.addIssue({ code: 'custom', path: ['duration'], message: `"${c.duration}" is shorter than cert-manager's minimum certificate duration (1h); use at least 1h` });
+        }
+        if (durationToMs(c.renewBefore) < CERT_MANAGER_MIN_RENEW_BEFORE_MS) {
+          ctx.addIssue({ code: 'custom', path: ['renewBefore'], message: `"${c.renewBefore}" is shorter than cert-manager's minimum (5m); use at least 5m` });
+        } else if (durationToMs(c.renewBefore) >= durationToMs(c.duration)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['renewBefore'],
+            message: `"${c.renewBefore}" must be shorter than tls.certificate.duration "${c.duration}", or cert-manager renews the certificate constantly; e.g. a third of it`,
+          });
+        }
       })
       .prefault({})
       .describe('Settings for every certificate the stack requests'),
@@ -303,7 +329,12 @@ export const environmentSchema = z
   .strictObject({
     cluster,
     backend,
-    namespace: dnsLabel('Namespace for the whole stack. Default: mlobs').default('mlobs'),
+    namespace: dnsLabel('Namespace for the whole stack, created and owned by it (never default, kube-system, kube-public or kube-node-lease). Default: mlobs')
+      .refine((n) => !RESERVED_NAMESPACES.includes(n), {
+        message:
+          'names a namespace reserved by Kubernetes: the stack creates and owns its namespace (a destroy deletes it) and denies ingress there by default, which would cut system pods such as CoreDNS; use a namespace of its own, e.g. mlobs',
+      })
+      .default('mlobs'),
     labels: labelMap.default({}).describe('Labels added to every object the stack creates. Default: none'),
     logs,
     gpu,

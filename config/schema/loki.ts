@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { duration, durationToMs, secretRef } from './primitives';
+import { credentialInUrl, credentialUrlMessage } from './urls';
 
 export const LOKI_DEPLOYMENT_MODES = ['monolithic', 'scalable'] as const;
 export type LokiDeploymentMode = (typeof LOKI_DEPLOYMENT_MODES)[number];
@@ -60,6 +61,10 @@ const objectStorage = z
       backend: z.literal('s3-compatible'),
       endpoint: z
         .url({ message: 'is not a URL; use e.g. https://minio.storage.svc:9000' })
+        .superRefine((u, ctx) => {
+          const kind = credentialInUrl(u);
+          if (kind) ctx.addIssue({ code: 'custom', message: credentialUrlMessage(kind, 'give the endpoint without it and the keys through credentials (Secret references)') });
+        })
         .describe('S3-compatible endpoint (MinIO, Ceph RGW...)'),
       bucket: bucket('Bucket for chunks and index'),
       rulerBucket: bucket('Bucket for ruler state. Default: the chunks bucket').optional(),

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, duration, secretRef } from './primitives';
+import { credentialInUrl, credentialUrlMessage } from './urls';
 
 /** The receiver that drops alerts (no integrations). Reserved: users cannot define it. */
 export const NULL_RECEIVER = 'null';
@@ -73,8 +74,9 @@ const webhookReceiver = z
     name: receiverName,
     url: z
       .url({ message: 'is not a URL' })
-      .refine((u) => !/\/\/[^/]*@/.test(u) && !/[?&](token|key|secret|password)=/i.test(u), {
-        message: 'looks like it carries a credential; put the URL in a Secret and use urlSecret instead',
+      .superRefine((u, ctx) => {
+        const kind = credentialInUrl(u);
+        if (kind) ctx.addIssue({ code: 'custom', message: credentialUrlMessage(kind, 'put the URL in a Secret and use urlSecret instead') });
       })
       .optional()
       .describe('URL without credentials, e.g. an in-cluster auto-remediation service'),

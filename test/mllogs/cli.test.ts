@@ -24,7 +24,8 @@ async function run(args: string[], stdin = ''): Promise<{ code: number; out: str
 test('extract writes one {id, fields} line per record and reports bad input with its line number', async () => {
   const stdin = ['{"id":"a","line":"[TensorRT] ERROR: Network validation failed."}', 'not json', '{"id":"c"}', '{"id":"d","line":"Epoch 3/7"}'].join('\n');
   const r = await run(['logs', 'extract', '--engine', 're2'], stdin);
-  assert.equal(r.code, 0);
+  assert.equal(r.code, 1, 'not every record was processed');
+  assert.match(r.err, /2 of 4 records skipped/);
   const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { id: string; fields: Record<string, unknown> });
   assert.deepEqual(lines, [
     { id: 'a', fields: { logger: 'TensorRT', level: 'error', message: 'Network validation failed.' } },

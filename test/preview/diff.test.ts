@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffEnvironment, diffValues, environmentMarkdown, type ManifestObject, type SynthesizedEnvironment } from '../../cli/preview/diff';
+import { configDirFor } from '../../cli/preview/synthesize';
 
 interface Release {
   readonly chart: string;
@@ -132,4 +133,13 @@ test("the generated chart's release is an in-place change when its content chang
   assert.match(environmentMarkdown(env)[0] ?? '', /0 to add, 1 to change/);
   // Unchanged content: no change at all.
   assert.equal(diffEnvironment('dev', base, base).status, 'unchanged');
+});
+
+test('each ref gets its own config folder: an override inside the repository applies relative to each ref, one outside does not apply', () => {
+  assert.deepEqual(configDirFor('/tmp/ref', '/repo', undefined), { dir: '/tmp/ref/config' });
+  assert.deepEqual(configDirFor('/tmp/ref', '/repo', '/repo/envs/eu'), { dir: '/tmp/ref/envs/eu' });
+  const outside = configDirFor('/tmp/ref', '/repo', '/etc/mlobs');
+  assert.equal(outside.dir, '/tmp/ref/config');
+  assert.match(outside.note ?? '', /MLOBS_CONFIG_DIR=\/etc\/mlobs is outside the repository; each ref is synthesized with its own config\//);
+  assert.equal(configDirFor('/tmp/ref', '/repo', '/repo/../elsewhere').dir, '/tmp/ref/config');
 });

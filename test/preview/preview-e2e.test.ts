@@ -24,8 +24,8 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
-/** A temporary git repository of this checkout's tracked files: a base commit, then `change` as a second commit. */
-async function previewOfChange(message: string, change: (repo: string) => void): Promise<{ md: string; repo: string }> {
+/** A temporary git repository of this checkout's tracked files, with one base commit. */
+function fixtureRepo(): { repo: string; git: (...args: string[]) => string } {
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-preview-e2e-'));
   const git = (...args: string[]): string =>
     execFileSync('git', ['-c', 'user.name=preview test', '-c', 'user.email=preview@test', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
@@ -35,13 +35,24 @@ async function previewOfChange(message: string, change: (repo: string) => void):
   fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), '\nnode_modules\n');
   git('add', '-A');
   git('commit', '-q', '-m', 'base');
-  change(repo);
-  git('commit', '-q', '-am', message);
+  return { repo, git };
+}
+
+async function runPreview(args: string[]): Promise<{ code: number; md: string; err: string }> {
   const out = sink();
   const err = sink();
-  const code = await PREVIEW_COMMAND.run(['--repo', repo, '--base', 'HEAD~1', '--head', 'HEAD'], { stdin: process.stdin, stdout: out.stream, stderr: err.stream });
-  assert.equal(code, 0, err.text());
-  return { md: out.text(), repo };
+  const code = await PREVIEW_COMMAND.run(args, { stdin: process.stdin, stdout: out.stream, stderr: err.stream });
+  return { code, md: out.text(), err: err.text() };
+}
+
+/** The fixture repository with `change` as a second commit, previewed HEAD~1 -> HEAD. */
+async function previewOfChange(message: string, change: (repo: string) => void): Promise<{ md: string; repo: string }> {
+  const { repo, git } = fixtureRepo();
+  change(repo);
+  git('commit', '-q', '-am', message);
+  const r = await runPreview(['--repo', repo, '--base', 'HEAD~1', '--head', 'HEAD']);
+  assert.equal(r.code, 0, r.err);
+  return { md: r.md, repo };
 }
 
 /** Rewrites one file of the fixture; fails if the pattern no longer matches (the fixture went stale). */
@@ -99,6 +110,46 @@ test('preview of one commit with a retention change, a new alert rule, a chart b
     assert.match(dev, /cert-manager[^\n]*v1\.21\.1[^\n]*v1\.21\.2|v1\.21\.1` → `v1\.21\.2/, 'the chart bump is called out');
     assert.match(dev, /DATA LOSS|destroy and recreate/i, 'the renamed stateful construct is loud');
     assert.match(dev, /kube-prometheus-stack/, 'the replaced release is named');
+  } finally {
+    fs.rmSync(repo, { recursive: true, force: true });
+  }
+});
+
+const RETENTION = /(prometheus:\n\s+time: )7d(\n\s+sizeGiB: )15\b/;
+
+test('MLOBS_CONFIG_DIR outside the repository does not make both refs read one folder', { timeout: 120_000 }, async () => {
+  process.env.CHECKPOINT_DISABLE = '1';
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-preview-config-'));
+  fs.cpSync(path.join(REPO_ROOT, 'config'), outside, { recursive: true });
+  const saved = process.env.MLOBS_CONFIG_DIR;
+  process.env.MLOBS_CONFIG_DIR = outside;
+  try {
+    const { md, repo } = await previewOfChange('dev: 14 days', (r) => edit(r, 'config/dev.yaml', RETENTION, '$114d$220'));
+    fs.rmSync(repo, { recursive: true, force: true });
+    assert.match(md, /`prometheus\.prometheusSpec\.retention`: `7d` → `14d`/, md);
+  } finally {
+    if (saved === undefined) delete process.env.MLOBS_CONFIG_DIR;
+    else process.env.MLOBS_CONFIG_DIR = saved;
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+test('without --head the working tree is previewed from a copy (never written); a compile error is shown as diagnostics', { timeout: 120_000 }, async () => {
+  process.env.CHECKPOINT_DISABLE = '1';
+  const { repo } = fixtureRepo();
+  try {
+    edit(repo, 'config/dev.yaml', RETENTION, '$114d$220');
+    fs.writeFileSync(path.join(repo, 'config', 'qa.yaml'), fs.readFileSync(path.join(repo, 'config', 'dev.yaml')));
+    const ok = await runPreview(['--repo', repo, '--base', 'HEAD']);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.md, /`prometheus\.prometheusSpec\.retention`: `7d` → `14d`/, ok.md);
+    assert.match(ok.md, /### qa: /, 'an untracked environment file of the working tree is previewed');
+    for (const written of ['dist', 'cdktf.out']) assert.equal(fs.existsSync(path.join(repo, written)), false, `${written} was written in the working tree`);
+    fs.appendFileSync(path.join(repo, 'stacks', 'main.ts'), '\nconst broken: = ;\n');
+    const bad = await runPreview(['--repo', repo, '--base', 'HEAD']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /the working tree does not compile:\n.*stacks\/main\.ts\(\d+,\d+\): error TS\d+/, bad.err);
+    assert.equal(fs.existsSync(path.join(repo, 'dist')), false);
   } finally {
     fs.rmSync(repo, { recursive: true, force: true });
   }

@@ -20,6 +20,8 @@ import { REPO_ROOT } from '../helpers/paths';
 import { MINIMAL_INPUT, synthEnvironment } from '../helpers/synth';
 import { evaluateStrings } from '../helpers/tofu';
 import { loadEnvironmentFile } from '../metrics/env-files';
+import { parseEnvironment } from '../../config/load';
+import type { EnvironmentInput } from '../../config/schema/environment';
 
 const OUTDIR = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-literals-')), 'cdktf.out');
 const envs = synthesizeAll({ configDir: path.join(REPO_ROOT, 'config'), outdir: OUTDIR });
@@ -113,4 +115,47 @@ test('a hostile kubeconfig context or backend path is literal text for OpenTofu,
   assert.equal(context, hostile);
   assert.equal(configPath, './kube$%{x}');
   assert.equal(statePath, '../../../state/${x}.tfstate');
+});
+
+/** Every string leaf of a config input, with its path. */
+function stringPaths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof v === 'string') return [at];
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringPaths(x, [...at, i]));
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => stringPaths(x, [...at, k]));
+  return [];
+}
+
+function setAt(root: unknown, p: readonly (string | number)[], value: string): unknown {
+  const copy = structuredClone(root) as Record<string | number, unknown>;
+  let cur = copy;
+  for (const k of p.slice(0, -1)) cur = cur[k] as Record<string | number, unknown>;
+  cur[p[p.length - 1] as string | number] = value;
+  return copy;
+}
+
+test('template sequences planted in every string field of every environment never reach cdk.tf.json unescaped', () => {
+  const PLANT = '${file("/etc/hostname")}%{ if true }x%{ endif }';
+  let accepted = 0;
+  let refused = 0;
+  for (const e of envs) {
+    const input = loadEnvironmentFile(e.name) as unknown;
+    let planted = input;
+    for (const p of stringPaths(input)) {
+      const candidate = setAt(planted, p, `${String(p.reduce((v: unknown, k) => (v as Record<string | number, unknown>)[k], input))}${PLANT}`);
+      try {
+        parseEnvironment(e.name, candidate as EnvironmentInput);
+        planted = candidate;
+        accepted++;
+      } catch {
+        refused++; // the schema refuses the sequence in this field: nothing can reach Terraform
+      }
+    }
+    const { tf } = synthEnvironment(planted as EnvironmentInput, e.name);
+    const bad = strings(tf).filter((s) => firstTemplateSequence(s.value) >= 0);
+    assert.deepEqual(bad.map((s) => s.path), [], `${e.name}: unescaped template sequences`);
+    // The planted text did reach the configuration (escaped), so the check above had something to find.
+    assert.ok(JSON.stringify(tf).includes('$${file(\\"/etc/hostname\\")}%%{ if true }'), `${e.name}: the planted text is in cdk.tf.json`);
+  }
+  assert.ok(accepted > 0, 'some fields take free text (e.g. the kubeconfig context)');
+  process.stdout.write(`# planted fields: ${accepted} accepted and escaped, ${refused} refused by the schema\n`);
 });

@@ -71,6 +71,9 @@ test('the local cluster comes up: three Ready nodes, one GPU node, a default Sto
   // The admission plugins: PodSecurity refuses a privileged pod in a restricted namespace.
   tools.kubectlOk(['create', 'namespace', 'psa-probe']);
   tools.kubectlOk(['label', 'namespace', 'psa-probe', 'pod-security.kubernetes.io/enforce=restricted']);
+  // The ServiceAccount admission plugin refuses pods until the controller-manager has made the
+  // namespace's default ServiceAccount: wait for it, so the refusal below is PodSecurity's.
+  tools.kubectlOk(['wait', '--for=create', 'serviceaccount/default', '-n', 'psa-probe', '--timeout=60s']);
   const probe = tools.kubectl(['-n', 'psa-probe', 'run', 'probe', '--image=x', '--privileged']);
   assert.notEqual(probe.status, 0);
   assert.match(probe.stderr, /violates PodSecurity "restricted/);

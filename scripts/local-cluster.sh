@@ -121,5 +121,8 @@ YAML
 }
 { node mlobs-node-0 "" ""; node mlobs-node-1 "" ""; node mlobs-gpu-0 $'\n    nvidia.com/gpu.present: "true"' ', nvidia.com/gpu: "8"'; } | k apply -f - >/dev/null
 k wait --for=condition=Ready node --all --timeout=60s >/dev/null
+# The controller-manager is working once it has made the default namespace's ServiceAccount
+# (pods are refused by the ServiceAccount admission plugin until a namespace has one).
+k wait --for=create serviceaccount/default -n default --timeout=60s >/dev/null
 trap - EXIT
 echo "$dir/kubeconfig"

@@ -38,7 +38,8 @@ export class TeamMlStack extends TerraformStack {
     const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: common.namespace, labels: { ...common.labels } } });
     // One chart carries the custom resources (ServiceMonitor, PrometheusRule, PodMonitor).
     const resources = new CustomResourceChart(this, 'resources', { namespace: common.namespace });
-    resources.release.dependsOn = [namespace.fqn];
+    // After the namespace; depends_on takes references, which installAfter writes (not `${...}`).
+    resources.installAfter(namespace);
 
     this.metrics = new KubePrometheusStack(this, 'metrics', { common, settings: env.settings, dependsOn: [namespace] });
     this.logs = new LokiPipeline(this, 'loki', { common, settings: env.settings, resources, dependsOn: [namespace] });

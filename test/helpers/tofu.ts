@@ -55,3 +55,30 @@ export function evaluateStrings(strings: readonly string[]): string[] {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * `tofu init` (backend skipped) on a synthesized stack with a provider mirror that holds nothing
+ * (the pinned providers cannot be built here): it must read and accept the configuration and fail
+ * only at the providers. Returns tofu's stderr; throws on a configuration error.
+ */
+export function initStopsOnlyAtProviders(stackDir: string): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-tofu-init-'));
+  try {
+    const mirror = path.join(tmp, 'mirror');
+    fs.mkdirSync(mirror);
+    const cli = path.join(tmp, 'mirror.tfrc');
+    fs.writeFileSync(cli, `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n  }\n}\n`);
+    const r = tofu(stackDir, ['init', '-backend=false', '-input=false', '-no-color'], { TF_CLI_CONFIG_FILE: cli });
+    if (r.status === 0) throw new Error(`tofu init succeeded without providers?\n${r.stdout}`);
+    if (/Invalid expression|Unsupported argument|Invalid reference|configuration must be valid/.test(r.stderr)) {
+      throw new Error(`OpenTofu refuses the configuration in ${stackDir}:\n${r.stderr}`);
+    }
+    if (!/Failed to query available provider packages|provider registry\.opentofu\.org\/hashicorp\/(kubernetes|helm)/.test(r.stderr)) {
+      throw new Error(`tofu init failed for another reason than the providers:\n${r.stderr}`);
+    }
+    return r.stderr;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(path.join(stackDir, '.terraform'), { recursive: true, force: true });
+  }
+}

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../helpers/paths';
+import { initStopsOnlyAtProviders } from '../helpers/tofu';
 
 interface PackageJson {
   readonly name: string;
@@ -84,6 +85,8 @@ test('examples/team-stack compiles (strict) and synthesizes against the packed t
     const manifests = fs.readdirSync(chartsDir).flatMap((c) => fs.readdirSync(path.join(chartsDir, c, 'manifests')));
     assert.ok(manifests.some((m) => /prometheusrule-.*-mlobs-gpu\.json$/.test(m)), manifests.join(', '));
     assert.ok(manifests.some((m) => /servicemonitor-.*gpu-operator-dcgm-exporter\.json$/.test(m)), manifests.join(', '));
+    // 5. OpenTofu reads the team's configuration (depends_on as bare references, literal strings).
+    initStopsOnlyAtProviders(path.join(outdir, 'stacks', 'team-ml'));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -12,17 +12,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthesizeAll } from '../../stacks/app';
 import { REPO_ROOT } from '../helpers/paths';
-import { tofu } from '../helpers/tofu';
+import { initStopsOnlyAtProviders } from '../helpers/tofu';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-tofu-init-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const OUTDIR = path.join(tmp, 'cdktf.out');
 const envs = synthesizeAll({ configDir: path.join(REPO_ROOT, 'config'), outdir: OUTDIR });
-const mirror = path.join(tmp, 'mirror');
-fs.mkdirSync(mirror);
-const cli = path.join(tmp, 'mirror.tfrc');
-fs.writeFileSync(cli, `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n  }\n}\n`);
-
 for (const env of envs) {
   test(`${env.name}: tofu init reads the configuration and stops only at the (unbuildable) providers`, () => {
     const dir = path.join(OUTDIR, 'stacks', env.name);
@@ -32,9 +27,6 @@ for (const env of envs) {
         for (const d of body.depends_on ?? []) assert.match(d, /^[a-z0-9_]+\.[A-Za-z0-9_-]+$/, `${type}.${name}.depends_on: ${d} is not a bare reference`);
       }
     }
-    const r = tofu(dir, ['init', '-backend=false', '-input=false', '-no-color'], { TF_CLI_CONFIG_FILE: cli });
-    assert.notEqual(r.status, 0);
-    assert.doesNotMatch(r.stderr, /Invalid expression|Unsupported argument|Invalid reference|configuration must be valid/, r.stderr);
-    assert.match(r.stderr, /Failed to query available provider packages|provider registry\.opentofu\.org\/hashicorp\/(kubernetes|helm)/, r.stderr);
+    initStopsOnlyAtProviders(dir);
   });
 }

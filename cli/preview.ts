@@ -47,17 +47,19 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
   try {
     const note = configDirFor(repo, repo).note;
     if (note) io.stderr.write(`mlobs preview: ${note}\n`);
-    let baseOut: string;
-    let headOut: string;
-    try {
-      [baseOut, headOut] = await Promise.all([
-        synthesizeRef(repo, baseCommit, path.join(tmp, 'base')),
-        headCommit ? synthesizeRef(repo, headCommit, path.join(tmp, 'head')) : synthesizeWorkingTree(repo, path.join(tmp, 'head')),
-      ]);
-    } catch (e) {
-      io.stderr.write(`mlobs ${(e as Error).message}\n`);
+    // Both builds run to their end (allSettled) before the temporary folder is removed: a failed
+    // one must not leave the other writing into a folder being deleted.
+    const [base, head] = await Promise.allSettled([
+      synthesizeRef(repo, baseCommit, path.join(tmp, 'base')),
+      headCommit ? synthesizeRef(repo, headCommit, path.join(tmp, 'head')) : synthesizeWorkingTree(repo, path.join(tmp, 'head')),
+    ]);
+    const failures = [base, head].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length > 0) {
+      for (const f of failures) io.stderr.write(`mlobs ${(f.reason as Error).message}\n`);
       return 1;
     }
+    const baseOut = (base as PromiseFulfilledResult<string>).value;
+    const headOut = (head as PromiseFulfilledResult<string>).value;
     const diff = diffOutputs(readOutput(baseOut), readOutput(headOut), { base: values.base, head: values.head ?? 'working tree' }, values.env);
     const unknown = (values.env ?? []).filter((e) => !diff.environments.some((d) => d.name === e));
     if (unknown.length > 0) {

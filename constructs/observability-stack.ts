@@ -17,6 +17,8 @@ import { DEFAULT_CLUSTER_DNS, NetworkFlows, podMonitorTarget, type ScrapeTarget,
 import { KPS_PORTS } from './metrics/kube-prometheus-stack';
 import { LOKI_POD_PORTS } from './loki/loki';
 import { ES_HTTP_PORT } from './elastic/names';
+import { STATEFUL_REASONS } from './core/stateful';
+import { markStateful } from './core/stateful-mark';
 
 /** The ingress controller's pods: every pod in the `ingress-nginx` namespace. */
 export const DEFAULT_INGRESS_CONTROLLER: Workload = {
@@ -93,6 +95,7 @@ export class ObservabilityStack extends Construct {
       // warn and audit at restricted (see core/security-exceptions.ts, README "Security").
       metadata: tfLiteral({ name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels() } }),
     });
+    markStateful(this.namespace, STATEFUL_REASONS.namespace);
     this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
     this.resources.installAfter(this.namespace);
     const network = new NetworkFlows({ namespace: this.common.namespace, labels: this.common.labels, dns: props.network?.dns ?? DEFAULT_CLUSTER_DNS });
@@ -119,6 +122,7 @@ export class ObservabilityStack extends Construct {
         dependsOn: [this.namespace, this.metrics.chart.release],
         network,
       });
+      this.metrics.addDatasource(this.elastic);
     }
     if (s.logs.pipelines.includes('loki')) {
       this.loki = new LokiPipeline(this, 'loki', {
@@ -129,6 +133,7 @@ export class ObservabilityStack extends Construct {
         dependsOn: [this.namespace],
         network,
       });
+      this.metrics.addDatasource(this.loki);
     }
     this.gpu = new GpuMonitoring(this, 'gpu', {
       common: this.common,

@@ -16,6 +16,7 @@
  */
 import { parse } from 'yaml';
 import { unescapeTemplateText } from '../../constructs/core/terraform-literal';
+import { declaredStateful, STATEFUL_KINDS } from '../../constructs/core/stateful';
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 type JsonObject = { readonly [key: string]: Json };
@@ -67,6 +68,8 @@ export interface ResourceChange {
   readonly chart?: string;
   /** Holds data that a destroy loses (volumes, Elasticsearch, Loki, Prometheus). */
   readonly stateful: boolean;
+  /** Why, as the resource declares it (constructs/core/stateful.ts). */
+  readonly statefulReason?: string;
   /** Changed attributes other than Helm values. */
   readonly fields: readonly FieldChange[];
   /** Changed Helm values, as key paths. */
@@ -267,10 +270,13 @@ function chartIdentity(chart: Json | undefined): string {
   return isLocalChart(chart) ? chart.replace(/-[0-9a-f]{8,}$/, '') : chart;
 }
 
+// For refs synthesized before resources declared what holds data: the old heuristics.
 const STATEFUL_CHART = /loki|prometheus|elasticsearch|eck-stack|opensearch|postgres|mysql|redis|kafka|minio/i;
-const STATEFUL_TYPE = /^kubernetes_(persistent_volume_claim|persistent_volume|stateful_set)/;
+const STATEFUL_TYPE = /^kubernetes_(persistent_volume_claim|persistent_volume|stateful_set|namespace)/;
 
 function isStatefulResource(r: Resource): boolean {
+  // The resource's own declaration (constructs/core/stateful.ts) is the source of truth.
+  if (declaredStateful(r.body) !== undefined) return true;
   if (STATEFUL_TYPE.test(r.type)) return true;
   if (r.type !== 'helm_release') return false;
   if (STATEFUL_CHART.test(String(r.body.chart ?? ''))) return true;
@@ -317,6 +323,7 @@ function diffResource(address: string, a: Resource, b: Resource): ResourceChange
     type: a.type,
     action: replaceReasons.length > 0 ? 'replace' : 'change',
     stateful: isStatefulResource(a) || isStatefulResource(b),
+    ...(declaredStateful(a.body) ?? declaredStateful(b.body) ? { statefulReason: (declaredStateful(a.body) ?? declaredStateful(b.body)) as string } : {}),
     fields,
     values,
     replaceReasons,
@@ -330,7 +337,7 @@ function diffResource(address: string, a: Resource, b: Resource): ResourceChange
 // Generated custom resources
 // ---------------------------------------------------------------------------------------------
 
-const STATEFUL_KINDS = new Set(['Elasticsearch', 'Prometheus', 'Alertmanager', 'Logstash', 'StatefulSet', 'PersistentVolumeClaim']);
+const isStatefulKind = (kind: string): boolean => kind in STATEFUL_KINDS;
 
 function manifestId(o: ManifestObject): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
@@ -343,7 +350,7 @@ function diffManifests(base: readonly ManifestObject[], head: readonly ManifestO
   const ctxFor = (o: ManifestObject): DiffContext => ({ ...ROOT_CONTEXT, forceRedact: o.kind === 'Secret' });
   for (const [id, o] of a) {
     const n = b.get(id);
-    const stateful = STATEFUL_KINDS.has(o.kind);
+    const stateful = isStatefulKind(o.kind);
     if (!n) {
       out.push({ id, kind: o.kind, action: 'remove', stateful, fields: [] });
       continue;
@@ -357,7 +364,7 @@ function diffManifests(base: readonly ManifestObject[], head: readonly ManifestO
     if (fields.length > 0) out.push({ id, kind: o.kind, action: 'change', stateful, fields });
   }
   for (const [id, n] of b) {
-    if (!a.has(id)) out.push({ id, kind: n.kind, action: 'add', stateful: STATEFUL_KINDS.has(n.kind), fields: [] });
+    if (!a.has(id)) out.push({ id, kind: n.kind, action: 'add', stateful: isStatefulKind(n.kind), fields: [] });
   }
   return out;
 }
@@ -380,6 +387,7 @@ export function diffEnvironment(name: string, base: SynthesizedEnvironment | und
     type: r.type,
     action,
     stateful: isStatefulResource(r),
+    ...(declaredStateful(r.body) ? { statefulReason: declaredStateful(r.body) as string } : {}),
     fields: [],
     values: [],
     replaceReasons: [],
@@ -471,7 +479,8 @@ export function environmentMarkdown(env: EnvironmentDiff): string[] {
   }
   for (const r of env.resources) {
     const chart = r.chart && !isLocalChart(r.chart) ? ` (${r.chart})` : '';
-    lines.push(`- ${SIGN[r.action]} \`${r.address}\`${chart}`);
+    const loss = r.stateful && (r.action === 'remove' || r.action === 'replace') ? ` **DATA LOSS**${r.statefulReason ? `: ${r.statefulReason}` : ''}` : '';
+    lines.push(`- ${SIGN[r.action]} \`${r.address}\`${chart}${loss}`);
     if (r.chartBump) lines.push(`  - **chart bump** ${r.chartBump.chart}: \`${r.chartBump.from}\` → \`${r.chartBump.to}\``);
     lines.push(...fieldLines([...r.fields, ...r.values]));
   }

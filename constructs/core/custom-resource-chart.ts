@@ -7,6 +7,8 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import type { KubeManifest } from './manifest';
 import { tfLiteral } from './terraform-literal';
 import { renderCustomResourceChart, type RenderedChart } from './custom-resource-chart.render';
+import { STATEFUL_REASONS } from './stateful';
+import { markStateful } from './stateful-mark';
 
 export interface CustomResourceChartProps {
   /** Chart and release name. @default mlobs-resources */
@@ -43,6 +45,7 @@ export class CustomResourceChart extends Construct {
       maxHistory: 10,
       createNamespace: false,
     });
+    markStateful(this.release, STATEFUL_REASONS.customResources);
     addCustomSynthesis(this, {
       onSynthesize: (session) => {
         const stack = TerraformStack.of(this);

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
-import type { ITerraformDependable } from 'cdktf';
+import { Lazy, type ITerraformDependable } from 'cdktf';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import type { PinnedChart } from '../versions';
 import { tfLiteral } from './terraform-literal';
 import { deepMerge, toHelmValuesYaml, type HelmValues } from './values';
+import { markStateful } from './stateful-mark';
 
 export interface PinnedReleaseProps {
   /** The pinned chart (from `CHARTS`). */
@@ -11,8 +12,11 @@ export interface PinnedReleaseProps {
   /** Helm release name. */
   readonly releaseName: string;
   readonly namespace: string;
-  /** Values rendered by the component's pure renderer. */
-  readonly values: HelmValues;
+  /**
+   * Values rendered by the component's pure renderer, or a function that renders them at
+   * synthesis (for values that depend on objects wired after construction, e.g. datasources).
+   */
+  readonly values: HelmValues | (() => HelmValues);
   /**
    * Deep-merged last over `values`: the one escape hatch for settings the typed props do not
    * cover. Maps merge; lists and scalars replace; `null` removes a key.
@@ -26,6 +30,12 @@ export interface PinnedReleaseProps {
   readonly timeoutSeconds?: number;
   /** Releases or resources that must exist first. @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * Why the release holds data, if it does (its volumes, or the CRDs whose removal deletes
+   * data): declared in the synthesized JSON for the preview and the construct-ID guard.
+   * @default - not stateful
+   */
+  readonly stateful?: string;
 }
 
 export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 600;
@@ -38,14 +48,13 @@ export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 600;
 export class PinnedRelease extends Construct {
   /** The underlying helm_release (escape hatch). */
   readonly release: Release;
-  /** The values as deployed (after overrides), for tests and wiring. */
-  readonly values: HelmValues;
   /** The Helm release name. */
   readonly releaseName: string;
+  private readonly props: PinnedReleaseProps;
 
   constructor(scope: Construct, id: string, props: PinnedReleaseProps) {
     super(scope, id);
-    this.values = deepMerge(props.values, props.valuesOverrides);
+    this.props = props;
     this.releaseName = props.releaseName;
     this.release = new Release(this, 'release', {
       // Literal text for Terraform: `${...}` in values (Go templates, Alloy syntax) is not evaluated.
@@ -55,8 +64,9 @@ export class PinnedRelease extends Construct {
         repository: props.chart.repository,
         chart: props.chart.chart,
         version: props.chart.version,
-        values: [toHelmValuesYaml(this.values)],
       }),
+      // Rendered at synthesis, when everything wired into the component is known.
+      values: [Lazy.stringValue({ produce: () => tfLiteral(toHelmValuesYaml(this.values)) })],
       atomic: true,
       cleanupOnFail: true,
       wait: true,
@@ -66,5 +76,12 @@ export class PinnedRelease extends Construct {
       dependencyUpdate: false,
       ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
     });
+    if (props.stateful) markStateful(this.release, props.stateful);
+  }
+
+  /** The values as deployed (after overrides), for tests and wiring; rendered when read. */
+  get values(): HelmValues {
+    const v = this.props.values;
+    return deepMerge(typeof v === 'function' ? v() : v, this.props.valuesOverrides);
   }
 }

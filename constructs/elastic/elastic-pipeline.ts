@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { LogDatasource } from '../metrics/grafana.values';
 import type { ITerraformDependable } from 'cdktf';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
@@ -23,6 +24,7 @@ import { stringify } from 'yaml';
 import { KUBE_API_SERVER, type NetworkFlows, type ScrapeTarget, type Workload } from '../core/network';
 import { eckPods, ECK_WEBHOOK_PORT, ES_HTTP_PORT, ES_TRANSPORT_PORT, KB_HTTP_PORT } from './names';
 import { DEFAULT_ECK_METRICS_PORT } from './eck-operator.values';
+import { STATEFUL_REASONS } from '../core/stateful';
 
 /** The pipeline's pods (ECK-managed ones by the labels ECK sets, see {@link eckPods}). */
 export interface ElasticWorkloads {
@@ -103,14 +105,22 @@ export class ElasticPipeline extends Construct {
   /** What the operator chart's PodMonitor scrapes (Logstash's PodMonitor is in the stack's chart). */
   readonly scrapeTargets: readonly ScrapeTarget[];
 
+  /** Grafana reads this cluster's data stream (`KubePrometheusStack.addDatasource`). */
+  get grafanaLogDatasource(): LogDatasource {
+    return { kind: 'elasticsearch', elasticsearch: { tls: this.tlsHop, name: this.name } };
+  }
+  private readonly tlsHop: boolean;
+
   constructor(scope: Construct, id: string, props: ElasticPipelineProps) {
     super(scope, id);
     const { common, settings: s } = props;
     const e = s.elastic;
     this.name = e.name;
+    this.tlsHop = props.settings.tls.enabled && props.settings.tls.hops.elasticsearch;
     this.operator = new PinnedRelease(this, 'operator', {
       chart: CHARTS.eckOperator,
       releaseName: DEFAULT_ECK_RELEASE_NAME,
+      stateful: STATEFUL_REASONS.eckOperator,
       namespace: common.namespace,
       values: renderEckOperatorValues({ common, resources: e.operator.resources }),
       ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),

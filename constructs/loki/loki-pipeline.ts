@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { LogDatasource } from '../metrics/grafana.values';
 import { literalConfigMap } from '../core/config-map';
 import type { ITerraformDependable } from 'cdktf';
 import type { EnvironmentSettings } from '../../config/schema/environment';
@@ -53,6 +54,11 @@ export class LokiPipeline extends Construct {
   readonly collector: PinnedRelease;
   /** The collector's pods (for NetworkPolicies). */
   readonly collectorWorkload: Workload;
+
+  /** Grafana reads Loki where this pipeline serves it (`KubePrometheusStack.addDatasource`). */
+  get grafanaLogDatasource(): LogDatasource {
+    return { kind: 'loki', endpoint: this.loki.endpoint };
+  }
 
   constructor(scope: Construct, id: string, props: LokiPipelineProps) {
     super(scope, id);

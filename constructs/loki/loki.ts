@@ -13,6 +13,7 @@ import { LOKI_GATEWAY_SERVICE, LOKI_GATEWAY_TLS_SECRET, lokiEndpointFor, lokiGat
 import { lokiRulesConfigMapName } from './ruler.render';
 import type { NetworkFlows, ScrapeTarget, Workload } from '../core/network';
 import type { LokiDeploymentMode } from '../../config/schema/loki';
+import { STATEFUL_REASONS } from '../core/stateful';
 
 /** Container ports of Loki's pods (pod ports, what NetworkPolicies match). */
 export const LOKI_POD_PORTS = { http: 3100, grpc: 9095, memberlist: 7946, memcached: 11211, memcachedExporter: 9150, gateway: 8080, gatewayExporter: 4040 } as const;
@@ -110,6 +111,7 @@ export class Loki extends Construct {
     this.chart = new PinnedRelease(this, 'release', {
       chart: CHARTS.loki,
       releaseName: DEFAULT_LOKI_RELEASE_NAME,
+      stateful: STATEFUL_REASONS.loki,
       namespace: ns,
       values,
       ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),

@@ -45,6 +45,16 @@ export interface GrafanaValuesProps {
   readonly ingress?: UiIngressProps;
 }
 
+/** A log datasource as the pipeline that serves it describes itself. */
+export type LogDatasource =
+  | { readonly kind: 'loki'; readonly endpoint: LokiEndpoint }
+  | { readonly kind: 'elasticsearch'; readonly elasticsearch: ElasticsearchDatasourceProps };
+
+/** A log pipeline Grafana can read: `KubePrometheusStack.addDatasource(pipeline)`. */
+export interface GrafanaLogSource {
+  readonly grafanaLogDatasource: LogDatasource;
+}
+
 /** Where Grafana mounts the Loki gateway's CA (the `ca.crt` of its certificate Secret). */
 export const LOKI_DATASOURCE_CA_DIR = '/etc/secrets/loki-ca';
 

@@ -11,12 +11,13 @@ import { renderAlertmanagerConfig, type RenderedAlertmanagerConfig } from './ale
 import { METRICS_DASHBOARDS } from './dashboards/stack-health';
 import type { DashboardSpec } from './dashboards/builder';
 import { renderDashboardConfigMap } from './dashboards/dashboard-config-map.render';
-import { renderGrafanaValues } from './grafana.values';
+import { renderGrafanaValues, type ElasticsearchDatasourceProps, type GrafanaLogSource } from './grafana.values';
 import { renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';
 import type { IngressSettings } from '../../config/schema/metrics';
-import { lokiEndpointFor } from '../loki/endpoint';
+import type { LokiEndpoint } from '../loki/endpoint';
 import { ALL_PORTS, KUBE_API_SERVER, type NetworkFlows, type NetworkPort, type ScrapeTarget, type Workload } from '../core/network';
 import type { ReceiverSettings } from '../../config/schema/metrics';
+import { STATEFUL_REASONS } from '../core/stateful';
 
 /** Helm release name of kube-prometheus-stack (a Terraform-visible name: do not change). */
 export const DEFAULT_KPS_RELEASE_NAME = 'kube-prometheus-stack';
@@ -85,8 +86,12 @@ export function receiverDestinations(receivers: readonly ReceiverSettings[]): { 
 
 export interface KubePrometheusStackProps {
   readonly common: CommonConfig;
-  /** The environment's `prometheus`, `alertmanager`, `grafana`, `retention` and `logs` settings (`loki`, `elastic`: for the datasources). */
-  readonly settings: Pick<EnvironmentSettings, 'prometheus' | 'alertmanager' | 'grafana' | 'retention' | 'logs' | 'tls' | 'elastic' | 'loki'>;
+  /**
+   * The environment's `prometheus`, `alertmanager`, `grafana`, `retention` and `logs` settings
+   * (`logs`: which dashboards carry log panels). Log datasources come from the pipelines given to
+   * {@link KubePrometheusStack.addDatasource}.
+   */
+  readonly settings: Pick<EnvironmentSettings, 'prometheus' | 'alertmanager' | 'grafana' | 'retention' | 'logs'>;
   /** TLS component; UIs with an ingress get a certificate when it serves the `ui` hop. @default - no TLS */
   readonly tls?: Tls;
   /** Dashboards delivered through the Grafana sidecar. @default METRICS_DASHBOARDS */
@@ -115,6 +120,23 @@ export class KubePrometheusStack extends Construct {
   readonly scrapeTargets: readonly ScrapeTarget[];
   /** UIs exposed through an Ingress: the ingress controller must reach them. */
   readonly ingressTargets: readonly ScrapeTarget[];
+  /** Grafana's log datasources, from the pipelines given to {@link addDatasource}. */
+  private readonly logDatasources: { loki?: LokiEndpoint; elasticsearch?: ElasticsearchDatasourceProps } = {};
+
+  /**
+   * Adds a log pipeline as a Grafana datasource (one per kind), read from the pipeline itself:
+   * Grafana queries Loki or Elasticsearch where, and as, that construct serves it.
+   */
+  addDatasource(source: GrafanaLogSource): void {
+    const d = source.grafanaLogDatasource;
+    if (d.kind === 'loki') {
+      if (this.logDatasources.loki) throw new Error(`${this.node.path}: addDatasource: a Loki datasource is already added (one per kind)`);
+      this.logDatasources.loki = d.endpoint;
+    } else {
+      if (this.logDatasources.elasticsearch) throw new Error(`${this.node.path}: addDatasource: an Elasticsearch datasource is already added (one per kind)`);
+      this.logDatasources.elasticsearch = d.elasticsearch;
+    }
+  }
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
     super(scope, id);
@@ -127,11 +149,11 @@ export class KubePrometheusStack extends Construct {
     };
     this.alertmanagerConfig = renderAlertmanagerConfig({ alerting: s.alertmanager });
     const pipelines = s.logs.pipelines;
-    const tlsHop = (hop: 'loki' | 'elasticsearch'): boolean => s.tls.enabled && s.tls.hops[hop];
     const grafanaIngress = ui('grafana', s.grafana.ingress);
     const promIngress = ui('prometheus', s.prometheus.ingress);
     const amIngress = ui('alertmanager', s.alertmanager.ingress);
-    const values = renderKubePrometheusStackValues({
+    // Rendered at synthesis: the datasources are the pipelines added with addDatasource().
+    const values = (): HelmValues => renderKubePrometheusStackValues({
       common,
       prometheus: {
         replicas: s.prometheus.replicas,
@@ -155,13 +177,7 @@ export class KubePrometheusStack extends Construct {
         replicas: s.grafana.replicas,
         resources: s.grafana.resources,
         adminCredentials: s.grafana.adminCredentials,
-        logDatasources: {
-          // The same endpoint the Loki construct exposes (lokiEndpointFor), from the same settings.
-          ...(pipelines.includes('loki')
-            ? { loki: lokiEndpointFor({ namespace: common.namespace, environment: common.environment, authEnabled: s.loki.authEnabled, tenant: s.loki.tenant, tls: tlsHop('loki') }) }
-            : {}),
-          ...(pipelines.includes('elastic') ? { elasticsearch: { tls: tlsHop('elasticsearch'), name: s.elastic.name } } : {}),
-        },
+        logDatasources: { ...this.logDatasources },
         ...(grafanaIngress ? { ingress: grafanaIngress } : {}),
       }),
     });
@@ -170,6 +186,7 @@ export class KubePrometheusStack extends Construct {
       releaseName: DEFAULT_KPS_RELEASE_NAME,
       namespace: common.namespace,
       values,
+      stateful: STATEFUL_REASONS.kubePrometheusStack,
       ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
     });

@@ -43,6 +43,8 @@ export class TeamMlStack extends TerraformStack {
 
     this.metrics = new KubePrometheusStack(this, 'metrics', { common, settings: env.settings, dependsOn: [namespace] });
     this.logs = new LokiPipeline(this, 'loki', { common, settings: env.settings, resources, dependsOn: [namespace] });
+    // Grafana reads Loki where (and as) the pipeline serves it.
+    this.metrics.addDatasource(this.logs);
     this.gpu = new GpuMonitoring(this, 'gpu', {
       common,
       gpu: env.settings.gpu,

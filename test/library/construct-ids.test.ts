@@ -24,8 +24,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { APP_CONTEXT, synthesizeAll } from '../../stacks/app';
 import { REPO_ROOT } from '../helpers/paths';
+import { declaredStateful, STATEFUL_REASONS } from '../../constructs/core/stateful';
+import { markStateful } from '../../constructs/core/stateful-mark';
 
 const RECORD_FILE = path.join(REPO_ROOT, 'test', 'library', 'stateful-addresses.json');
 
@@ -38,6 +41,7 @@ interface StatefulRecord {
 interface TfResource {
   readonly name?: string;
   readonly chart?: string;
+  readonly '//'?: unknown;
 }
 
 interface TfJson {
@@ -45,25 +49,16 @@ interface TfJson {
   readonly moved?: readonly { readonly from: string; readonly to: string }[];
 }
 
-/** Charts whose release owns persistent data (or the CRDs/operator that own it). */
-const STATEFUL_CHARTS: Readonly<Record<string, string>> = {
-  'kube-prometheus-stack': 'Prometheus and Alertmanager StatefulSets and their PersistentVolumeClaims',
-  loki: 'Loki StatefulSet and its PersistentVolumeClaims (chunks, index)',
-  'eck-operator': 'the ECK operator and its CRDs: removing them deletes every Elasticsearch resource',
-};
-const CUSTOM_RESOURCE_CHART = /(^|\/)mlobs-resources-[0-9a-f]+$/;
-
-/** The stateful resources of a synthesized stack, by Terraform address, with the reason. */
+/**
+ * The stateful resources of a synthesized stack, by Terraform address, with the reason: what each
+ * resource declares itself (constructs/core/stateful.ts), the same declaration the preview reads.
+ */
 export function statefulResources(tf: TfJson): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [type, byName] of Object.entries(tf.resource ?? {})) {
     for (const [name, r] of Object.entries(byName)) {
-      const address = `${type}.${name}`;
-      if (type === 'kubernetes_namespace_v1') out[address] = 'the namespace: destroying it deletes everything in it';
-      else if (type === 'helm_release' && r.chart !== undefined && STATEFUL_CHARTS[r.chart]) out[address] = STATEFUL_CHARTS[r.chart]!;
-      else if (type === 'helm_release' && r.chart !== undefined && CUSTOM_RESOURCE_CHART.test(r.chart)) {
-        out[address] = 'the custom-resource chart: every custom resource of the stack (Elasticsearch and its volumes when the elastic pipeline runs, Kibana, PrometheusRules, monitors)';
-      }
+      const reason = declaredStateful(r);
+      if (reason !== undefined) out[`${type}.${name}`] = reason;
     }
   }
   return out;
@@ -112,9 +107,13 @@ for (const [env, tf] of synthesized) {
 test('the guard fails on a renamed stateful construct and passes once moveFromId adds a moved block', () => {
   const synth = (id: string, movedFrom?: string): TfJson => {
     const stack = new TerraformStack(Testing.app({ context: { ...APP_CONTEXT } }), 'guard');
+    new KubernetesProvider(stack, 'kubernetes', {});
     const ns = new NamespaceV1(stack, id, { metadata: { name: 'mlobs' } });
+    markStateful(ns, STATEFUL_REASONS.namespace);
     if (movedFrom) ns.moveFromId(movedFrom);
-    return JSON.parse(Testing.synth(stack)) as TfJson;
+    // The full synthesis keeps the `//` comments (Testing.synth drops them).
+    const out = Testing.fullSynth(stack);
+    return JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'guard', 'cdk.tf.json'), 'utf8')) as TfJson;
   };
   const before = synth('namespace');
   const recorded = Object.keys(statefulResources(before));
@@ -126,4 +125,12 @@ test('the guard fails on a renamed stateful construct and passes once moveFromId
   assert.deepEqual(lostAddresses(recorded, { resource: {}, moved: [{ from: 'kubernetes_namespace_v1.namespace', to: 'kubernetes_namespace_v1.gone' }] }), [
     'kubernetes_namespace_v1.namespace',
   ]);
+});
+
+test('README lists every declared stateful resource with its reason (one source: constructs/core/stateful.ts)', () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const reason of Object.values(STATEFUL_REASONS)) assert.ok(readme.includes(`| ${reason} |`), `README's table lacks: ${reason}`);
+  // And the stacks declare exactly these reasons, nothing undocumented.
+  const declared = new Set([...synthesized.values()].flatMap((tf) => Object.values(statefulResources(tf))));
+  assert.deepEqual([...declared].sort(), Object.values(STATEFUL_REASONS).sort());
 });

@@ -143,3 +143,28 @@ test('each ref gets its own config folder: an override inside the repository app
   assert.match(outside.note ?? '', /MLOBS_CONFIG_DIR=\/etc\/mlobs is outside the repository; each ref is synthesized with its own config\//);
   assert.equal(configDirFor('/tmp/ref', '/repo', '/repo/../elsewhere').dir, '/tmp/ref/config');
 });
+
+test('destroying or replacing what a resource declares stateful is DATA LOSS: the namespace, the ECK operator, the custom-resource chart', () => {
+  const declared = (type: string, body: Record<string, unknown>, reason: string): SynthesizedEnvironment['stack'] => ({
+    resource: { [type]: { x: { '//': { metadata: { path: 'dev/x' }, 'mlobs-stateful': reason }, ...body } } },
+  }) as SynthesizedEnvironment['stack'];
+  const cases: [string, string, Record<string, string | string[] | Record<string, string>>][] = [
+    ['kubernetes_namespace_v1', 'the namespace: destroying it deletes everything in it', { metadata: { name: 'mlobs' } }],
+    ['helm_release', 'the ECK operator and its CRDs: removing them deletes every Elasticsearch resource', { name: 'elastic-operator', chart: 'eck-operator', version: '3.5.0', values: [''] }],
+    ['helm_release', 'the custom-resource chart: every custom resource of the stack', { name: 'mlobs-resources', chart: './charts/mlobs-resources-0123456789ab', version: '0.1.0-h0123456789ab' }],
+  ];
+  for (const [type, reason, body] of cases) {
+    const env = diffEnvironment('dev', { stack: declared(type, body, reason), manifests: [] }, { stack: { resource: {} }, manifests: [] });
+    assert.equal(env.resources.length, 1);
+    assert.equal(env.resources[0]!.stateful, true, `${type} ${String(body.name ?? '')}`);
+    const md = environmentMarkdown(env).join('\n');
+    assert.ok(md.includes(`\`${type}.x\``) && md.includes(`**DATA LOSS**: ${reason}`), md);
+    // Renamed (destroyed and another created): the loud replacement line.
+    const renamed = diffEnvironment('dev', { stack: declared(type, body, reason), manifests: [] }, { stack: { resource: { [type]: { y: { ...body } } } } as SynthesizedEnvironment['stack'], manifests: [] });
+    assert.match(environmentMarkdown(renamed).join('\n'), /DESTROY AND RECREATE, DATA LOSS/);
+  }
+  // Without a declaration, a stateless release is a plain destroy.
+  const plain = diffEnvironment('dev', stack({ alloy: { chart: 'alloy' } }), stack({}));
+  assert.equal(plain.resources[0]!.stateful, false);
+  assert.doesNotMatch(environmentMarkdown(plain).join('\n'), /DATA LOSS/);
+});

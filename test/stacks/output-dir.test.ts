@@ -100,9 +100,11 @@ test('SIGINT during a run leaves either the complete output or none, and no temp
     const dir = fs.mkdtempSync(path.join(tmp, 'sig-'));
     const outdir = path.join(dir, 'cdktf.out');
     const child = spawn(process.execPath, [MAIN], { env: { ...process.env, CDKTF_OUTDIR: outdir, MLOBS_CONFIG_DIR: CONFIG }, stdio: 'ignore' });
+    // Listen from the start: on a slow machine the run may finish before the signal is sent.
+    const exited = new Promise<number | null>((r) => child.on('exit', (c, s) => r(c ?? (s ? 128 : null))));
     await new Promise((r) => setTimeout(r, delayMs));
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c, s) => r(c ?? (s ? 128 : null))));
+    const code = await exited;
     assert.ok(code === 0 || code === 130 || code === 128, `exit ${code}`);
     assert.deepEqual(leftovers(dir), [], `after ${delayMs} ms`);
     if (fs.existsSync(outdir)) {

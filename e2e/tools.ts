@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { engineBin } from '../test/helpers/engines';
-import { helmPath } from '../test/helpers/helm-render';
+import { helmEnvironment, helmPath } from '../test/helpers/helm-render';
 
 export interface Run {
   readonly status: number;
@@ -48,18 +48,6 @@ export class Tools {
   }
 
   helm(args: readonly string[], timeoutMs = 900_000): Run {
-    return run(
-      helmPath(),
-      [...args, '--kubeconfig', this.kubeconfig],
-      {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: helmHome,
-        HELM_CACHE_HOME: path.join(helmHome, 'cache'),
-        HELM_CONFIG_HOME: path.join(helmHome, 'config'),
-        HELM_DATA_HOME: path.join(helmHome, 'data'),
-        HELM_NO_PLUGINS: '1',
-      },
-      timeoutMs,
-    );
+    return run(helmPath(), [...args, '--kubeconfig', this.kubeconfig], helmEnvironment(helmHome), timeoutMs);
   }
 }

@@ -8,6 +8,7 @@
  * Every default is a named constant, repeated in the field's description so that editors show it.
  */
 import { z } from 'zod';
+import { memoryBytes } from '../quantity';
 import { dnsLabel, memoryQuantity, resourceRequirements, sizeGiB, dnsSubdomain, type ResourceRequirements } from './primitives';
 
 /** Name of the Elasticsearch and Kibana resources (Service `<name>-es-http`). */
@@ -152,15 +153,6 @@ export interface ElasticCheckInput {
 
 interface IssueSink {
   addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
-}
-
-const GI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-
-/** Bytes of a Kubernetes memory quantity. */
-export function memoryBytes(q: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)([KMGT]i|[kMGT])?$/.exec(q);
-  if (!m) throw new Error(`"${q}" is not a memory quantity`);
-  return Number(m[1]) * (m[2] ? (GI[m[2]] ?? 1) : 1);
 }
 
 /** Contradictions between the elastic section, ILM retention and TLS. */

@@ -3,6 +3,7 @@
  * error text a user sees, phrased as "what is wrong; what to write instead".
  */
 import { z } from 'zod';
+import { cpuCores, memoryBytes } from '../quantity';
 
 /** A Prometheus-style duration: one or more number+unit pairs, e.g. `30d`, `1h30m`. */
 export const DURATION_PATTERN = /^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$/;
@@ -102,19 +103,6 @@ export const labelMap = z
 /** Sane upper bounds for one container: far above any node, far below overflow. */
 export const MAX_CPU_CORES = 10_000;
 export const MAX_MEMORY_BYTES = 2 ** 50; // 1 PiB
-
-/** Cores in a CPU quantity that matched the pattern. */
-export function cpuCores(q: string): number {
-  return q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q);
-}
-
-const MEMORY_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-
-/** Bytes in a memory quantity that matched the pattern. */
-export function memoryBytes(q: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
-  return m ? Number(m[1]) * (MEMORY_UNITS[m[2] ?? ''] as number) : Number.NaN;
-}
 
 /** A Kubernetes CPU quantity (`500m`, `2`), at most 10000 cores. */
 export const cpuQuantity = z

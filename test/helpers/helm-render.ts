@@ -94,6 +94,21 @@ function scratchDir(): string {
   return dir;
 }
 
+/**
+ * The environment every helm run gets: its homes under `home`, no plugins, and nothing of the
+ * user's (no repositories, no registry logins, no kubeconfig from the environment).
+ */
+export function helmEnvironment(home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    HELM_CACHE_HOME: path.join(home, 'cache'),
+    HELM_CONFIG_HOME: path.join(home, 'config'),
+    HELM_DATA_HOME: path.join(home, 'data'),
+    HELM_NO_PLUGINS: '1',
+  };
+}
+
 /** Runs helm with an isolated environment; throws with helm's stderr on a non-zero exit. */
 function runHelm(args: readonly string[], what: string): string {
   const home = scratchDir();
@@ -102,14 +117,7 @@ function runHelm(args: readonly string[], what: string): string {
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        HELM_CACHE_HOME: path.join(home, 'cache'),
-        HELM_CONFIG_HOME: path.join(home, 'config'),
-        HELM_DATA_HOME: path.join(home, 'data'),
-        HELM_NO_PLUGINS: '1',
-      },
+      env: helmEnvironment(home),
     });
   } catch (e) {
     throw new Error(`${what} failed:\n${stderrOf(e)}\n(command: helm ${args.join(' ')})`);

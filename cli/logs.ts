@@ -14,14 +14,20 @@ import { evaluate, formatReport, type CorpusRecord } from '../constructs/mllogs/
 import { createEngine, type EngineName } from '../constructs/mllogs/regex-engine';
 
 const USAGE = `usage:
-  mlobs logs extract --engine grok|re2 [--grok-patterns DIR]
-      reads JSON Lines {"id": "...", "line": "..."} on stdin, writes {"id": "...", "fields": {...}} per record;
-      a bad record (not JSON, no "line", over 1 MiB, one the parser cannot take) is reported on stderr with
-      its line number and skipped; exits 0 only when every record was processed, 1 otherwise
-  mlobs logs eval --corpus FILE [--engine grok|re2] [--min-f1 X] [--grok-patterns DIR] [--mismatches]
+  mlobs logs extract [--engine js|re2|grok] [--input auto|jsonl|text] [--grok-patterns DIR]
+      reads log lines on stdin (kubectl logs pod | mlobs logs extract) or JSON Lines records
+      {"id": "...", "line": "..."}, writes {"id": ..., "fields": {...}} per line or record (id: the line
+      number for plain text); --input auto (default) takes JSON Lines when the first non-empty line is
+      such a record, plain text otherwise. A bad record (not JSON, no "line", over 1 MiB, one the parser
+      cannot take) is reported on stderr with its line number and skipped; exits 0 only when every
+      record was processed, 1 otherwise
+  mlobs logs eval --corpus FILE [--engine js|re2|grok] [--min-f1 X] [--grok-patterns DIR] [--mismatches]
       prints per-framework and per-field precision/recall/F1 and the micro F1; exits 1 when it is below X,
       and when the corpus (a regular file, at most 256 MiB) has no record with expected fields
 
+  --engine             js (default): JavaScript's RegExp, no native addon or extra file needed;
+                       re2: the RE2 family Alloy/Promtail/Filebeat run (npm package re2);
+                       grok: Oniguruma as Logstash runs it (vscode-oniguruma and grok pattern files)
   --grok-patterns DIR  Logstash pattern definitions for the grok engine
                        (default: $MLOBS_GROK_PATTERNS, else $MLOBS_SHARED_DIR/grok-patterns/legacy,
                         else ../shared/grok-patterns/legacy beside the checkout)
@@ -35,11 +41,21 @@ function defaultGrokDir(): string {
   return path.join(shared, 'grok-patterns', 'legacy');
 }
 
-function engineName(value: string | undefined, fallback: EngineName | undefined): EngineName {
-  const v = value ?? fallback;
-  if (v === 'grok' || v === 're2') return v;
-  if (v === undefined) throw new UsageError('missing --engine: pass --engine grok or --engine re2');
-  throw new UsageError(`unknown --engine "${v}": allowed values are grok, re2`);
+function engineName(value: string | undefined): EngineName {
+  const v = value ?? 'js';
+  if (v === 'grok' || v === 're2' || v === 'js') return v;
+  throw new UsageError(`unknown --engine "${v}": allowed values are js, re2, grok`);
+}
+
+/** A JSONL record of the corpus shape: an object with a string `line`. */
+function asRecord(text: string): { id?: unknown; line: string } | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'string' ? (v as { id?: unknown; line: string }) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function parser(engine: EngineName, grokDir: string | undefined): Promise<MlLogParser> {
@@ -49,10 +65,12 @@ async function parser(engine: EngineName, grokDir: string | undefined): Promise<
 async function runExtract(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
-    options: { engine: { type: 'string' }, 'grok-patterns': { type: 'string' } },
+    options: { engine: { type: 'string' }, input: { type: 'string', default: 'auto' }, 'grok-patterns': { type: 'string' } },
     strict: true,
   });
-  const p = await parser(engineName(values.engine, undefined), values['grok-patterns']);
+  if (!['auto', 'jsonl', 'text'].includes(values.input ?? '')) throw new UsageError(`unknown --input "${values.input}": allowed values are auto, jsonl, text`);
+  let mode: 'jsonl' | 'text' | undefined = values.input === 'auto' ? undefined : (values.input as 'jsonl' | 'text');
+  const p = await parser(engineName(values.engine), values['grok-patterns']);
   let n = 0;
   let records = 0;
   let bad = 0;
@@ -69,8 +87,19 @@ async function runExtract(args: readonly string[], io: CliIo): Promise<number> {
     }
     if (ev.text.trim() === '') continue;
     records++;
+    mode ??= asRecord(ev.text) ? 'jsonl' : 'text';
     // Each record on its own: whatever goes wrong with one is reported, and the rest flow.
     let out: string;
+    if (mode === 'text') {
+      try {
+        out = JSON.stringify({ id: ev.n, fields: p.parse(ev.text).fields }) + '\n';
+      } catch (err) {
+        skip(ev.n, `could not be processed (${err instanceof Error ? err.name : 'error'}: ${String((err as Error).message ?? err).slice(0, 200)})`);
+        continue;
+      }
+      await writeWithBackpressure(io.stdout, out);
+      continue;
+    }
     try {
       const rec = JSON.parse(ev.text) as unknown;
       if (rec === null || typeof rec !== 'object' || typeof (rec as { line?: unknown }).line !== 'string') {
@@ -135,7 +164,7 @@ async function runEval(args: readonly string[], io: CliIo): Promise<number> {
     minF1 = Number(values['min-f1']);
     if (!Number.isFinite(minF1) || minF1 < 0 || minF1 > 1) throw new UsageError(`--min-f1 must be a number between 0 and 1, got "${values['min-f1']}"`);
   }
-  const engine = engineName(values.engine, 're2');
+  const engine = engineName(values.engine);
   const records = readCorpus(values.corpus);
   const p = await parser(engine, values['grok-patterns']);
   const report = evaluate(records, (line) => p.parse(line).fields as Record<string, unknown>);

@@ -28,7 +28,7 @@ export interface PreparedInput {
   dispose(): void;
 }
 
-export type EngineName = 'grok' | 're2';
+export type EngineName = 'grok' | 're2' | 'js';
 
 export interface RegexEngine {
   readonly name: EngineName;
@@ -89,6 +89,73 @@ export function createRe2Engine(): RegexEngine {
   };
   return {
     name: 're2',
+    compileTemplate: (t, prefix) => compile(compileTemplate(t, 're2', prefix)),
+    compilePlain: compile,
+    prepare: (text) => new PlainInput(text),
+  };
+}
+
+// ---------------------------------------------------------------- JavaScript RegExp
+
+/**
+ * The RE2 dialect as JavaScript's RegExp reads it: `(?P<name>` becomes `(?<name>`, and a pattern
+ * that is case-insensitive as a whole (`^(?i:...)$`) gets the `i` flag. Any other inline flag is
+ * refused by name (Node 20's RegExp has no inline modifiers), so a catalog change that needs one
+ * fails its tests instead of matching differently.
+ */
+export function toJsRegExp(source: string): RegExp {
+  let body = source.replace(/\(\?P</g, '(?<');
+  let flags = 'u';
+  const whole = /^\^\(\?i:(.*)\)\$$/s.exec(body);
+  if (whole && balanced(whole[1] as string)) {
+    body = `^(?:${whole[1] as string})$`;
+    flags += 'i';
+  }
+  if (/\(\?[imsU-]+[:)]/.test(body.replace(/\\./g, ''))) {
+    throw new Error(`the js engine cannot run inline flags in ${JSON.stringify(source)}; use the re2 or grok engine`);
+  }
+  return new RegExp(body, flags);
+}
+
+/** Whether every parenthesis of `s` (outside escapes and classes) is closed within it. */
+function balanced(s: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/**
+ * The catalog on JavaScript's own RegExp: no native addon and no file outside the package, so
+ * `mlobs logs` works wherever mlobs is installed. The patterns are written in the subset RE2,
+ * Oniguruma and JavaScript share; tests hold its fields equal to RE2's on the whole corpus.
+ */
+export function createJsEngine(): RegexEngine {
+  const compile = (source: string): CompiledRegex => {
+    let re: RegExp;
+    try {
+      re = toJsRegExp(source);
+    } catch (err) {
+      throw new Error(`JavaScript RegExp rejected pattern ${JSON.stringify(source)}: ${(err as Error).message}`);
+    }
+    return {
+      source,
+      names: captureGroups(source),
+      exec(input) {
+        const m = re.exec(input.text);
+        return m ? { groups: Array.from(m, (g) => (g === undefined ? undefined : String(g))) } : null;
+      },
+    };
+  };
+  return {
+    name: 'js',
     compileTemplate: (t, prefix) => compile(compileTemplate(t, 're2', prefix)),
     compilePlain: compile,
     prepare: (text) => new PlainInput(text),
@@ -194,7 +261,8 @@ export async function createGrokEngine(grokDefinitions: ReadonlyMap<string, stri
   };
 }
 
-/** Creates an engine by name. */
+/** Creates an engine by name (`grokPatternsDir` is read by the grok engine only). */
 export async function createEngine(name: EngineName, grokPatternsDir: string): Promise<RegexEngine> {
+  if (name === 'js') return createJsEngine();
   return name === 're2' ? createRe2Engine() : createGrokEngine(loadGrokDefinitions(grokPatternsDir));
 }

@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -87,6 +87,25 @@ test('examples/team-stack compiles (strict) and synthesizes against the packed t
     assert.ok(manifests.some((m) => /servicemonitor-.*gpu-operator-dcgm-exporter\.json$/.test(m)), manifests.join(', '));
     // 5. OpenTofu reads the team's configuration (depends_on as bare references, literal strings).
     initStopsOnlyAtProviders(path.join(outdir, 'stacks', 'team-ml'));
+
+    // 6. The installed CLI works from any folder with no native addon (re2 is not installed here)
+    //    and no file outside the package: `kubectl logs pod | mlobs logs extract`.
+    const elsewhere = fs.mkdtempSync(path.join(tmp, 'anywhere-'));
+    const cli = spawnSync(process.execPath, [path.join(nodeModules, 'mlobs', 'dist', 'cli', 'main.js'), 'logs', 'extract'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      input: '[TensorRT] ERROR: Network validation failed.\nEpoch 3/7\n',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.deepEqual(
+      cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown),
+      [
+        { id: 1, fields: { logger: 'TensorRT', level: 'error', message: 'Network validation failed.' } },
+        { id: 2, fields: { epoch: 3, epochs_total: 7, event: 'train_progress' } },
+      ],
+    );
+    assert.equal(fs.existsSync(path.join(nodeModules, 're2')), false, 'the check ran without re2');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

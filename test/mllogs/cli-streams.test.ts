@@ -89,8 +89,8 @@ test('output waits for a slow reader (backpressure): never more than a record in
   assert.ok(maxBuffered <= 64 + 200, `at most one record beyond the high-water mark was buffered (${maxBuffered} bytes)`);
 });
 
-test('every line invalid: exit 1 with the count', async () => {
-  const r = await run(['logs', 'extract', '--engine', 're2'], 'a\nb\n{"x":1}\n');
+test('every record invalid (JSON Lines input): exit 1 with the count', async () => {
+  const r = await run(['logs', 'extract', '--engine', 're2', '--input', 'jsonl'], 'a\nb\n{"x":1}\n');
   assert.equal(r.code, 1);
   assert.equal(r.out, '');
   assert.match(r.err, /3 of 3 records skipped/);
@@ -119,4 +119,18 @@ test('eval refuses an empty corpus, one without expected fields, a folder, a FIF
     assert.match(r.err, why);
     assert.equal(r.out, '', `${corpus}: no report (an F1 of 1.0 on nothing would pass --min-f1)`);
   }
+});
+
+test('plain text on stdin (kubectl logs | mlobs logs extract): one result per line, id = line number, default engine js', async () => {
+  const r = await run(['logs', 'extract'], '[TensorRT] ERROR: Network validation failed.\n\nnot a record, just text\n');
+  assert.equal(r.code, 0, r.err);
+  const out = r.out.trim().split('\n').map((l) => JSON.parse(l) as { id: number; fields: Record<string, unknown> });
+  assert.deepEqual(out.map((o) => o.id), [1, 3]);
+  assert.deepEqual(out[0]?.fields, { logger: 'TensorRT', level: 'error', message: 'Network validation failed.' });
+  const forced = await run(['logs', 'extract', '--input', 'jsonl'], 'just text\n');
+  assert.equal(forced.code, 1);
+  assert.match(forced.err, /line 1: not JSON/);
+  const bad = await run(['logs', 'extract', '--input', 'xml'], '');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /unknown --input "xml": allowed values are auto, jsonl, text/);
 });

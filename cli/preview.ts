@@ -13,7 +13,9 @@ import type { CliCommand, CliIo } from './main';
 import { diffOutputs, renderMarkdown } from './preview/diff';
 import { configDirFor, readOutput, resolveRef, synthesizeRef, synthesizeWorkingTree } from './preview/synthesize';
 
-const USAGE = 'usage: mlobs preview --base <git-ref> [--head <git-ref>] [--env <name>...] [--format markdown|json] [--repo <dir>]\n';
+const USAGE =
+  'usage: mlobs preview --base <git-ref> [--head <git-ref>] [--env <name>...] [--format markdown|json] [--repo <dir>] [--synth "<command>"]\n' +
+  '  --synth  how to synthesize a ref of any cdktf app into $CDKTF_OUTDIR (default: mlobs itself, else cdktf.json\'s "app")\n';
 
 async function repoRoot(dir: string): Promise<string> {
   const { stdout } = await promisify(execFile)('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
@@ -29,6 +31,7 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
       env: { type: 'string', multiple: true },
       format: { type: 'string', default: 'markdown' },
       repo: { type: 'string' },
+      synth: { type: 'string' },
     },
     strict: true,
   });
@@ -45,13 +48,14 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
   const headCommit = values.head ? await resolveRef(repo, values.head) : undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-preview-'));
   try {
+    const how = values.synth !== undefined ? { command: values.synth } : {};
     const note = configDirFor(repo, repo).note;
     if (note) io.stderr.write(`mlobs preview: ${note}\n`);
     // Both builds run to their end (allSettled) before the temporary folder is removed: a failed
     // one must not leave the other writing into a folder being deleted.
     const [base, head] = await Promise.allSettled([
-      synthesizeRef(repo, baseCommit, path.join(tmp, 'base')),
-      headCommit ? synthesizeRef(repo, headCommit, path.join(tmp, 'head')) : synthesizeWorkingTree(repo, path.join(tmp, 'head')),
+      synthesizeRef(repo, baseCommit, path.join(tmp, 'base'), how),
+      headCommit ? synthesizeRef(repo, headCommit, path.join(tmp, 'head'), how) : synthesizeWorkingTree(repo, path.join(tmp, 'head'), how),
     ]);
     const failures = [base, head].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {

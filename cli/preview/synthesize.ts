@@ -24,11 +24,51 @@ export async function resolveRef(repo: string, ref: string): Promise<string> {
   }
 }
 
+/**
+ * How a ref is synthesized: mlobs itself (its stack entry compiled without type-checking, the
+ * fast path), or any cdktf app through a shell command run in the ref's copy with CDKTF_OUTDIR
+ * set: `--synth "<command>"`, else the `app` of the ref's cdktf.json.
+ */
+export interface SynthCommand {
+  /** A shell command that synthesizes the app into $CDKTF_OUTDIR. @default - mlobs, or cdktf.json's app */
+  readonly command?: string;
+}
+
 /** Compiles and synthesizes `commit` inside `workdir` (created, left for the caller to remove); returns the outdir. */
-export async function synthesizeRef(repo: string, commit: string, workdir: string): Promise<string> {
+export async function synthesizeRef(repo: string, commit: string, workdir: string, how: SynthCommand = {}): Promise<string> {
   fs.mkdirSync(workdir, { recursive: true });
   await run('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', commit, workdir], { cwd: repo, env: ENV });
-  return buildAndSynthesize(repo, workdir, commit.slice(0, 12));
+  return buildAndSynthesize(repo, workdir, commit.slice(0, 12), how);
+}
+
+/** Whether a checkout is mlobs itself (its stack entry can take the fast path). */
+function isMlobs(root: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name?: string }).name === 'mlobs' && fs.existsSync(path.join(root, 'stacks', 'main.ts'));
+  } catch {
+    return false;
+  }
+}
+
+/** The app command of a cdktf project (cdktf.json `app`), or undefined. */
+function cdktfApp(root: string): string | undefined {
+  try {
+    const app = (JSON.parse(fs.readFileSync(path.join(root, 'cdktf.json'), 'utf8')) as { app?: unknown }).app;
+    return typeof app === 'string' && app.trim() ? app : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a cdktf app's synth command in `root` into `outdir`. */
+async function synthesizeWithCommand(root: string, command: string, outdir: string, what: string): Promise<void> {
+  try {
+    await run('sh', ['-c', command], { cwd: root, env: { ...ENV, CDKTF_OUTDIR: outdir }, maxBuffer: 64 << 20 });
+  } catch (e) {
+    const out = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`.trim();
+    throw new Error(`preview: synthesizing ${what} with \`${command}\` failed:\n${out.slice(0, 4000) || String(e)}`);
+  }
+  if (!fs.existsSync(path.join(outdir, 'stacks'))) throw new Error(`preview: \`${command}\` wrote no stacks/ into CDKTF_OUTDIR for ${what}; is it a cdktf app?`);
 }
 
 /**
@@ -36,7 +76,7 @@ export async function synthesizeRef(repo: string, commit: string, workdir: strin
  * ignore, as they are on disk) in a copy inside `workdir`: the working tree itself is never
  * written (no dist/, no cdktf.out). Returns the outdir.
  */
-export async function synthesizeWorkingTree(repo: string, workdir: string): Promise<string> {
+export async function synthesizeWorkingTree(repo: string, workdir: string, how: SynthCommand = {}): Promise<string> {
   fs.mkdirSync(workdir, { recursive: true });
   const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, env: ENV, maxBuffer: 64 << 20 });
   for (const rel of stdout.split('\0').filter(Boolean)) {
@@ -46,11 +86,20 @@ export async function synthesizeWorkingTree(repo: string, workdir: string): Prom
     fs.mkdirSync(path.dirname(path.join(workdir, rel)), { recursive: true });
     fs.cpSync(from, path.join(workdir, rel), { verbatimSymlinks: true });
   }
-  return buildAndSynthesize(repo, workdir, 'the working tree');
+  return buildAndSynthesize(repo, workdir, 'the working tree', how);
 }
 
-async function buildAndSynthesize(repo: string, workdir: string, what: string): Promise<string> {
-  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(workdir, 'node_modules'), 'dir');
+async function buildAndSynthesize(repo: string, workdir: string, what: string, how: SynthCommand): Promise<string> {
+  if (fs.existsSync(path.join(repo, 'node_modules')) && !fs.existsSync(path.join(workdir, 'node_modules'))) {
+    fs.symlinkSync(path.join(repo, 'node_modules'), path.join(workdir, 'node_modules'), 'dir');
+  }
+  const outdir = path.join(workdir, 'out');
+  const command = how.command ?? (isMlobs(workdir) ? undefined : cdktfApp(workdir));
+  if (command !== undefined) {
+    await synthesizeWithCommand(workdir, command, outdir, what);
+    return outdir;
+  }
+  if (!isMlobs(workdir)) throw new Error(`preview: ${what} is neither mlobs nor a cdktf app (no cdktf.json with an "app"); pass --synth "<command>"`);
   // Only what the stack entry imports (tests and benchmarks are not needed to synthesize), and
   // emitted without type-checking: checking the ref is CI's job, the preview wants its output
   // (this halves the time of a build).
@@ -66,7 +115,6 @@ async function buildAndSynthesize(repo: string, workdir: string, what: string): 
     const out = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`.trim();
     throw new Error(`preview: ${what} does not compile:\n${out.slice(0, 4000) || String(e)}`);
   }
-  const outdir = path.join(workdir, 'out');
   await synthesizeBuild(workdir, outdir, repo);
   return outdir;
 }

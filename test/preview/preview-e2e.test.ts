@@ -154,3 +154,49 @@ test('without --head the working tree is previewed from a copy (never written); 
     fs.rmSync(repo, { recursive: true, force: true });
   }
 });
+
+test('preview works on any cdktf app: the app command from cdktf.json, or --synth', { timeout: 120_000 }, async () => {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-preview-any-app-'));
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=preview test', '-c', 'user.email=preview@test', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+  try {
+    const app = (replicas: number): string =>
+      [
+        "const { App, TerraformStack } = require('cdktf');",
+        "const { HelmProvider } = require('@cdktf/provider-helm/lib/provider');",
+        "const { Release } = require('@cdktf/provider-helm/lib/release');",
+        'const app = new App();',
+        "const stack = new TerraformStack(app, 'web');",
+        "new HelmProvider(stack, 'helm', { kubernetes: { configPath: '~/.kube/config' } });",
+        `new Release(stack, 'web', { name: 'web', chart: 'nginx', repository: 'https://charts.example.com', version: '1.0.0', values: ['replicaCount: ${replicas}\\n'] });`,
+        'app.synth();',
+        '',
+      ].join('\n');
+    fs.writeFileSync(path.join(repo, 'app.js'), app(1));
+    fs.writeFileSync(path.join(repo, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'node app.js' }));
+    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    fs.writeFileSync(path.join(repo, 'app.js'), app(2));
+    git('commit', '-q', '-am', 'two replicas');
+    const expectChange = (md: string): void => {
+      assert.match(md, /### web: 0 to add, 1 to change, 0 to replace, 0 to destroy/, md);
+      assert.match(md, /`replicaCount`: `1` → `2`/, md);
+    };
+    const fromCdktfJson = await runPreview(['--repo', repo, '--base', 'HEAD~1', '--head', 'HEAD']);
+    assert.equal(fromCdktfJson.code, 0, fromCdktfJson.err);
+    expectChange(fromCdktfJson.md);
+    fs.rmSync(path.join(repo, 'cdktf.json'));
+    git('commit', '-q', '-am', 'no cdktf.json');
+    const noApp = await runPreview(['--repo', repo, '--base', 'HEAD~2', '--head', 'HEAD']);
+    assert.equal(noApp.code, 1);
+    assert.match(noApp.err, /neither mlobs nor a cdktf app .*pass --synth/);
+    const explicit = await runPreview(['--repo', repo, '--base', 'HEAD~2', '--head', 'HEAD', '--synth', 'node app.js']);
+    assert.equal(explicit.code, 0, explicit.err);
+    expectChange(explicit.md);
+  } finally {
+    fs.rmSync(repo, { recursive: true, force: true });
+  }
+});

@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { CliCommand, CliIo } from './main';
 import { parseQuantity } from '../config/quantity';
+import { isPlainObject } from '../constructs/core/values';
 
 // ---------------------------------------------------------------------------------------------
 // Workload model
@@ -88,9 +89,7 @@ export interface Workload {
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isObj = (v: unknown): v is Obj => isPlainObject(v);
 function obj(v: unknown): Obj {
   return isObj(v) ? v : {};
 }

@@ -16,6 +16,7 @@
  */
 import { parse } from 'yaml';
 import { unescapeTemplateText } from '../../constructs/core/terraform-literal';
+import { isPlainObject } from '../../constructs/core/values';
 import { declaredStateful, STATEFUL_KINDS } from '../../constructs/core/stateful';
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
@@ -115,9 +116,7 @@ export interface PreviewDiff {
 const SENSITIVE = /password|token|secret|key/i;
 const REFERENCE_SEGMENT = /(_file|File)$|secretKeyRef|existingSecret|secretName|secretRef|keyRef/i;
 
-function isObject(v: Json | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isObject = (v: Json | undefined): v is JsonObject => isPlainObject(v);
 
 /** A `{name, key}` (optionally `optional`) object is a Secret reference. */
 function isNameKeyRef(v: Json | undefined): boolean {

@@ -26,3 +26,20 @@ export function literalConfigMap(scope: Construct, id: string, props: LiteralCon
     ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
   });
 }
+
+/** A ConfigMap as a pure renderer returns it (dashboards): its name, labels and data. */
+export interface RenderedConfigMap {
+  readonly metadata: { readonly name: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Places a rendered ConfigMap (e.g. a Grafana sidecar dashboard) into the namespace, as literal text. */
+export function renderedConfigMap(scope: Construct, id: string, cm: RenderedConfigMap, namespace: string, dependsOn?: readonly ITerraformDependable[]): ConfigMapV1 {
+  return literalConfigMap(scope, id, {
+    name: cm.metadata.name,
+    namespace,
+    labels: { ...cm.metadata.labels },
+    data: (cm.data ?? {}) as Record<string, string>,
+    ...(dependsOn ? { dependsOn } : {}),
+  });
+}

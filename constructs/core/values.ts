@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 
 export type HelmValues = { readonly [key: string]: unknown };
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** A JSON-like mapping (not null, not a list): the one such check of the project. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 

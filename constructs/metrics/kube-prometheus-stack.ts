@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { literalConfigMap } from '../core/config-map';
+import { renderedConfigMap } from '../core/config-map';
 import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
 import { PinnedRelease } from '../core/pinned-release';
@@ -222,13 +222,7 @@ export class KubePrometheusStack extends Construct {
     }
     for (const d of props.dashboards ?? METRICS_DASHBOARDS) {
       const cm = renderDashboardConfigMap(d, common, { loki: pipelines.includes('loki') });
-      literalConfigMap(this, `dashboard-${d.uid}`, {
-        name: cm.metadata.name,
-        namespace: common.namespace,
-        labels: { ...cm.metadata.labels },
-        data: cm.data as Record<string, string>,
-        ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
-      });
+      renderedConfigMap(this, `dashboard-${d.uid}`, cm, common.namespace, props.dependsOn);
     }
   }
 }

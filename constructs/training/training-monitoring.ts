@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { literalConfigMap } from '../core/config-map';
+import { renderedConfigMap } from '../core/config-map';
 import type { TrainingSettings } from '../../config/schema/gpu';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
@@ -42,12 +42,6 @@ export class TrainingMonitoring extends Construct {
     props.resources.add(this.rule, [props.operatorRelease]);
     const d = trainingJobDashboard({ loki: props.loki ?? false });
     const cm = renderDashboardWithVariables(d, common, { loki: props.loki ?? false });
-    literalConfigMap(this, `dashboard-${d.spec.uid}`, {
-      name: cm.metadata.name,
-      namespace: common.namespace,
-      labels: { ...cm.metadata.labels },
-      data: cm.data as Record<string, string>,
-      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
-    });
+    renderedConfigMap(this, `dashboard-${d.spec.uid}`, cm, common.namespace, props.dependsOn);
   }
 }

@@ -132,6 +132,7 @@ export class ObservabilityStack extends Construct {
         ...(this.tls ? { tls: this.tls } : {}),
         dependsOn: [this.namespace],
         network,
+        alertmanager: this.metrics,
       });
       this.metrics.addDatasource(this.loki);
     }

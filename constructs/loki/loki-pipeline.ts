@@ -14,12 +14,10 @@ import { LOKI_RULES_FILE, renderLokiRulesFile } from './ruler.render';
 import type { NetworkFlows, Workload } from '../core/network';
 import { LOKI_POD_PORTS } from './loki';
 
-/**
- * Alertmanager of the stack's kube-prometheus-stack (its fullnameOverride `mlobs` gives the
- * Service `mlobs-alertmanager`, port 9093); test/loki/ruler.test.ts checks it against the
- * Service the pinned chart renders from the synthesized values.
- */
-export const DEFAULT_ALERTMANAGER_URL = (namespace: string): string => `http://mlobs-alertmanager.${namespace}.svc:9093`;
+/** Where the Loki ruler sends its alerts: an Alertmanager that says its own URL (`KubePrometheusStack`). */
+export interface AlertmanagerTarget {
+  readonly alertmanagerUrl: string;
+}
 
 export interface LokiPipelineProps {
   readonly common: CommonConfig;
@@ -29,8 +27,11 @@ export interface LokiPipelineProps {
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
   readonly tls?: Tls;
-  /** Alertmanager that receives the Loki ruler's alerts. @default DEFAULT_ALERTMANAGER_URL(namespace) */
-  readonly alertmanagerUrl?: string;
+  /**
+   * The Alertmanager that receives the Loki ruler's alerts (the `KubePrometheusStack` object).
+   * @default - no ruler: the catalog's LogQL alerts are not evaluated
+   */
+  readonly alertmanager?: AlertmanagerTarget;
   /** Deep-merged last over the Loki values. @default - none */
   readonly lokiValuesOverrides?: HelmValues;
   /** Deep-merged last over the collector values. @default - none */
@@ -68,7 +69,7 @@ export class LokiPipeline extends Construct {
       loki: s.loki,
       retentionPeriod: s.retention.loki.period,
       tls: props.tls,
-      ruler: { alertmanagerUrl: props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL(common.namespace), ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile() } },
+      ...(props.alertmanager ? { ruler: { alertmanagerUrl: props.alertmanager.alertmanagerUrl, ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile() } } } : {}),
       ...(props.lokiValuesOverrides ? { valuesOverrides: props.lokiValuesOverrides } : {}),
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       ...(props.network ? { network: props.network } : {}),

@@ -12,7 +12,7 @@ import { METRICS_DASHBOARDS } from './dashboards/stack-health';
 import type { DashboardSpec } from './dashboards/builder';
 import { renderDashboardConfigMap } from './dashboards/dashboard-config-map.render';
 import { renderGrafanaValues, type ElasticsearchDatasourceProps, type GrafanaLogSource } from './grafana.values';
-import { renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';
+import { KPS_FULLNAME, renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';
 import type { IngressSettings } from '../../config/schema/metrics';
 import type { LokiEndpoint } from '../loki/endpoint';
 import { ALL_PORTS, KUBE_API_SERVER, type NetworkFlows, type NetworkPort, type ScrapeTarget, type Workload } from '../core/network';
@@ -120,6 +120,8 @@ export class KubePrometheusStack extends Construct {
   readonly scrapeTargets: readonly ScrapeTarget[];
   /** UIs exposed through an Ingress: the ingress controller must reach them. */
   readonly ingressTargets: readonly ScrapeTarget[];
+  /** Alertmanager's in-cluster URL (its Service from the chart's fullnameOverride, the web port): where other rulers send alerts. */
+  readonly alertmanagerUrl: string;
   /** Grafana's log datasources, from the pipelines given to {@link addDatasource}. */
   private readonly logDatasources: { loki?: LokiEndpoint; elasticsearch?: ElasticsearchDatasourceProps } = {};
 
@@ -148,6 +150,7 @@ export class KubePrometheusStack extends Construct {
       return { host: i.host, className: i.className, ...(secretName ? { tlsSecretName: secretName } : {}) };
     };
     this.alertmanagerConfig = renderAlertmanagerConfig({ alerting: s.alertmanager });
+    this.alertmanagerUrl = `http://${KPS_FULLNAME}-alertmanager.${common.namespace}.svc:${KPS_PORTS.alertmanagerWeb}`;
     const pipelines = s.logs.pipelines;
     const grafanaIngress = ui('grafana', s.grafana.ingress);
     const promIngress = ui('prometheus', s.prometheus.ingress);

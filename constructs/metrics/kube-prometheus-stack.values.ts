@@ -27,6 +27,10 @@ import type { AlertmanagerConfig } from './alertmanager-config.render';
 import { IMAGES } from '../versions';
 
 /** Resources of the CRD upgrade hook Job (kubectl apply of the bundled CRDs). */
+
+/** The chart's fullnameOverride: its Services are `mlobs-alertmanager`, `mlobs-prometheus`, ... */
+export const KPS_FULLNAME = 'mlobs';
+
 export const DEFAULT_CRD_UPGRADE_JOB_RESOURCES: ResourceRequirements = {
   requests: { cpu: '10m', memory: '64Mi' },
   limits: { memory: '256Mi' },
@@ -140,7 +144,7 @@ export function renderKubePrometheusStackValues(props: KubePrometheusStackValues
   }
   const monitorLabels = { ...common.monitorSelector };
   return {
-    fullnameOverride: 'mlobs',
+    fullnameOverride: KPS_FULLNAME,
     commonLabels: chartCommonLabels(common),
     crds: {
       enabled: true,

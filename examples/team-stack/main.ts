@@ -42,7 +42,8 @@ export class TeamMlStack extends TerraformStack {
     resources.installAfter(namespace);
 
     this.metrics = new KubePrometheusStack(this, 'metrics', { common, settings: env.settings, dependsOn: [namespace] });
-    this.logs = new LokiPipeline(this, 'loki', { common, settings: env.settings, resources, dependsOn: [namespace] });
+    // The Loki ruler sends the catalog's LogQL alerts to this stack's Alertmanager.
+    this.logs = new LokiPipeline(this, 'loki', { common, settings: env.settings, resources, dependsOn: [namespace], alertmanager: this.metrics });
     // Grafana reads Loki where (and as) the pipeline serves it.
     this.metrics.addDatasource(this.logs);
     this.gpu = new GpuMonitoring(this, 'gpu', {

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import {
-  DEFAULT_ALERTMANAGER_URL,
   DEFAULT_LOKI_RELEASE_NAME,
   LOKI_RULES_DIR,
   LOKI_RULES_FILE,
@@ -75,7 +74,7 @@ for (const [env, tenant, target, workload] of [
     assert.equal(mount.mountPath, `${LOKI_RULES_DIR}/${tenant}`);
     assert.ok(!findObjects(objs, 'ConfigMap').some((c) => c.metadata.name === name), 'the chart does not create it (we do)');
     const config = parse((findObject(objs, 'ConfigMap', 'loki') as unknown as Values).data['config.yaml']) as Values;
-    assert.equal(config.ruler.alertmanager_url, DEFAULT_ALERTMANAGER_URL('mlobs'));
+    assert.equal(config.ruler.alertmanager_url, r.stack.observability.metrics.alertmanagerUrl);
     assert.equal(config.ruler.enable_alertmanager_v2, true);
     assert.deepEqual(config.ruler.storage, { type: 'local', local: { directory: LOKI_RULES_DIR } });
     const release = Object.values(r.tf.resource?.helm_release ?? {}).find((x) => (x as Values).name === DEFAULT_LOKI_RELEASE_NAME) as Values;
@@ -86,7 +85,7 @@ for (const [env, tenant, target, workload] of [
 test('the ruler\'s Alertmanager URL is the Service the stack\'s kube-prometheus-stack renders (name and port)', () => {
   const r = synth('dev');
   const objs = helmTemplate({ chart: 'kube-prometheus-stack', values: releaseValues(r.tf, DEFAULT_KPS_RELEASE_NAME), releaseName: DEFAULT_KPS_RELEASE_NAME, namespace: 'mlobs' });
-  const url = new URL(DEFAULT_ALERTMANAGER_URL('mlobs'));
+  const url = new URL(r.stack.observability.metrics.alertmanagerUrl);
   const [svcName, ns] = url.hostname.split('.');
   const svc = findObject(objs, 'Service', svcName) as unknown as Values;
   assert.equal(ns, 'mlobs');

@@ -129,7 +129,9 @@ export class ElasticPipeline extends Construct {
     const after = [this.operator.release];
     const issuer = e.httpCertificate === 'issuer' ? props.tls : undefined;
     if (e.httpCertificate === 'issuer' && !issuer) {
-      throw new Error('elastic.httpCertificate is "issuer" but the stack has no tls component; please set: tls: { enabled: true, issuer: { kind: selfSigned } }');
+      throw new Error(
+        `${this.node.path}: props.settings.elastic.httpCertificate is "issuer" but props.tls is not set; pass tls: <the Tls component>, or set elastic.httpCertificate: eck (in an environment file: tls: { enabled: true, issuer: { kind: selfSigned } })`,
+      );
     }
     const esCert = issuer?.certificateFor({ name: `${e.name}-es-http-tls`, dnsNames: serviceDnsNames(esHttpService(e.name), common.namespace) }).secretName;
     const kbCert = issuer?.certificateFor({ name: `${e.name}-kb-http-tls`, dnsNames: serviceDnsNames(kbHttpService(e.name), common.namespace) }).secretName;

@@ -117,7 +117,7 @@ export class Loki extends Construct {
       ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
       dependsOn: [...(props.dependsOn ?? []), ...(this.rulerRules ? [this.rulerRules] : [])],
     });
-    assertRetentionApplies(this.chart.values);
+    assertRetentionApplies(this.chart.values, this.node.path);
     this.workloads = lokiWorkloads(loki.deploymentMode);
     const P = LOKI_POD_PORTS;
     // The memcached caches, when the values (as deployed, overrides included) enable them.
@@ -134,11 +134,11 @@ export class Loki extends Construct {
 }
 
 /** Overrides may not switch off what makes retention apply. */
-function assertRetentionApplies(values: HelmValues): void {
+function assertRetentionApplies(values: HelmValues, where: string): void {
   const l = (values.loki ?? {}) as { compactor?: { retention_enabled?: unknown; delete_request_store?: unknown } };
   if (l.compactor?.retention_enabled !== true || !l.compactor.delete_request_store) {
     throw new Error(
-      'loki valuesOverrides switch off compactor retention (loki.compactor.retention_enabled / delete_request_store), so retention.loki.period would never apply; remove them from valuesOverrides',
+      `${where}: props.valuesOverrides switch off compactor retention (loki.compactor.retention_enabled / delete_request_store), so retention.loki.period would never apply; remove them from valuesOverrides`,
     );
   }
 }

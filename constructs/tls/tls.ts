@@ -62,7 +62,7 @@ export class Tls extends Construct {
     this.props = props;
     const { tls, common } = props;
     if (!tls.issuer) {
-      throw new Error('tls.issuer is required when TLS is enabled; please set: tls.issuer: { kind: selfSigned } (or clusterIssuer, acme)');
+      throw new Error(`${this.node.path}: props.tls.issuer is required when TLS is enabled; please set: tls.issuer: { kind: selfSigned } (or clusterIssuer, acme)`);
     }
     if (props.certManager.install) {
       this.certManager = new PinnedRelease(this, 'cert-manager', {
@@ -104,7 +104,7 @@ export class Tls extends Construct {
       ref = this.internalIssuerRef;
       if (internal.length < req.dnsNames.length && ref !== this.issuerRef) {
         throw new Error(
-          `certificate "${req.name}": mixes in-cluster names (${internal.join(', ')}) with public names; ACME cannot sign in-cluster names, so request two certificates`,
+          `${this.node.path}: certificateFor: certificate "${req.name}": mixes in-cluster names (${internal.join(', ')}) with public names; ACME cannot sign in-cluster names, so request two certificates`,
         );
       }
     }

@@ -29,6 +29,7 @@ import { LocalCluster } from './cluster';
 import { applyStack, destroyStack, loadStack, releaseArgs, type ApplyStep, type LoadedStack } from './driver';
 import { E2eProject, E2E_ENV } from './project';
 import { Tools } from './tools';
+import { requiredSecrets, type PodTemplateOwner } from './secret-refs';
 
 const NAMESPACE = 'mlobs';
 const REPORT = path.join(REPO_ROOT, 'e2e-report.json');
@@ -100,9 +101,19 @@ test('OpenTofu 1.10+ reads the synthesized stack; its init stops only at the pro
   assert.ok(stack.resources.length >= 10, `${stack.resources.length} resources`);
 });
 
+/** The Secrets a user provides (named in the environment file); created once the namespace exists. */
+const USER_SECRETS: Readonly<Record<string, Record<string, string>>> = {
+  'grafana-admin': { 'admin-user': 'admin', 'admin-password': 'e2e-not-a-real-password' },
+};
+
 test('apply on an empty cluster: every resource in dependency order, every release deployed', { timeout: 900_000 }, () => {
   const start = Date.now();
-  const steps = applyStack(tools, stack);
+  const steps = applyStack(tools, stack, undefined, (r) => {
+    if (r.type !== 'kubernetes_namespace_v1') return;
+    for (const [name, data] of Object.entries(USER_SECRETS)) {
+      tools.kubectlOk(['create', 'secret', 'generic', name, '-n', NAMESPACE, ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`)]);
+    }
+  });
   report.applySeconds = (Date.now() - start) / 1000;
   report.applySteps = steps.map((s) => ({ address: s.address, action: s.action, ok: s.ok, seconds: Math.round(s.seconds * 10) / 10 }));
   report.applyOk = steps.length === stack.resources.length && steps.every((s) => s.ok);
@@ -194,6 +205,28 @@ test('the namespace enforces its Pod Security labels and every workload\'s pods 
   const pvcs = tools.getJson<{ items: { metadata: { name: string }; status: { phase: string } }[] }>(['pvc', '-n', NAMESPACE]).items;
   assert.ok(pvcs.length >= 1);
   for (const c of pvcs) assert.equal(c.status.phase, 'Bound', c.metadata.name);
+  // Every Secret a pod needs exists, or is made by a part of the stack that cannot run here
+  // (cert-manager for Certificates, ECK for its clusters, the chart's certgen hook): a reference
+  // to a Secret that nobody creates is a pod that never starts.
+  const owners = tools.getJson<{ items: PodTemplateOwner[] }>(['deployments,statefulsets,daemonsets,jobs,cronjobs', '-n', NAMESPACE]).items;
+  const present = new Set(tools.getJson<{ items: { metadata: { name: string } }[] }>(['secrets', '-n', NAMESPACE]).items.map((s) => s.metadata.name));
+  const manifests = readOutput(project.outdir)[E2E_ENV]?.manifests ?? [];
+  const certificates = new Set(manifests.filter((m) => m.kind === 'Certificate').map((m) => String((m.spec as { secretName?: string } | undefined)?.secretName)));
+  const elastic = manifests.filter((m) => m.kind === 'Elasticsearch' || m.kind === 'Kibana').map((m) => m.metadata.name);
+  // Secrets the chart's hook Jobs write (kube-webhook-certgen `--secret-name=...`; the Jobs are deleted after success).
+  const hookSecrets = new Set([...tools.helm(['get', 'hooks', 'kube-prometheus-stack', '-n', NAMESPACE]).stdout.matchAll(/--secret-name=([a-z0-9.-]+)/g)].map((m) => m[1]));
+  const unresolved: string[] = [];
+  const producedBy: Record<string, string> = {};
+  for (const [name, who] of requiredSecrets(owners)) {
+    if (present.has(name)) producedBy[name] = 'present';
+    else if (certificates.has(name)) producedBy[name] = 'cert-manager Certificate';
+    else if (elastic.some((e) => name.startsWith(`${e}-es-`) || name.startsWith(`${e}-kb-`))) producedBy[name] = 'ECK';
+    else if (hookSecrets.has(name)) producedBy[name] = "kube-prometheus-stack's certgen hook Job";
+    else unresolved.push(`${name} (needed by ${who.join(', ')})`);
+  }
+  assert.deepEqual(unresolved, [], 'Secrets referenced by pods that nothing creates');
+  for (const name of Object.keys(USER_SECRETS)) assert.equal(producedBy[name], 'present', `user Secret ${name}`);
+  report.secretReferences = producedBy;
   const policies = tools.getJson<{ items: unknown[] }>(['networkpolicies', '-n', NAMESPACE]).items;
   assert.ok(policies.length >= 5, `${policies.length} NetworkPolicies`);
   report.networkPolicies = policies.length;

@@ -153,8 +153,12 @@ function helmUpgrade(tools: Tools, stack: LoadedStack, r: StackResource, scratch
   return tools.helm(args);
 }
 
-/** Applies every resource in dependency order; stops at the first failure (as an apply does). */
-export function applyStack(tools: Tools, stack: LoadedStack, only?: ReadonlySet<string>): ApplyStep[] {
+/**
+ * Applies every resource in dependency order; stops at the first failure (as an apply does).
+ * `afterEach` runs after each applied resource (the e2e creates a user's prerequisite Secrets
+ * once the namespace exists, as README tells users to).
+ */
+export function applyStack(tools: Tools, stack: LoadedStack, only?: ReadonlySet<string>, afterEach?: (r: StackResource) => void): ApplyStep[] {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-e2e-values-'));
   const steps: ApplyStep[] = [];
   try {
@@ -171,6 +175,7 @@ export function applyStack(tools: Tools, stack: LoadedStack, only?: ReadonlySet<
         steps.push({ address: r.address, action: 'apply', ok: run.status === 0, seconds: run.seconds, output: run.stdout + run.stderr });
       }
       if (!steps[steps.length - 1]?.ok) break;
+      afterEach?.(r);
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /**
  * The one parser of Kubernetes quantities (`250m`, `2`, `512Mi`, `1e3`) used by the schema, the
- * Elastic checks and `mlobs budget`. Pure.
+ * Elastic checks and `mlobs budget`, and of the config's durations (`30d`, `1h30m`), used by the
+ * schema and the ILM renderer. Pure: no schema, no cdktf.
  */
 
 const SUFFIX: Readonly<Record<string, number>> = {
@@ -24,3 +25,25 @@ export const cpuCores = (q: string): number => parseQuantity(q, 'cpu');
 
 /** Bytes in a memory quantity (`512Mi`). */
 export const memoryBytes = (q: string): number => parseQuantity(q, 'memory');
+
+/** A Prometheus-style duration: one or more number+unit pairs, e.g. `30d`, `1h30m`. */
+export const DURATION_PATTERN = /^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$/;
+
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+/** Milliseconds in a duration string that already matched {@link DURATION_PATTERN}. */
+export function durationToMs(value: string): number {
+  let total = 0;
+  for (const m of value.matchAll(/([0-9]+)(ms|s|m|h|d|w|y)/g)) {
+    total += Number(m[1]) * (DURATION_UNIT_MS[m[2] as string] as number);
+  }
+  return total;
+}

@@ -3,29 +3,9 @@
  * error text a user sees, phrased as "what is wrong; what to write instead".
  */
 import { z } from 'zod';
-import { cpuCores, memoryBytes } from '../quantity';
+import { cpuCores, DURATION_PATTERN, durationToMs, memoryBytes } from '../quantity';
 
-/** A Prometheus-style duration: one or more number+unit pairs, e.g. `30d`, `1h30m`. */
-export const DURATION_PATTERN = /^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$/;
-
-const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-  y: 365 * 86_400_000,
-};
-
-/** Milliseconds in a duration string that already matched {@link DURATION_PATTERN}. */
-export function durationToMs(value: string): number {
-  let total = 0;
-  for (const m of value.matchAll(/([0-9]+)(ms|s|m|h|d|w|y)/g)) {
-    total += Number(m[1]) * (DURATION_UNIT_MS[m[2] as string] as number);
-  }
-  return total;
-}
+export { DURATION_PATTERN, durationToMs };
 
 /**
  * The longest duration Go (Prometheus, Alertmanager, cert-manager, the operators) can hold:

@@ -5,7 +5,7 @@
  * ECK has no free resource for ILM (StackConfigPolicy needs an Enterprise license), so the
  * policy and template are applied in-cluster by the setup Job (setup-job.render.ts).
  */
-import { durationToMs } from '../../config/schema/primitives';
+import { durationToMs } from '../../config/quantity';
 import { FIELD_NAMES, NUMBER_FIELDS, type FieldName } from '../mllogs/schema';
 import { TIER_ATTRIBUTE } from './elasticsearch.render';
 

@@ -21,7 +21,7 @@
  */
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
-import { LOG_EVENTS_LABELS, LOG_EVENTS_METRIC } from '../training/log-metrics-contract';
+import { LOG_EVENTS_LABELS, LOG_EVENTS_METRIC } from '../contracts/log-metrics';
 import { LS_METRICS_PORT } from './names';
 
 /** Stand-in for a label with no value (statsd_exporter ignores empty tags). */

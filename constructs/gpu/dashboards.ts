@@ -3,8 +3,8 @@
  * throttling and errors, per node, per GPU and per pod. Pure data.
  */
 import type { GpuAlertSettings } from '../../config/schema/gpu';
-import { promql, stat, timeseries } from '../metrics/dashboards/builder';
-import type { DashboardWithVariables } from './dashboard-variables';
+import { promql, stat, timeseries } from '../contracts/dashboards';
+import type { DashboardWithVariables } from '../contracts/dashboard-variables';
 
 const N = '{node=~"$node"}';
 const gpuLegend = '{{node}} gpu{{gpu}} {{namespace}}/{{pod}}';

@@ -10,7 +10,7 @@ import type { HelmValues } from '../core/values';
 import { DcgmExporter } from './dcgm-exporter';
 import { renderGpuRuleGroups } from './gpu-rules';
 import { gpuFleetDashboard } from './dashboards';
-import { renderDashboardWithVariables } from './dashboard-variables';
+import { renderDashboardWithVariables } from '../contracts/dashboard-variables';
 
 /** Name of the GPU PrometheusRule. */
 export const DEFAULT_GPU_RULE_NAME = 'mlobs-gpu';

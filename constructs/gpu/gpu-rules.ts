@@ -11,9 +11,10 @@
  */
 import type { AlertRule, RuleGroup } from '../core/prometheus-rule';
 import type { GpuAlertSettings } from '../../config/schema/gpu';
-import { CRITICAL_XID_CODES, CRITICAL_XIDS, XID_DOCS_URL } from './xid';
+import { CRITICAL_XID_CODES, CRITICAL_XIDS, XID_DOCS_URL } from '../contracts/xid';
 
-export const GPU_COMPONENT = 'gpu';
+import { GPU_COMPONENT } from '../contracts/components';
+export { GPU_COMPONENT };
 /** The `job` label our ServiceMonitor gives dcgm-exporter targets (both modes). */
 export const DCGM_JOB = 'dcgm-exporter';
 

@@ -14,7 +14,7 @@ import {
   TRAIN_STEP_SECONDS_LABELS,
   TRAIN_STEP_SECONDS_METRIC,
   TRAINING_EVENTS,
-} from '../training/log-metrics-contract';
+} from '../contracts/log-metrics';
 
 /** Labels a Loki stream may carry. Collectors drop every other label before writing. */
 export const LOKI_LABEL_ALLOWLIST = ['namespace', 'pod', 'container', 'app', 'node', 'framework', 'level', 'event'] as const;

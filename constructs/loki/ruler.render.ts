@@ -12,10 +12,10 @@
  */
 import { stringify } from 'yaml';
 import { checkRuleGroups, toPrometheusGroup, type AlertRule, type RuleGroup } from '../core/prometheus-rule';
-import { GPU_COMPONENT } from '../gpu/gpu-rules';
-import { XID_DOCS_URL } from '../gpu/xid';
-import { TRAINING_COMPONENT, TRAINING_RUNBOOK_URLS } from '../training/training-rules';
-import { TRAINING_EVENTS } from '../training/log-metrics-contract';
+import { GPU_COMPONENT } from '../contracts/components';
+import { XID_DOCS_URL } from '../contracts/xid';
+import { TRAINING_COMPONENT, TRAINING_RUNBOOK_URLS } from '../contracts/components';
+import { TRAINING_EVENTS } from '../contracts/log-metrics';
 import type { EventName } from '../mllogs/schema';
 import type { LokiDeploymentMode } from '../../config/schema/loki';
 

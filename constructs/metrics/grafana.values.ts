@@ -15,11 +15,8 @@ import { DEFAULT_ELASTIC_NAME, DEFAULT_DATASET } from '../../config/schema/elast
 import { esElasticUserSecret, esHttpCaSecret, esHttpService, esHttpUrl } from '../elastic/names';
 import { TENANT_HEADER, type LokiEndpoint } from '../loki/endpoint';
 
-/** The label the dashboard sidecar watches; teams put it on their dashboard ConfigMaps. */
-export const DASHBOARD_LABEL = { key: 'mlobs.dev/dashboard', value: '1' } as const;
-
-/** Datasource uids, stable so dashboards can reference them. */
-export const DATASOURCE_UIDS = { prometheus: 'prometheus', alertmanager: 'alertmanager', loki: 'loki', elasticsearch: 'elasticsearch' } as const;
+import { DASHBOARD_LABEL, DATASOURCE_UIDS } from '../contracts/dashboards';
+export { DASHBOARD_LABEL, DATASOURCE_UIDS };
 
 /**
  * In-cluster endpoints of the log stores. Loki: the {@link LokiEndpoint} the Loki construct

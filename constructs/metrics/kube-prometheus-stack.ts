@@ -9,7 +9,7 @@ import type { Tls } from '../tls/tls';
 import { CHARTS } from '../versions';
 import { renderAlertmanagerConfig, type RenderedAlertmanagerConfig } from './alertmanager-config.render';
 import { METRICS_DASHBOARDS } from './dashboards/stack-health';
-import type { DashboardSpec } from './dashboards/builder';
+import type { DashboardSpec } from '../contracts/dashboards';
 import { renderDashboardConfigMap } from './dashboards/dashboard-config-map.render';
 import { renderGrafanaValues, type ElasticsearchDatasourceProps, type GrafanaLogSource } from './grafana.values';
 import { KPS_FULLNAME, renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';

@@ -2,9 +2,9 @@
  * "mlobs / Training job": one job's GPUs (from dcgm-exporter's pod mapping) beside its
  * log-derived events, step time and, when Loki is on, its log lines. Variables: namespace, pod.
  */
-import { logql, logs, promql, stat, timeseries, type PanelSpec } from '../metrics/dashboards/builder';
-import type { DashboardWithVariables } from '../gpu/dashboard-variables';
-import { LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC } from './log-metrics-contract';
+import { logql, logs, promql, stat, timeseries, type PanelSpec } from '../contracts/dashboards';
+import type { DashboardWithVariables } from '../contracts/dashboard-variables';
+import { LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC } from '../contracts/log-metrics';
 
 const P = 'namespace="$namespace", pod=~"$pod"';
 

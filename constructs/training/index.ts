@@ -1,4 +1,4 @@
-export * from './log-metrics-contract';
+export * from '../contracts/log-metrics';
 export * from './training-rules';
 export * from './pod-monitor.render';
 export * from './dashboards';

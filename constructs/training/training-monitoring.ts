@@ -6,7 +6,7 @@ import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { KubeManifest } from '../core/manifest';
 import { renderPrometheusRule } from '../core/prometheus-rule';
-import { renderDashboardWithVariables } from '../gpu/dashboard-variables';
+import { renderDashboardWithVariables } from '../contracts/dashboard-variables';
 import { trainingJobDashboard } from './dashboards';
 import { renderTrainingPodMonitor } from './pod-monitor.render';
 import { renderTrainingRuleGroups } from './training-rules';

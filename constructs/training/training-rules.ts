@@ -5,20 +5,13 @@
  */
 import type { TrainingAlertSettings } from '../../config/schema/gpu';
 import type { AlertRule, RuleGroup } from '../core/prometheus-rule';
-import { XID_DOCS_URL } from '../gpu/xid';
-import { LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC, TRAINING_EVENTS as E, logEvents } from './log-metrics-contract';
+import { LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC, TRAINING_EVENTS as E, logEvents } from '../contracts/log-metrics';
 
-export const TRAINING_COMPONENT = 'training';
+import { TRAINING_COMPONENT, TRAINING_RUNBOOK_URLS } from '../contracts/components';
+export { TRAINING_COMPONENT, TRAINING_RUNBOOK_URLS };
 /** Window in which one logged event raises its alert. */
 export const TRAINING_EVENT_WINDOW = '10m';
 
-export const TRAINING_RUNBOOK_URLS = {
-  oom: 'https://pytorch.org/docs/stable/notes/cuda.html#optimizing-memory-usage-with-pytorch-cuda-alloc-conf',
-  nan: 'https://pytorch.org/docs/stable/amp.html',
-  nccl: 'https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting.html',
-  xid: XID_DOCS_URL,
-  progress: 'https://pytorch.org/docs/stable/distributed.html#debugging-torch-distributed-applications',
-} as const;
 
 const pod = 'pod {{ $labels.namespace }}/{{ $labels.pod }}';
 const byPod = 'sum by (namespace, pod, container, framework)';

@@ -2,7 +2,7 @@
 import type { CommonConfig } from '../../core/common';
 import type { KubeManifest } from '../../core/manifest';
 import { DASHBOARD_LABEL, DATASOURCE_UIDS } from '../grafana.values';
-import { buildDashboard, type DashboardSpec } from './builder';
+import { buildDashboard, type DashboardSpec } from '../../contracts/dashboards';
 
 export function renderDashboardConfigMap(spec: DashboardSpec, common: CommonConfig, opts: { readonly loki: boolean }): KubeManifest {
   const model = buildDashboard(spec, {

@@ -2,7 +2,7 @@
  * "mlobs / Stack health": is the observability stack itself healthy (scrapes, rule
  * evaluation, TSDB against its retention, firing alerts by severity, notifications).
  */
-import { promql, stat, timeseries, type DashboardSpec } from './builder';
+import { promql, stat, timeseries, type DashboardSpec } from '../../contracts/dashboards';
 
 export const STACK_HEALTH_DASHBOARD: DashboardSpec = {
   uid: 'mlobs-stack-health',

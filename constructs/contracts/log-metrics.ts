@@ -1,0 +1,50 @@
+/**
+ * The log-derived metrics contract: the ONE place that names the Prometheus series the log
+ * pipelines (Loki ruler / Alloy / Promtail, and the Elastic pipeline's exporter) must produce
+ * from the ML log catalog's events, and that the training alerts and dashboards read.
+ * Pure data: no cdktf import.
+ *
+ * 1. `mlobs_log_events_total` (counter): one increment per log line classified with an event.
+ *    Labels (all bounded; never step, loss or free text):
+ *    - `event`: an EventName of the catalog (constructs/mllogs/schema.ts), e.g. `oom`, `nan_loss`;
+ *    - `framework`: the catalog format that matched (pytorch, lightning, kernel...);
+ *    - `namespace`, `pod`, `container`: the Kubernetes origin of the line (empty for node logs);
+ *    - `node`: the node the line was collected on (needed for kernel/driver lines such as Xid,
+ *      which have no pod).
+ * 2. `mlobs_train_step_seconds` (histogram: `_bucket{le}`, `_sum`, `_count`): one observation
+ *    per `train_progress` line carrying `step_time_s`, or `1 / throughput` when the line gives
+ *    iterations per second (`throughput_unit: it/s`). Labels: `framework`, `namespace`, `pod`,
+ *    `container`, `node`. Buckets: {@link TRAIN_STEP_SECONDS_BUCKETS}.
+ */
+import type { EventName } from '../mllogs/schema';
+
+export const LOG_EVENTS_METRIC = 'mlobs_log_events_total';
+export const TRAIN_STEP_SECONDS_METRIC = 'mlobs_train_step_seconds';
+
+/** Labels of {@link LOG_EVENTS_METRIC}, in this order. */
+export const LOG_EVENTS_LABELS = ['event', 'framework', 'namespace', 'pod', 'container', 'node'] as const;
+/** Labels of {@link TRAIN_STEP_SECONDS_METRIC} (plus `le` on buckets). */
+export const TRAIN_STEP_SECONDS_LABELS = ['framework', 'namespace', 'pod', 'container', 'node'] as const;
+
+/**
+ * Histogram buckets (upper bounds, seconds) of the step time: from fast inference-style steps
+ * (50 ms) to slow large-model steps (2 min), roughly doubling, so that a 1.5x regression moves
+ * the mass at least one bucket.
+ */
+export const TRAIN_STEP_SECONDS_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
+
+/** The events the training alerts read, typed against the catalog's event names. */
+export const TRAINING_EVENTS = {
+  oom: 'oom',
+  nanLoss: 'nan_loss',
+  ncclError: 'nccl_error',
+  ncclTimeout: 'nccl_timeout',
+  xid: 'xid',
+  gpuLost: 'gpu_lost',
+  progress: 'train_progress',
+} as const satisfies Record<string, EventName>;
+
+/** A selector of {@link LOG_EVENTS_METRIC} for some events, e.g. `mlobs_log_events_total{event=~"oom"}`. */
+export function logEvents(...events: readonly EventName[]): string {
+  return events.length === 1 ? `${LOG_EVENTS_METRIC}{event="${events[0]}"}` : `${LOG_EVENTS_METRIC}{event=~"${events.join('|')}"}`;
+}

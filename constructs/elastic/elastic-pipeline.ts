@@ -107,16 +107,27 @@ export class ElasticPipeline extends Construct {
 
   /** Grafana reads this cluster's data stream (`KubePrometheusStack.addDatasource`). */
   get grafanaLogDatasource(): LogDatasource {
-    return { kind: 'elasticsearch', elasticsearch: { tls: this.tlsHop, name: this.name } };
+    const user = esElasticUserSecret(this.name);
+    return {
+      kind: 'elasticsearch',
+      elasticsearch: {
+        url: esHttpUrl(this.name, this.namespace),
+        index: `logs-${this.dataset}-*`,
+        caSecretName: esHttpCaSecret(this.name),
+        user: { secretName: user.name, key: user.key },
+      },
+    };
   }
-  private readonly tlsHop: boolean;
+  private readonly namespace: string;
+  private readonly dataset: string;
 
   constructor(scope: Construct, id: string, props: ElasticPipelineProps) {
     super(scope, id);
     const { common, settings: s } = props;
     const e = s.elastic;
     this.name = e.name;
-    this.tlsHop = props.settings.tls.enabled && props.settings.tls.hops.elasticsearch;
+    this.namespace = common.namespace;
+    this.dataset = e.dataStream.dataset;
     this.operator = new PinnedRelease(this, 'operator', {
       chart: CHARTS.eckOperator,
       releaseName: DEFAULT_ECK_RELEASE_NAME,

@@ -5,8 +5,8 @@
  */
 import { DEFAULT_LOKI_RELEASE_NAME, LOKI_GATEWAY_PORTS } from './loki.values';
 
-/** Header that carries the Loki tenant on every push and query. */
-export const TENANT_HEADER = 'X-Scope-OrgID';
+import { TENANT_HEADER } from '../contracts/log-stores';
+export { TENANT_HEADER };
 /** The gateway Service every writer and reader talks to. Terraform/Kubernetes-visible: do not change. */
 export const LOKI_GATEWAY_SERVICE = `${DEFAULT_LOKI_RELEASE_NAME}-gateway`;
 /** The cert-manager Secret (tls.crt, tls.key, ca.crt) of the gateway certificate. */

@@ -11,24 +11,18 @@
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
 import type { UiIngressProps } from './kube-prometheus-stack.values';
-import { DEFAULT_ELASTIC_NAME, DEFAULT_DATASET } from '../../config/schema/elastic';
-import { esElasticUserSecret, esHttpCaSecret, esHttpService, esHttpUrl } from '../elastic/names';
-import { TENANT_HEADER, type LokiEndpoint } from '../loki/endpoint';
+import type { LokiEndpoint } from '../loki/endpoint';
+import { TENANT_HEADER } from '../contracts/log-stores';
 
 import { DASHBOARD_LABEL, DATASOURCE_UIDS } from '../contracts/dashboards';
 export { DASHBOARD_LABEL, DATASOURCE_UIDS };
 
-/**
- * In-cluster endpoints of the log stores. Loki: the {@link LokiEndpoint} the Loki construct
- * exposes (constructs/loki/endpoint.ts), passed in; not named here.
- * Elasticsearch: derived from the ElasticPipeline's names (constructs/elastic/names.ts):
- * `<name>-es-http`, always HTTPS (ECK's CA or the tls issuer; the CA comes from ECK's
- * `<name>-es-http-certs-public` Secret), authenticated from ECK's generated Secret, mounted as
- * files (no password in values).
+/*
+ * Log datasources come from the pipelines (KubePrometheusStack.addDatasource): Loki as the
+ * {@link LokiEndpoint} its construct serves, Elasticsearch as the URL, index and Secrets the
+ * ElasticPipeline names (ECK's HTTPS Service and CA, its generated user Secret, mounted as files:
+ * no password in values). Nothing here restates another component's names.
  */
-export const LOG_STORE_SERVICES = {
-  elasticsearch: { service: esHttpService(DEFAULT_ELASTIC_NAME), httpPort: 9200, httpsPort: 9200, index: `logs-${DEFAULT_DATASET}-*` },
-} as const;
 
 export interface GrafanaValuesProps {
   readonly common: CommonConfig;
@@ -36,7 +30,7 @@ export interface GrafanaValuesProps {
   readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
   /** Existing Secret with the admin user and password. */
   readonly adminCredentials: { readonly secretName: string; readonly userKey: string; readonly passwordKey: string };
-  /** Log datasources to add: Loki by its endpoint (URL, tenant, TLS CA), Elasticsearch by its ECK name. @default - none */
+  /** Log datasources to add: Loki by its endpoint (URL, tenant, TLS CA), Elasticsearch by its URL, index and Secrets. @default - none */
   readonly logDatasources?: { readonly loki?: LokiEndpoint; readonly elasticsearch?: ElasticsearchDatasourceProps };
   /** @default - not exposed */
   readonly ingress?: UiIngressProps;
@@ -92,31 +86,31 @@ function lokiMounts(e: LokiEndpoint): HelmValues[] {
 
 /** The Elasticsearch datasource: which ECK cluster. `tls` is accepted for symmetry; ECK always serves HTTPS. */
 export interface ElasticsearchDatasourceProps {
-  /** Whether the environment asks TLS on this hop (ECK serves HTTPS either way). */
-  readonly tls: boolean;
-  /** Name of the ECK Elasticsearch resource. @default DEFAULT_ELASTIC_NAME */
-  readonly name?: string;
-  /** Index pattern. @default logs-<DEFAULT_DATASET>-* */
-  readonly index?: string;
+  /** The cluster's HTTPS URL (ECK's `<name>-es-http` Service). */
+  readonly url: string;
+  /** Index pattern Grafana queries (the pipeline's data streams, `logs-<dataset>-*`). */
+  readonly index: string;
+  /** Secret holding the CA of the HTTP certificate (`ca.crt`). */
+  readonly caSecretName: string;
+  /** Secret and key of the user Grafana reads as. */
+  readonly user: { readonly secretName: string; readonly key: string };
 }
 
 /** Where Grafana mounts ECK's CA and elastic-user Secrets for the Elasticsearch datasource. */
 export const ES_DATASOURCE_MOUNTS = { ca: '/etc/secrets/elasticsearch-ca', user: '/etc/secrets/elasticsearch-user' } as const;
 
-function elasticsearchDatasource(ns: string, p: ElasticsearchDatasourceProps): HelmValues {
-  const name = p.name ?? DEFAULT_ELASTIC_NAME;
-  const user = esElasticUserSecret(name);
+function elasticsearchDatasource(p: ElasticsearchDatasourceProps): HelmValues {
   return {
     name: 'Elasticsearch',
     uid: DATASOURCE_UIDS.elasticsearch,
     type: 'elasticsearch',
     access: 'proxy',
-    url: esHttpUrl(name, ns),
+    url: p.url,
     editable: false,
     basicAuth: true,
-    basicAuthUser: user.key,
+    basicAuthUser: p.user.key,
     jsonData: {
-      index: p.index ?? LOG_STORE_SERVICES.elasticsearch.index,
+      index: p.index,
       timeField: '@timestamp',
       logMessageField: 'message',
       logLevelField: 'ml.level',
@@ -126,16 +120,15 @@ function elasticsearchDatasource(ns: string, p: ElasticsearchDatasourceProps): H
     // Grafana expands $__file{} when it reads the provisioning file: the values hold paths only.
     secureJsonData: {
       tlsCACert: `$__file{${ES_DATASOURCE_MOUNTS.ca}/ca.crt}`,
-      basicAuthPassword: `$__file{${ES_DATASOURCE_MOUNTS.user}/${user.key}}`,
+      basicAuthPassword: `$__file{${ES_DATASOURCE_MOUNTS.user}/${p.user.key}}`,
     },
   };
 }
 
 function elasticsearchMounts(p: ElasticsearchDatasourceProps): HelmValues[] {
-  const name = p.name ?? DEFAULT_ELASTIC_NAME;
   return [
-    { name: 'elasticsearch-ca', secretName: esHttpCaSecret(name), mountPath: ES_DATASOURCE_MOUNTS.ca, readOnly: true },
-    { name: 'elasticsearch-user', secretName: esElasticUserSecret(name).name, mountPath: ES_DATASOURCE_MOUNTS.user, readOnly: true },
+    { name: 'elasticsearch-ca', secretName: p.caSecretName, mountPath: ES_DATASOURCE_MOUNTS.ca, readOnly: true },
+    { name: 'elasticsearch-user', secretName: p.user.secretName, mountPath: ES_DATASOURCE_MOUNTS.user, readOnly: true },
   ];
 }
 
@@ -155,11 +148,10 @@ export const GRAFANA_SCRATCH_DIR = '/run/grafana';
 export const DEFAULT_GRAFANA_SIDECAR_RESOURCES = { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } } as const;
 
 export function renderGrafanaValues(props: GrafanaValuesProps): HelmValues {
-  const ns = props.common.namespace;
   const logs = props.logDatasources ?? {};
   const additional = [
     ...(logs.loki ? [lokiDatasource(logs.loki)] : []),
-    ...(logs.elasticsearch ? [elasticsearchDatasource(ns, logs.elasticsearch)] : []),
+    ...(logs.elasticsearch ? [elasticsearchDatasource(logs.elasticsearch)] : []),
   ];
   const mounts = [...(logs.loki ? lokiMounts(logs.loki) : []), ...(logs.elasticsearch ? elasticsearchMounts(logs.elasticsearch) : [])];
   const i = props.ingress;

@@ -13,12 +13,9 @@ import { REPO_ROOT } from '../helpers/paths';
 /** The deployable components. constructs/mllogs (the log-format catalog), contracts/ and core/ are shared ground. */
 const COMPONENTS = ['metrics', 'gpu', 'training', 'loki', 'elastic', 'tls'] as const;
 
-/** Still to remove (issue 15 item 3): Grafana's datasources read Elastic/Loki names; two metrics renderers read the schema. */
+/** Still to remove (issue 15 item 3): the Alertmanager renderer reads NULL_RECEIVER from the schema. */
 const KNOWN = new Set([
   "constructs/metrics/alertmanager-config.render.ts -> ../../config/schema/metrics",
-  "constructs/metrics/grafana.values.ts -> ../../config/schema/elastic",
-  "constructs/metrics/grafana.values.ts -> ../elastic/names",
-  "constructs/metrics/grafana.values.ts -> ../loki/endpoint",
 ]);
 
 function files(dir: string): string[] {

@@ -47,6 +47,11 @@ function engineName(value: string | undefined): EngineName {
   throw new UsageError(`unknown --engine "${v}": allowed values are js, re2, grok`);
 }
 
+/** Why a record could not be processed (an exception of the parser or of the output), in one line. */
+function unprocessable(err: unknown): string {
+  return `could not be processed (${err instanceof Error ? err.name : 'error'}: ${String((err as Error).message ?? err).slice(0, 200)})`;
+}
+
 /** A JSONL record of the corpus shape: an object with a string `line`. */
 function asRecord(text: string): { id?: unknown; line: string } | undefined {
   if (!text.trimStart().startsWith('{')) return undefined;
@@ -94,7 +99,7 @@ async function runExtract(args: readonly string[], io: CliIo): Promise<number> {
       try {
         out = JSON.stringify({ id: ev.n, fields: p.parse(ev.text).fields }) + '\n';
       } catch (err) {
-        skip(ev.n, `could not be processed (${err instanceof Error ? err.name : 'error'}: ${String((err as Error).message ?? err).slice(0, 200)})`);
+        skip(ev.n, unprocessable(err));
         continue;
       }
       await writeWithBackpressure(io.stdout, out);
@@ -109,7 +114,7 @@ async function runExtract(args: readonly string[], io: CliIo): Promise<number> {
       const { id, line } = rec as { id?: unknown; line: string };
       out = JSON.stringify({ id: id ?? null, fields: p.parse(line).fields }) + '\n';
     } catch (err) {
-      skip(ev.n, err instanceof SyntaxError ? `not JSON (${err.message})` : `could not be processed (${err instanceof Error ? err.name : 'error'}: ${String((err as Error).message ?? err).slice(0, 200)})`);
+      skip(ev.n, err instanceof SyntaxError ? `not JSON (${err.message})` : unprocessable(err));
       continue;
     }
     await writeWithBackpressure(io.stdout, out);

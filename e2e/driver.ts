@@ -36,19 +36,16 @@ export interface LoadedStack {
 
 const SUPPORTED = new Set(['helm_release', 'kubernetes_namespace_v1', 'kubernetes_config_map_v1']);
 
-/** Every string leaf of `v` (depends_on and cdktf's `//` metadata left out), in a stable order. */
-function collect(v: Json, out: string[]): void {
-  if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) v.forEach((x) => collect(x, out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'depends_on' && k !== '//') collect(x, out);
-}
-
-function replaceStrings(v: Json, next: () => string): Json {
-  if (typeof v === 'string') return next();
-  if (Array.isArray(v)) return v.map((x) => replaceStrings(x, next));
+/**
+ * `v` with `f` applied to every string leaf, depth first in a stable order; `depends_on` and
+ * cdktf's `//` metadata are references and comments, not strings Terraform evaluates, and are kept.
+ */
+function mapStrings(v: Json, f: (s: string) => string): Json {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f));
   if (v && typeof v === 'object') {
     const o: { [k: string]: Json } = {};
-    for (const [k, x] of Object.entries(v)) o[k] = k === 'depends_on' || k === '//' ? x : replaceStrings(x, next);
+    for (const [k, x] of Object.entries(v)) o[k] = k === 'depends_on' || k === '//' ? x : mapStrings(x, f);
     return o;
   }
   return v;
@@ -63,12 +60,11 @@ export function loadStack(stackDir: string): LoadedStack {
     for (const [name, body] of Object.entries(byName)) raw.push({ type, name, body });
   }
   const strings: string[] = [];
-  for (const r of raw) collect(r.body, strings);
+  for (const r of raw) mapStrings(r.body, (s) => (strings.push(s), s));
   const evaluated = evaluateStrings(strings);
   let i = 0;
-  const next = (): string => evaluated[i++] as string;
   const resources = raw.map((r) => {
-    const body = replaceStrings(r.body, next) as Body;
+    const body = mapStrings(r.body, () => evaluated[i++] as string) as Body;
     const deps = ((r.body.depends_on ?? []) as string[]).map((d) => d.replace(/^\$\{(.*)\}$/, '$1'));
     return { type: r.type, name: r.name, address: `${r.type}.${r.name}`, body, dependsOn: deps };
   });

@@ -17,9 +17,9 @@ export interface Run {
   readonly seconds: number;
 }
 
-function run(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Run {
+function run(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number, input?: string): Run {
   const start = process.hrtime.bigint();
-  const r = spawnSync(bin, [...args], { encoding: 'utf8', env, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 });
+  const r = spawnSync(bin, [...args], { encoding: 'utf8', env, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024, ...(input !== undefined ? { input } : {}) });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.error) throw new Error(`${path.basename(bin)} ${args.join(' ')}: ${r.error.message}`);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, seconds };
@@ -31,13 +31,14 @@ process.on('exit', () => fs.rmSync(helmHome, { recursive: true, force: true }));
 export class Tools {
   constructor(readonly kubeconfig: string) {}
 
-  kubectl(args: readonly string[], timeoutMs = 120_000): Run {
-    return run(engineBin('kubectl'), ['--kubeconfig', this.kubeconfig, ...args], { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: helmHome }, timeoutMs);
+  /** kubectl; `input` goes to its stdin (e.g. a manifest for `apply -f -`, kept off the command line). */
+  kubectl(args: readonly string[], timeoutMs = 120_000, input?: string): Run {
+    return run(engineBin('kubectl'), ['--kubeconfig', this.kubeconfig, ...args], { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: helmHome }, timeoutMs, input);
   }
 
   /** kubectl that must succeed; returns stdout. */
-  kubectlOk(args: readonly string[], timeoutMs = 120_000): string {
-    const r = this.kubectl(args, timeoutMs);
+  kubectlOk(args: readonly string[], timeoutMs = 120_000, input?: string): string {
+    const r = this.kubectl(args, timeoutMs, input);
     if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed:\n${r.stderr}`);
     return r.stdout;
   }

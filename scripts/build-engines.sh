@@ -30,7 +30,7 @@ modver() {
 # spec <tool>: sets MODULE (what the wrapper pins), PKGS (packages to build), NAMES (output
 # names, same order), LDFLAGS and DEST (the folder the binaries go to).
 spec() {
-  DEST="$OUT/bin"; LDFLAGS="-s -w"; OVERLAY_EMBED=""
+  DEST="$OUT/bin"; LDFLAGS="-s -w"; PLACEHOLDER_FILE=""
   local v x
   case "$1" in
     etcd)
@@ -65,7 +65,7 @@ spec() {
       PKGS=(github.com/prometheus/alertmanager/cmd/alertmanager github.com/prometheus/alertmanager/cmd/amtool); NAMES=(alertmanager amtool)
       # The web UI's built assets (ui/app/dist, made by npm in upstream's release build) are not
       # in the module: embed one placeholder page instead (see below). The API is unaffected.
-      OVERLAY_EMBED="ui/app/dist/index.html" ;;
+      PLACEHOLDER_FILE="ui/app/dist/index.html" ;;
     provider-kubernetes|provider-helm)
       local type="${1#provider-}"
       MODULE=github.com/hashicorp/terraform-provider-$type
@@ -86,7 +86,7 @@ for tool in "${want[@]}"; do
   spec "$tool"
   dir="$ROOT/engines/$tool"
   pinned="$MODULE@$(modver "$tool" "$MODULE")"
-  stamp="$( { go version; cat "$dir/go.mod" "$dir/go.sum" 2>/dev/null; echo "$LDFLAGS ${PKGS[*]} ${NAMES[*]} $DEST $OVERLAY_EMBED"; } | sha256sum | cut -c1-16)"
+  stamp="$( { go version; cat "$dir/go.mod" "$dir/go.sum" 2>/dev/null; echo "$LDFLAGS ${PKGS[*]} ${NAMES[*]} $DEST $PLACEHOLDER_FILE"; } | sha256sum | cut -c1-16)"
   have=1
   for n in "${NAMES[@]}"; do [ -x "$DEST/$n" ] || have=0; done
   if [ $have -eq 1 ] && [ "$(cat "$OUT/stamps/$tool" 2>/dev/null)" = "$stamp" ]; then
@@ -103,13 +103,13 @@ for tool in "${want[@]}"; do
     exit 1
   fi
   modflags=()
-  if [ -n "$OVERLAY_EMBED" ]; then
+  if [ -n "$PLACEHOLDER_FILE" ]; then
     # Go refuses overlays into the module cache: build against a copy of the pinned module (same
     # version, same go.sum) with the placeholder added, through a temporary -modfile replace.
     moddir="$(cd "$dir" && go list -m -f '{{.Dir}}' "$MODULE")"
     cp -r "$moddir" "$tmp/src" && chmod -R u+w "$tmp/src"
-    mkdir -p "$(dirname "$tmp/src/$OVERLAY_EMBED")"
-    printf '<!doctype html><title>%s</title><p>Web UI not included in this build (mlobs engines, scripts/build-engines.sh); the API is served as usual.</p>\n' "$tool" > "$tmp/src/$OVERLAY_EMBED"
+    mkdir -p "$(dirname "$tmp/src/$PLACEHOLDER_FILE")"
+    printf '<!doctype html><title>%s</title><p>Web UI not included in this build (mlobs engines, scripts/build-engines.sh); the API is served as usual.</p>\n' "$tool" > "$tmp/src/$PLACEHOLDER_FILE"
     cp "$dir/go.mod" "$tmp/go.mod"; cp "$dir/go.sum" "$tmp/go.sum"
     (cd "$dir" && go mod edit -modfile="$tmp/go.mod" -replace="$MODULE=$tmp/src")
     modflags=(-modfile="$tmp/go.mod")

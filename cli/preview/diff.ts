@@ -336,7 +336,7 @@ function diffResource(address: string, a: Resource, b: Resource): ResourceChange
 // Generated custom resources
 // ---------------------------------------------------------------------------------------------
 
-const isStatefulKind = (kind: string): boolean => kind in STATEFUL_KINDS;
+const isStatefulKind = (kind: string): boolean => Object.hasOwn(STATEFUL_KINDS, kind);
 
 function manifestId(o: ManifestObject): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;

@@ -135,7 +135,7 @@ export function configDirFor(refRoot: string, repo: string, override = process.e
 }
 
 /** Runs an already built checkout's stack entry into `outdir`, with the ref's own config folder. */
-export async function synthesizeBuild(root: string, outdir: string, repo = root): Promise<void> {
+async function synthesizeBuild(root: string, outdir: string, repo: string): Promise<void> {
   const { dir } = configDirFor(root, repo);
   try {
     await run(process.execPath, [path.join(root, 'dist', 'stacks', 'main.js')], { cwd: root, env: { ...ENV, CDKTF_OUTDIR: outdir, MLOBS_CONFIG_DIR: dir }, maxBuffer: 64 << 20 });

@@ -57,18 +57,19 @@ export function evaluateStrings(strings: readonly string[]): string[] {
 }
 
 /**
- * `tofu init` (backend skipped) on a synthesized stack with a provider mirror that holds nothing
- * (the pinned providers cannot be built here): it must read and accept the configuration and fail
- * only at the providers. Returns tofu's stderr; throws on a configuration error.
+ * `tofu init` on a synthesized stack with a provider mirror that holds nothing (the pinned
+ * providers cannot be built here): it must read and accept the configuration and fail only at the
+ * providers. The backend is skipped unless `withBackend` (s3/gcs need credentials; a local
+ * backend can be initialized). Returns tofu's stderr; throws on a configuration error.
  */
-export function initStopsOnlyAtProviders(stackDir: string): string {
+export function initStopsOnlyAtProviders(stackDir: string, withBackend = false): string {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-tofu-init-'));
   try {
     const mirror = path.join(tmp, 'mirror');
     fs.mkdirSync(mirror);
     const cli = path.join(tmp, 'mirror.tfrc');
     fs.writeFileSync(cli, `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n  }\n}\n`);
-    const r = tofu(stackDir, ['init', '-backend=false', '-input=false', '-no-color'], { TF_CLI_CONFIG_FILE: cli });
+    const r = tofu(stackDir, ['init', ...(withBackend ? [] : ['-backend=false']), '-input=false', '-no-color'], { TF_CLI_CONFIG_FILE: cli });
     if (r.status === 0) throw new Error(`tofu init succeeded without providers?\n${r.stdout}`);
     if (/Invalid expression|Unsupported argument|Invalid reference|configuration must be valid/.test(r.stderr)) {
       throw new Error(`OpenTofu refuses the configuration in ${stackDir}:\n${r.stderr}`);

@@ -17,7 +17,6 @@ import { LokiPipeline } from '../../constructs/loki/loki-pipeline';
 import { APP_CONTEXT } from '../../stacks/app';
 import { MINIMAL_INPUT } from '../helpers/synth';
 
-type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 test('a composed Loki datasource is the Loki construct\'s endpoint (TLS in settings, no Tls component: http)', () => {
   const env = parseEnvironment('team', { ...MINIMAL_INPUT, logs: { pipelines: ['loki'] }, tls: { enabled: true, issuer: { kind: 'selfSigned' } } });
@@ -31,8 +30,8 @@ test('a composed Loki datasource is the Loki construct\'s endpoint (TLS in setti
   const tf = JSON.parse(Testing.synth(stack)) as { resource: { helm_release: Record<string, { name: string; values: string[] }> } };
   const kps = Object.values(tf.resource.helm_release).find((r) => r.name === 'kube-prometheus-stack');
   assert.ok(kps);
-  const values = parse(templateText(kps.values[0] as string), { version: '1.1' }) as Values;
-  const datasources = (values.grafana.additionalDataSources ?? []) as { type: string; url: string }[];
+  const values = parse(templateText(kps.values[0] as string), { version: '1.1' }) as { grafana: { additionalDataSources?: { type: string; url: string }[] } };
+  const datasources = values.grafana.additionalDataSources ?? [];
   const loki = datasources.find((d) => d.type === 'loki');
   assert.ok(loki, JSON.stringify(datasources));
   assert.equal(logs.loki.endpoint.tls, false, 'no Tls component: Loki serves plain HTTP');

@@ -1,18 +1,19 @@
 import { Construct } from 'constructs';
 import { dependable } from 'cdktf';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import type { EnvironmentSettings } from '../config/schema/environment';
-import { commonConfigFor, type CommonConfig } from './core/common';
+import { commonConfig, type CommonConfig, type CommonConfigProps } from './core/common';
 import { tfLiteral } from './core/terraform-literal';
 import { CustomResourceChart } from './core/custom-resource-chart';
 import { podSecurityLabels } from './core/security-exceptions';
-import { Tls } from './tls/tls';
-import { KubePrometheusStack } from './metrics/kube-prometheus-stack';
+import { Tls, type TlsProps } from './tls/tls';
+import { KubePrometheusStack, type KubePrometheusStackProps } from './metrics/kube-prometheus-stack';
 import { renderStackPrometheusRule } from './metrics/stack-rules';
 import { GpuMonitoring } from './gpu/gpu-monitoring';
 import { TrainingMonitoring } from './training/training-monitoring';
-import { LokiPipeline } from './loki/loki-pipeline';
-import { ElasticPipeline } from './elastic/elastic-pipeline';
+import { LokiPipeline, type LokiPipelineProps } from './loki/loki-pipeline';
+import { ElasticPipeline, type ElasticPipelineProps } from './elastic/elastic-pipeline';
+import type { GpuOptions } from './gpu/settings';
+import type { TrainingOptions } from './training/settings';
 import { DEFAULT_CLUSTER_DNS, NetworkFlows, podMonitorTarget, type ScrapeTarget, type Workload } from './core/network';
 import { KPS_PORTS } from './metrics/kube-prometheus-stack';
 import { LOKI_POD_PORTS } from './loki/loki';
@@ -46,14 +47,25 @@ export interface StackNetworkProps {
   readonly dns?: Workload;
 }
 
-export interface ObservabilityStackProps {
+/** What a component's props are without what the composition wires itself. */
+type Wired = 'common' | 'resources' | 'tls' | 'dependsOn' | 'network' | 'alertmanager' | 'loki';
+
+export interface ObservabilityStackProps extends CommonConfigProps {
   /**
-   * Name of the environment: the value of the `environment` label on metrics and alerts.
-   * Behaviour never depends on it; it comes only from `settings`.
+   * TLS with this issuer, hops and certificate settings (cert-manager installed unless told not to).
+   * @default - no TLS
    */
-  readonly environment: string;
-  /** Validated environment settings (see config/schema). */
-  readonly settings: EnvironmentSettings;
+  readonly tls?: Omit<TlsProps, 'common' | 'resources' | 'network'>;
+  /** Prometheus, Alertmanager and Grafana (Grafana's admin Secret is required). */
+  readonly metrics: Pick<KubePrometheusStackProps, 'prometheus' | 'alertmanager' | 'grafana' | 'valuesOverrides' | 'dashboards'>;
+  /** The Loki log pipeline. @default - no Loki pipeline */
+  readonly loki?: Omit<LokiPipelineProps, Exclude<Wired, 'loki'>>;
+  /** The Elastic log pipeline. @default - no Elastic pipeline */
+  readonly elastic?: Omit<ElasticPipelineProps, Wired>;
+  /** GPU exporter mode and alert thresholds. @default - see GpuOptions (bundled dcgm-exporter) */
+  readonly gpu?: GpuOptions;
+  /** Training jobs' scraping and alert thresholds. @default - see TrainingOptions */
+  readonly training?: TrainingOptions;
   /** NetworkPolicies. @default - default deny of ingress and the stack's flows, ingress from `ingress-nginx` */
   readonly network?: StackNetworkProps;
 }
@@ -88,8 +100,7 @@ export class ObservabilityStack extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id);
-    const s = props.settings;
-    this.common = commonConfigFor(props.environment, s);
+    this.common = commonConfig(props);
     this.namespace = new NamespaceV1(this, 'namespace', {
       // Pod Security Admission: enforce the lowest level the stack's named exceptions need,
       // warn and audit at restricted (see core/security-exceptions.ts, README "Security").
@@ -100,23 +111,24 @@ export class ObservabilityStack extends Construct {
     this.resources.installAfter(this.namespace);
     const network = new NetworkFlows({ namespace: this.common.namespace, labels: this.common.labels, dns: props.network?.dns ?? DEFAULT_CLUSTER_DNS });
     this.network = network;
-    if (s.tls.enabled) {
-      this.tls = new Tls(this, 'tls', { common: this.common, tls: s.tls, certManager: s.certManager, resources: this.resources, network });
+    if (props.tls) {
+      this.tls = new Tls(this, 'tls', { ...props.tls, common: this.common, resources: this.resources, network });
       if (this.tls.certManager) this.tls.certManager.release.dependsOn = [dependable(this.namespace)];
     }
     this.metrics = new KubePrometheusStack(this, 'metrics', {
+      ...props.metrics,
       common: this.common,
-      settings: s,
+      loki: props.loki !== undefined,
       ...(this.tls ? { tls: this.tls } : {}),
       dependsOn: [this.namespace],
       network,
     });
     // The stack's own alert rules (what kube-prometheus' defaults do not cover).
-    this.resources.add(renderStackPrometheusRule({ common: this.common, retentionTime: s.retention.prometheus.time }), [this.metrics.chart.release]);
-    if (s.logs.pipelines.includes('elastic')) {
+    this.resources.add(renderStackPrometheusRule({ common: this.common, retentionTime: this.metrics.settings.prometheus.retentionTime }), [this.metrics.chart.release]);
+    if (props.elastic) {
       this.elastic = new ElasticPipeline(this, 'elastic', {
+        ...props.elastic,
         common: this.common,
-        settings: s,
         resources: this.resources,
         ...(this.tls ? { tls: this.tls } : {}),
         dependsOn: [this.namespace, this.metrics.chart.release],
@@ -124,10 +136,10 @@ export class ObservabilityStack extends Construct {
       });
       this.metrics.addDatasource(this.elastic);
     }
-    if (s.logs.pipelines.includes('loki')) {
+    if (props.loki) {
       this.loki = new LokiPipeline(this, 'loki', {
+        ...props.loki,
         common: this.common,
-        settings: s,
         resources: this.resources,
         ...(this.tls ? { tls: this.tls } : {}),
         dependsOn: [this.namespace],
@@ -138,18 +150,18 @@ export class ObservabilityStack extends Construct {
     }
     this.gpu = new GpuMonitoring(this, 'gpu', {
       common: this.common,
-      gpu: s.gpu,
+      ...(props.gpu ? { gpu: props.gpu } : {}),
       resources: this.resources,
       operatorRelease: this.metrics.chart.release,
-      loki: s.logs.pipelines.includes('loki'),
+      loki: this.loki !== undefined,
       dependsOn: [this.namespace],
     });
     this.training = new TrainingMonitoring(this, 'training', {
       common: this.common,
-      training: s.training,
+      ...(props.training ? { training: props.training } : {}),
       resources: this.resources,
       operatorRelease: this.metrics.chart.release,
-      loki: s.logs.pipelines.includes('loki'),
+      loki: this.loki !== undefined,
       dependsOn: [this.namespace],
     });
     // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first

@@ -7,6 +7,7 @@ import { ObservabilityStack } from '../constructs/observability-stack';
 import { PROVIDERS } from '../constructs/versions';
 import { tfLiteral } from '../constructs/core/terraform-literal';
 import { KubernetesBackend } from './kubernetes-backend';
+import { observabilityPropsFor } from './environment-props';
 
 /** Terraform runs in cdktf.out/stacks/<env>; local paths in config are relative to the project root. */
 const PROJECT_ROOT_FROM_STACK_DIR = '../../..';
@@ -33,7 +34,7 @@ export class EnvironmentStack extends TerraformStack {
       this.addOverride(`terraform.required_providers.${name}`, { source: p.source, version: p.version });
     }
     this.configureBackend(env);
-    this.observability = new ObservabilityStack(this, 'mlobs', { environment: env.name, settings: s });
+    this.observability = new ObservabilityStack(this, 'mlobs', observabilityPropsFor(env.name, s));
   }
 
   private configureBackend(env: EnvironmentConfig): void {

@@ -10,9 +10,23 @@
 import { z } from 'zod';
 import { memoryBytes } from '../quantity';
 import { dnsLabel, memoryQuantity, resourceRequirements, sizeGiB, dnsSubdomain, type ResourceRequirements } from './primitives';
+import type { Conforms } from './conforms';
+import {
+  ANTI_AFFINITY_MODES,
+  DEFAULT_DATASET,
+  DEFAULT_ELASTIC,
+  DEFAULT_ELASTIC_NAME,
+  DEFAULT_KERNEL_LOG_PATH,
+  DEFAULT_TOTAL_FIELDS_LIMIT,
+  ELASTIC_DEFAULT_RESOURCES,
+  HTTP_CERTIFICATE_MODES,
+  type ElasticTierSettings,
+  type FilebeatSettings,
+  type HttpCertificateMode,
+  type KibanaSettings,
+  type LogstashSettings,
+} from '../../constructs/elastic/settings';
 
-/** Name of the Elasticsearch and Kibana resources (Service `<name>-es-http`). */
-export const DEFAULT_ELASTIC_NAME = 'mlobs';
 /**
  * A data stream name part: Elastic's naming scheme separates type, dataset and namespace with "-",
  * so a part may not contain one.
@@ -24,29 +38,10 @@ const dataStreamPart = (description: string) =>
     .regex(/^[a-z0-9_]+$/, { message: 'is not a data stream name part; use lowercase letters, digits and "_" (no "-": it separates logs-<dataset>-<namespace>)' })
     .describe(description);
 
-/** Data stream dataset: documents go to `logs-<dataset>-<namespace>`. */
-export const DEFAULT_DATASET = 'ml';
-/** Mapping-explosion guard: at most this many fields in the index (index.mapping.total_fields.limit). */
-export const DEFAULT_TOTAL_FIELDS_LIMIT = 1000;
-/** The node's kernel log on the host, where NVIDIA Xid lines land. */
-export const DEFAULT_KERNEL_LOG_PATH = '/var/log/kern.log';
+export { ANTI_AFFINITY_MODES, DEFAULT_DATASET, DEFAULT_ELASTIC_NAME, DEFAULT_KERNEL_LOG_PATH, DEFAULT_TOTAL_FIELDS_LIMIT, ELASTIC_DEFAULT_RESOURCES, HTTP_CERTIFICATE_MODES };
+export type { HttpCertificateMode };
 
-export const ELASTIC_DEFAULT_RESOURCES = {
-  tier: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } },
-  kibana: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '1Gi' } },
-  logstash: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } },
-  filebeat: { requests: { cpu: '100m', memory: '200Mi' }, limits: { memory: '400Mi' } },
-  operator: { requests: { cpu: '100m', memory: '150Mi' }, limits: { memory: '512Mi' } },
-} as const satisfies Record<string, ResourceRequirements>;
-
-/** How Elasticsearch/Kibana HTTP certificates are issued. */
-export const HTTP_CERTIFICATE_MODES = ['eck', 'issuer'] as const;
-export type HttpCertificateMode = (typeof HTTP_CERTIFICATE_MODES)[number];
-
-/** Pod anti-affinity between Elasticsearch nodes. */
-export const ANTI_AFFINITY_MODES = ['preferred', 'required'] as const;
-
-const res = (k: keyof typeof ELASTIC_DEFAULT_RESOURCES, what: string) =>
+const res = (k: Exclude<keyof typeof ELASTIC_DEFAULT_RESOURCES, 'elasticsearch'>, what: string) =>
   resourceRequirements
     .default(ELASTIC_DEFAULT_RESOURCES[k])
     .describe(`${what} requests and limits. Default: ${JSON.stringify(ELASTIC_DEFAULT_RESOURCES[k])}`);
@@ -59,13 +54,13 @@ const jvmHeap = (what: string) =>
 const tier = (name: 'warm' | 'cold') =>
   z
     .strictObject({
-      count: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(30).default(1).describe('Nodes in this tier. Default: 1'),
+      count: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(30).default(DEFAULT_ELASTIC.tierCount).describe(`Nodes in this tier. Default: ${DEFAULT_ELASTIC.tierCount}`),
       resources: res('tier', `${name} node`),
       jvmHeap: jvmHeap(`${name} node`),
       storage: z
         .strictObject({
           className: dnsSubdomain('StorageClass name. Default: the cluster default StorageClass').optional(),
-          sizeGiB: sizeGiB('Volume size per node in GiB. Default: 100').default(100),
+          sizeGiB: sizeGiB(`Volume size per node in GiB. Default: ${DEFAULT_ELASTIC.tierStorageGiB}`).default(DEFAULT_ELASTIC.tierStorageGiB),
         })
         .prefault({})
         .describe('Persistent volume per node. Default: 100 GiB on the default StorageClass'),
@@ -80,11 +75,11 @@ export const elasticSchema = z
     jvmHeap: jvmHeap('Hot (or single) node'),
     antiAffinity: z
       .enum(ANTI_AFFINITY_MODES)
-      .default('preferred')
-      .describe('Spread Elasticsearch nodes over Kubernetes nodes: preferred (ECK default) or required (HA; needs as many nodes as replicas). Default: preferred'),
+      .default(DEFAULT_ELASTIC.antiAffinity)
+      .describe(`Spread Elasticsearch nodes over Kubernetes nodes: preferred (ECK default) or required (HA; needs as many nodes as replicas). Default: ${DEFAULT_ELASTIC.antiAffinity}`),
     httpCertificate: z
       .enum(HTTP_CERTIFICATE_MODES)
-      .default('eck')
+      .default(DEFAULT_ELASTIC.httpCertificate)
       .describe(
         "eck: Elasticsearch/Kibana HTTP TLS from ECK's own CA (always on); issuer: a certificate from the tls component's issuer (needs tls.enabled; with an acme issuer the stack's private CA signs the in-cluster names). Default: eck",
       ),
@@ -112,14 +107,14 @@ export const elasticSchema = z
       .describe('The ECK operator'),
     kibana: z
       .strictObject({
-        count: z.number().int().min(1).max(9).default(1).describe('Kibana instances. Default: 1'),
+        count: z.number().int().min(1).max(9).default(DEFAULT_ELASTIC.kibanaCount).describe(`Kibana instances. Default: ${DEFAULT_ELASTIC.kibanaCount}`),
         resources: res('kibana', 'Kibana'),
       })
       .prefault({})
       .describe('Kibana'),
     logstash: z
       .strictObject({
-        count: z.number().int().min(1).max(9).default(1).describe('Logstash instances. Default: 1'),
+        count: z.number().int().min(1).max(9).default(DEFAULT_ELASTIC.logstashCount).describe(`Logstash instances. Default: ${DEFAULT_ELASTIC.logstashCount}`),
         resources: res('logstash', 'Logstash'),
         jvmHeap: jvmHeap('Logstash'),
       })
@@ -141,7 +136,12 @@ export const elasticSchema = z
   .describe('The Elastic pipeline (used when logs.pipelines has elastic)');
 
 export type ElasticSettings = z.output<typeof elasticSchema>;
-export type ElasticTierSettings = NonNullable<ElasticSettings['tiers']['warm']>;
+/** Each part's output is what its Elastic component takes (compile-time checks; see ./conforms.ts). */
+export type ElasticTierOutput = Conforms<NonNullable<ElasticSettings['tiers']['warm']>, ElasticTierSettings>;
+export type KibanaOutput = Conforms<ElasticSettings['kibana'], KibanaSettings>;
+export type LogstashOutput = Conforms<ElasticSettings['logstash'], LogstashSettings>;
+export type FilebeatOutput = Conforms<ElasticSettings['filebeat'], FilebeatSettings>;
+export type { ElasticTierSettings };
 
 /** What checkElastic needs from the environment. */
 export interface ElasticCheckInput {

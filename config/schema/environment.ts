@@ -22,15 +22,23 @@ import { credentialInUrl, credentialUrlMessage } from './urls';
 import { gpuSchema, trainingSchema } from './gpu';
 import { checkLoki, lokiShape } from './loki';
 import { checkElastic, elasticSchema } from './elastic';
+import type { Conforms } from './conforms';
+import { DEFAULT_NAMESPACE } from '../../constructs/core/common';
+import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
+import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, type GrafanaSettings } from '../../constructs/metrics/settings';
+import { DEFAULT_ELASTIC, DEFAULT_ILM, ELASTIC_DEFAULT_RESOURCES } from '../../constructs/elastic/settings';
+import { DEFAULT_ACME, DEFAULT_CERT_MANAGER, DEFAULT_CERTIFICATE, DEFAULT_TLS_HOPS, ISSUER_KINDS, PRIVATE_KEY_ALGORITHMS, type CertManagerSettings, type IssuerSettings } from '../../constructs/tls/settings';
 
-/** Resources a component gets when its config says nothing. */
+export { COLLECTORS, ISSUER_KINDS };
+
+/** Resources a component gets when its config says nothing: each component's own default. */
 export const DEFAULT_RESOURCES = {
-  prometheus: { requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '4Gi' } },
-  alertmanager: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-  grafana: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
-  loki: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
-  elasticsearch: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } },
-  certManager: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+  prometheus: DEFAULT_PROMETHEUS.resources,
+  alertmanager: DEFAULT_ALERTMANAGER.resources,
+  grafana: DEFAULT_GRAFANA.resources,
+  loki: DEFAULT_LOKI.resources,
+  elasticsearch: ELASTIC_DEFAULT_RESOURCES.elasticsearch,
+  certManager: DEFAULT_CERT_MANAGER.resources,
 } as const satisfies Record<string, ResourceRequirements>;
 
 
@@ -128,7 +136,6 @@ const backend = z
 // ---------------------------------------------------------------- features
 
 export const LOG_PIPELINES = ['elastic', 'loki'] as const;
-export const COLLECTORS = ['alloy', 'promtail'] as const;
 export { GPU_EXPORTER_MODES } from './gpu';
 
 const logs = z
@@ -141,8 +148,8 @@ const logs = z
       .describe('Log pipelines to deploy: [loki], [elastic], both, or [] for none. Default: [loki]'),
     collector: z
       .enum(COLLECTORS)
-      .default('alloy')
-      .describe('Collector for the Loki pipeline: alloy, or promtail (deprecated upstream, end of life 2026-03-02). Default: alloy'),
+      .default(DEFAULT_LOKI.collector)
+      .describe(`Collector for the Loki pipeline: alloy, or promtail (deprecated upstream, end of life 2026-03-02). Default: ${DEFAULT_LOKI.collector}`),
   })
   .prefault({})
   .describe('Which log pipelines run and how logs are collected');
@@ -158,16 +165,16 @@ const retention = z
   .strictObject({
     prometheus: z
       .strictObject({
-        time: duration('How long Prometheus keeps samples (--storage.tsdb.retention.time). Default: 15d').default('15d'),
+        time: duration(`How long Prometheus keeps samples (--storage.tsdb.retention.time). Default: ${DEFAULT_PROMETHEUS.retentionTime}`).default(DEFAULT_PROMETHEUS.retentionTime),
         sizeGiB: sizeGiB(
-          'Prometheus deletes the oldest blocks beyond this size (--storage.tsdb.retention.size); keep it below the volume size. Default: 40',
-        ).default(40),
+          `Prometheus deletes the oldest blocks beyond this size (--storage.tsdb.retention.size); keep it below the volume size. Default: ${DEFAULT_PROMETHEUS.retentionSizeGiB}`,
+        ).default(DEFAULT_PROMETHEUS.retentionSizeGiB),
       })
       .prefault({})
       .describe('Prometheus TSDB retention'),
     loki: z
       .strictObject({
-        period: duration('How long Loki keeps logs (limits_config.retention_period, applied by the compactor). Default: 744h (31 days)').default('744h'),
+        period: duration(`How long Loki keeps logs (limits_config.retention_period, applied by the compactor). Default: ${DEFAULT_LOKI.retentionPeriod} (31 days)`).default(DEFAULT_LOKI.retentionPeriod),
       })
       .prefault({})
       .describe('Loki retention'),
@@ -175,15 +182,15 @@ const retention = z
       .strictObject({
         rollover: z
           .strictObject({
-            maxAge: duration('Roll the write index over after this age. Default: 1d').default('1d'),
-            maxPrimaryShardSizeGiB: sizeGiB('Roll over when a primary shard reaches this size. Default: 50').default(50),
+            maxAge: duration(`Roll the write index over after this age. Default: ${DEFAULT_ILM.rolloverMaxAge}`).default(DEFAULT_ILM.rolloverMaxAge),
+            maxPrimaryShardSizeGiB: sizeGiB(`Roll over when a primary shard reaches this size. Default: ${DEFAULT_ILM.rolloverMaxPrimaryShardSizeGiB}`).default(DEFAULT_ILM.rolloverMaxPrimaryShardSizeGiB),
           })
           .prefault({})
           .describe('Hot-phase rollover'),
         warm: ilmPhase('Move to warm nodes after this age since rollover (needs warm nodes).').optional(),
         cold: ilmPhase('Move to cold nodes after this age since rollover (needs cold nodes).').optional(),
         delete: z
-          .strictObject({ minAge: duration('Delete indices this long after rollover. Default: 30d').default('30d') })
+          .strictObject({ minAge: duration(`Delete indices this long after rollover. Default: ${DEFAULT_ILM.deleteMinAge}`).default(DEFAULT_ILM.deleteMinAge) })
           .prefault({})
           .describe('Delete phase'),
       })
@@ -194,8 +201,6 @@ const retention = z
   .describe('Retention per store');
 
 // ---------------------------------------------------------------- TLS
-
-export const ISSUER_KINDS = ['selfSigned', 'clusterIssuer', 'acme'] as const;
 
 const issuer = z
   .discriminatedUnion('kind', [
@@ -220,9 +225,9 @@ const issuer = z
           })
           .describe('ACME directory URL'),
         email: z.email({ message: 'is not an email address' }).describe('Account email for expiry notices'),
-        accountKeySecretName: dnsSubdomain('Secret where cert-manager stores the ACME account key. Default: mlobs-acme-account')
-          .default('mlobs-acme-account'),
-        ingressClassName: dnsSubdomain('IngressClass that serves HTTP-01 challenges. Default: nginx').default('nginx'),
+        accountKeySecretName: dnsSubdomain(`Secret where cert-manager stores the ACME account key. Default: ${DEFAULT_ACME.accountKeySecretName}`)
+          .default(DEFAULT_ACME.accountKeySecretName),
+        ingressClassName: dnsSubdomain(`IngressClass that serves HTTP-01 challenges. Default: ${DEFAULT_ACME.ingressClassName}`).default(DEFAULT_ACME.ingressClassName),
         externalAccountBinding: z
           .strictObject({
             keyId: z.string().min(1).describe('EAB key id (not secret)'),
@@ -241,18 +246,18 @@ const tls = z
     issuer: issuer.optional(),
     hops: z
       .strictObject({
-        ui: z.boolean().default(true).describe('Grafana/Kibana (and other exposed UIs). Default: true'),
-        collectors: z.boolean().default(true).describe('Collectors to Logstash/Loki. Default: true'),
-        elasticsearch: z.boolean().default(true).describe('Elasticsearch HTTP. Default: true'),
-        loki: z.boolean().default(true).describe('Loki gateway. Default: true'),
+        ui: z.boolean().default(DEFAULT_TLS_HOPS.ui).describe(`Grafana/Kibana (and other exposed UIs). Default: ${DEFAULT_TLS_HOPS.ui}`),
+        collectors: z.boolean().default(DEFAULT_TLS_HOPS.collectors).describe(`Collectors to Logstash/Loki. Default: ${DEFAULT_TLS_HOPS.collectors}`),
+        elasticsearch: z.boolean().default(DEFAULT_TLS_HOPS.elasticsearch).describe(`Elasticsearch HTTP. Default: ${DEFAULT_TLS_HOPS.elasticsearch}`),
+        loki: z.boolean().default(DEFAULT_TLS_HOPS.loki).describe(`Loki gateway. Default: ${DEFAULT_TLS_HOPS.loki}`),
       })
       .prefault({})
       .describe('Which hops use TLS when enabled. Default: all'),
     certificate: z
       .strictObject({
-        duration: duration('Certificate lifetime, at least 1h (cert-manager\'s minimum). Default: 2160h (90 days)').default('2160h'),
-        renewBefore: duration('Renew this long before expiry: at least 5m, shorter than duration. Default: 360h (15 days)').default('360h'),
-        privateKeyAlgorithm: z.enum(['ECDSA', 'RSA', 'Ed25519']).default('ECDSA').describe('Default: ECDSA (P-256)'),
+        duration: duration(`Certificate lifetime, at least 1h (cert-manager's minimum). Default: ${DEFAULT_CERTIFICATE.duration} (90 days)`).default(DEFAULT_CERTIFICATE.duration),
+        renewBefore: duration(`Renew this long before expiry: at least 5m, shorter than duration. Default: ${DEFAULT_CERTIFICATE.renewBefore} (15 days)`).default(DEFAULT_CERTIFICATE.renewBefore),
+        privateKeyAlgorithm: z.enum(PRIVATE_KEY_ALGORITHMS).default(DEFAULT_CERTIFICATE.privateKeyAlgorithm).describe(`Default: ${DEFAULT_CERTIFICATE.privateKeyAlgorithm} (P-256)`),
       })
       .superRefine((c, ctx) => {
         if (durationToMs(c.duration) < CERT_MANAGER_MIN_DURATION_MS) {
@@ -282,11 +287,11 @@ function component<S extends z.ZodRawShape>(name: keyof typeof DEFAULT_RESOURCES
 }
 
 const prometheus = component('prometheus', 'Prometheus', {
-  storage: storage(50),
-  scrapeInterval: duration('Default scrape interval. Default: 30s').default('30s'),
+  storage: storage(DEFAULT_PROMETHEUS.storageGiB),
+  scrapeInterval: duration(`Default scrape interval. Default: ${DEFAULT_PROMETHEUS.scrapeInterval}`).default(DEFAULT_PROMETHEUS.scrapeInterval),
   ingress: ingressSchema.optional(),
 });
-const alertmanager = component('alertmanager', 'Alertmanager', { storage: storage(2), ingress: ingressSchema.optional(), ...alertingShape });
+const alertmanager = component('alertmanager', 'Alertmanager', { storage: storage(DEFAULT_ALERTMANAGER.storageGiB), ingress: ingressSchema.optional(), ...alertingShape });
 const grafana = z
   .strictObject({
     replicas: replicas(1, 'Grafana'),
@@ -295,8 +300,8 @@ const grafana = z
       .strictObject(
         {
           secretName: dnsSubdomain('Existing Secret with the Grafana admin user and password'),
-          userKey: z.string().min(1).default('admin-user').describe('Key of the user name. Default: admin-user'),
-          passwordKey: z.string().min(1).default('admin-password').describe('Key of the password. Default: admin-password'),
+          userKey: z.string().min(1).default(DEFAULT_GRAFANA.userKey).describe(`Key of the user name. Default: ${DEFAULT_GRAFANA.userKey}`),
+          passwordKey: z.string().min(1).default(DEFAULT_GRAFANA.passwordKey).describe(`Key of the password. Default: ${DEFAULT_GRAFANA.passwordKey}`),
         },
         {
           error: (iss) =>
@@ -314,13 +319,13 @@ const grafana = z
         : undefined,
   })
   .describe('Grafana');
-const loki = component('loki', 'Loki', { storage: storage(50), ...lokiShape });
-const elasticsearch = component('elasticsearch', 'Elasticsearch', { storage: storage(100) });
+const loki = component('loki', 'Loki', { storage: storage(DEFAULT_LOKI.storageGiB), ...lokiShape });
+const elasticsearch = component('elasticsearch', 'Elasticsearch', { storage: storage(DEFAULT_ELASTIC.storageGiB) });
 const certManager = component('certManager', 'cert-manager (installed when tls.enabled)', {
   install: z
     .boolean()
-    .default(true)
-    .describe('Install cert-manager with the stack; set false when the cluster already runs it (its CRDs must exist). Default: true'),
+    .default(DEFAULT_CERT_MANAGER.install)
+    .describe(`Install cert-manager with the stack; set false when the cluster already runs it (its CRDs must exist). Default: ${DEFAULT_CERT_MANAGER.install}`),
 });
 
 // ---------------------------------------------------------------- the environment
@@ -329,12 +334,12 @@ export const environmentSchema = z
   .strictObject({
     cluster,
     backend,
-    namespace: dnsLabel('Namespace for the whole stack, created and owned by it (never default, kube-system, kube-public or kube-node-lease). Default: mlobs')
+    namespace: dnsLabel(`Namespace for the whole stack, created and owned by it (never default, kube-system, kube-public or kube-node-lease). Default: ${DEFAULT_NAMESPACE}`)
       .refine((n) => !RESERVED_NAMESPACES.includes(n), {
         message:
           'names a namespace reserved by Kubernetes: the stack creates and owns its namespace (a destroy deletes it) and denies ingress there by default, which would cut system pods such as CoreDNS; use a namespace of its own, e.g. mlobs',
       })
-      .default('mlobs'),
+      .default(DEFAULT_NAMESPACE),
     labels: labelMap.default({}).describe('Labels added to every object the stack creates. Default: none'),
     logs,
     gpu,
@@ -407,6 +412,12 @@ export const environmentSchema = z
 export type EnvironmentInput = z.input<typeof environmentSchema>;
 /** The validated config with every default applied. */
 export type EnvironmentSettings = z.output<typeof environmentSchema>;
+
+/** Each section's output is what its component takes (compile-time checks; see ./conforms.ts). */
+export type LokiSectionOutput = Conforms<EnvironmentSettings['loki'], Omit<LokiSettings, 'retentionPeriod'>>;
+export type GrafanaSectionOutput = Conforms<EnvironmentSettings['grafana'], GrafanaSettings>;
+export type CertManagerSectionOutput = Conforms<EnvironmentSettings['certManager'], CertManagerSettings>;
+export type IssuerOutput = Conforms<NonNullable<EnvironmentSettings['tls']['issuer']>, IssuerSettings>;
 
 /** A validated environment: its name (the file name) and settings. */
 export interface EnvironmentConfig {

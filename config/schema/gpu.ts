@@ -1,63 +1,36 @@
 /**
  * The `gpu` and `training` sections of the environment schema: which dcgm-exporter runs and
  * where, and the thresholds/durations of the GPU health and training alerts. Every default is
- * a named constant, repeated in the field's description so that editors show it.
+ * a named constant of the component (constructs/gpu/settings.ts, constructs/training/settings.ts),
+ * repeated in the field's description so that editors show it.
  */
 import { z } from 'zod';
 import { dnsLabel, duration, labelMap } from './primitives';
+import type { Conforms } from './conforms';
+import {
+  DEFAULT_GPU_ALERTS,
+  DEFAULT_GPU_EXPORTER,
+  DEFAULT_GPU_NODE_SELECTOR,
+  DEFAULT_GPU_OPERATOR,
+  DEFAULT_GPU_PROFILING_METRICS,
+  DEFAULT_GPU_TOLERATIONS,
+  GPU_EXPORTER_MODES,
+  type GpuAlertSettings,
+  type GpuExporterMode,
+  type GpuSettings,
+  type GpuToleration,
+} from '../../constructs/gpu/settings';
+import {
+  DEFAULT_TRAINING_ALERTS,
+  DEFAULT_TRAINING_METRICS_PORT,
+  DEFAULT_TRAINING_SCRAPE_LABEL,
+  type TrainingAlertSettings,
+  type TrainingSettings,
+} from '../../constructs/training/settings';
 
-export const GPU_EXPORTER_MODES = ['bundled', 'gpu-operator', 'none'] as const;
-export type GpuExporterMode = (typeof GPU_EXPORTER_MODES)[number];
-
-/** Nodes the bundled exporter runs on: the label NVIDIA GPU Feature Discovery / the GPU Operator set. */
-export const DEFAULT_GPU_NODE_SELECTOR: Readonly<Record<string, string>> = { 'nvidia.com/gpu.present': 'true' };
-
-export interface GpuToleration {
-  readonly key: string;
-  readonly operator: 'Exists' | 'Equal';
-  readonly value?: string;
-  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
-
-/** GPU nodes are usually tainted `nvidia.com/gpu` so that only GPU workloads land there. */
-export const DEFAULT_GPU_TOLERATIONS: readonly GpuToleration[] = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
-
-/** Where the NVIDIA GPU Operator runs its dcgm-exporter (its defaults). */
-export const DEFAULT_GPU_OPERATOR = {
-  namespace: 'gpu-operator',
-  serviceLabels: { app: 'nvidia-dcgm-exporter' },
-  portName: 'gpu-metrics',
-} as const;
-
-/** GPU alert thresholds and durations. */
-export const DEFAULT_GPU_ALERTS = {
-  temperatureWarningCelsius: 83,
-  temperatureCriticalCelsius: 88,
-  temperatureFor: '15m',
-  throttledFraction: 0.25,
-  throttledFor: '15m',
-  memoryUsedFraction: 0.98,
-  memoryFor: '30m',
-  idleUtilizationPercent: 1,
-  idleFor: '1h',
-  nvlinkErrorsPer15m: 0,
-  lostLookback: '1h',
-  lostFor: '5m',
-} as const;
-
-/** Training alert thresholds and durations. */
-export const DEFAULT_TRAINING_ALERTS = {
-  stalledFor: '30m',
-  stepTimeRatio: 1.5,
-  stepTimeWindow: '15m',
-  stepTimeBaseline: '2h',
-  stepTimeFor: '15m',
-} as const;
-
-/** The label a training pod carries to have its /metrics scraped by the training PodMonitor. */
-export const DEFAULT_TRAINING_SCRAPE_LABEL = { key: 'mlobs.dev/scrape', value: 'training' } as const;
-/** Name of the container port a training pod exposes /metrics on. */
-export const DEFAULT_TRAINING_METRICS_PORT = 'metrics';
+export { GPU_EXPORTER_MODES, DEFAULT_GPU_NODE_SELECTOR, DEFAULT_GPU_TOLERATIONS, DEFAULT_GPU_OPERATOR, DEFAULT_GPU_ALERTS };
+export { DEFAULT_TRAINING_ALERTS, DEFAULT_TRAINING_SCRAPE_LABEL, DEFAULT_TRAINING_METRICS_PORT };
+export type { GpuExporterMode, GpuToleration, GpuSettings, GpuAlertSettings, TrainingSettings, TrainingAlertSettings };
 
 const toleration = z.strictObject({
   key: z.string().min(1).describe('Taint key, e.g. nvidia.com/gpu'),
@@ -102,9 +75,9 @@ export const gpuSchema = z
   .strictObject({
     exporter: z
       .enum(GPU_EXPORTER_MODES)
-      .default('bundled')
+      .default(DEFAULT_GPU_EXPORTER)
       .describe(
-        'bundled: deploy dcgm-exporter on GPU nodes; gpu-operator: scrape the one the NVIDIA GPU Operator runs; none. Default: bundled',
+        `bundled: deploy dcgm-exporter on GPU nodes; gpu-operator: scrape the one the NVIDIA GPU Operator runs; none. Default: ${DEFAULT_GPU_EXPORTER}`,
       ),
     nodeSelector: labelMap
       .default({ ...DEFAULT_GPU_NODE_SELECTOR })
@@ -115,8 +88,8 @@ export const gpuSchema = z
       .describe(`bundled: taints of GPU nodes the exporter tolerates. Default: ${JSON.stringify(DEFAULT_GPU_TOLERATIONS)}`),
     profilingMetrics: z
       .boolean()
-      .default(true)
-      .describe('bundled: export DCP profiling fields (DCGM_FI_PROF_*, Volta and newer); grants the exporter the SYS_ADMIN capability. Default: true'),
+      .default(DEFAULT_GPU_PROFILING_METRICS)
+      .describe(`bundled: export DCP profiling fields (DCGM_FI_PROF_*, Volta and newer); grants the exporter the SYS_ADMIN capability. Default: ${DEFAULT_GPU_PROFILING_METRICS}`),
     operator: z
       .strictObject({
         namespace: dnsLabel(`gpu-operator: namespace of the GPU Operator. Default: ${DEFAULT_GPU_OPERATOR.namespace}`).default(DEFAULT_GPU_OPERATOR.namespace),
@@ -157,7 +130,6 @@ export const trainingSchema = z
   .prefault({})
   .describe('Training jobs: scraping of their own metrics and the log-derived training alerts');
 
-export type GpuSettings = z.output<typeof gpuSchema>;
-export type GpuAlertSettings = GpuSettings['alerts'];
-export type TrainingSettings = z.output<typeof trainingSchema>;
-export type TrainingAlertSettings = TrainingSettings['alerts'];
+/** The schema's output is what the components take (compile-time check). */
+export type GpuSchemaOutput = Conforms<z.output<typeof gpuSchema>, GpuSettings>;
+export type TrainingSchemaOutput = Conforms<z.output<typeof trainingSchema>, TrainingSettings>;

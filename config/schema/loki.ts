@@ -10,15 +10,19 @@
 import { z } from 'zod';
 import { duration, durationToMs, secretRef } from './primitives';
 import { credentialInUrl, credentialUrlMessage } from './urls';
+import type { Conforms } from './conforms';
+import {
+  DEFAULT_LOKI,
+  DEFAULT_LOKI_DEBUG_RETENTION,
+  LOKI_DEPLOYMENT_MODES,
+  LOKI_MIN_RETENTION,
+  LOKI_STORAGE_BACKENDS,
+  type LokiDeploymentMode,
+  type LokiObjectStorage,
+} from '../../constructs/loki/settings';
 
-export const LOKI_DEPLOYMENT_MODES = ['monolithic', 'scalable'] as const;
-export type LokiDeploymentMode = (typeof LOKI_DEPLOYMENT_MODES)[number];
-export const LOKI_STORAGE_BACKENDS = ['s3', 's3-compatible', 'gcs', 'azure'] as const;
-
-/** Loki keeps at least one index period (24h); shorter retention is rejected by Loki. */
-export const LOKI_MIN_RETENTION = '24h';
-/** Per-stream retention of `level="debug"` lines when the config says nothing. */
-export const DEFAULT_LOKI_DEBUG_RETENTION = '72h';
+export { DEFAULT_LOKI_DEBUG_RETENTION, LOKI_DEPLOYMENT_MODES, LOKI_MIN_RETENTION, LOKI_STORAGE_BACKENDS };
+export type { LokiDeploymentMode, LokiObjectStorage };
 
 const bucket = (what: string) =>
   z
@@ -100,7 +104,7 @@ const objectStorage = z
   ])
   .describe('Object storage for chunks and index (required by the scalable mode)');
 
-export type LokiObjectStorage = z.output<typeof objectStorage>;
+export type LokiObjectStorageOutput = Conforms<z.output<typeof objectStorage>, LokiObjectStorage>;
 
 /** X-Scope-OrgID: Loki accepts letters, digits and `!-_.*'()`; we keep it to a DNS-ish subset. */
 const tenant = z
@@ -113,13 +117,13 @@ const tenant = z
 export const lokiShape = {
   deploymentMode: z
     .enum(LOKI_DEPLOYMENT_MODES)
-    .default('monolithic')
-    .describe('monolithic: one binary on a filesystem volume (dev); scalable: read/write/backend targets on object storage. Default: monolithic'),
+    .default(DEFAULT_LOKI.deploymentMode)
+    .describe(`monolithic: one binary on a filesystem volume (dev); scalable: read/write/backend targets on object storage. Default: ${DEFAULT_LOKI.deploymentMode}`),
   objectStorage: objectStorage.optional(),
   authEnabled: z
     .boolean()
-    .default(true)
-    .describe('Multi-tenancy (auth_enabled): every request carries X-Scope-OrgID. Default: true'),
+    .default(DEFAULT_LOKI.authEnabled)
+    .describe(`Multi-tenancy (auth_enabled): every request carries X-Scope-OrgID. Default: ${DEFAULT_LOKI.authEnabled}`),
   tenant: tenant.optional(),
   debugRetention: duration(`Shorter per-stream retention for level="debug" lines (retention_stream). Default: ${DEFAULT_LOKI_DEBUG_RETENTION}`).default(
     DEFAULT_LOKI_DEBUG_RETENTION,

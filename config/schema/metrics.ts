@@ -9,24 +9,30 @@
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, duration, secretRef } from './primitives';
 import { credentialInUrl, credentialUrlMessage } from './urls';
+import type { Conforms } from './conforms';
+import { DEFAULT_INGRESS_CLASS, type IngressSettings } from '../../constructs/core/settings';
+import {
+  DEFAULT_GROUP_BY,
+  DEFAULT_GROUP_INTERVAL,
+  DEFAULT_GROUP_WAIT,
+  DEFAULT_RECEIVER,
+  DEFAULT_REPEAT_INTERVAL,
+  NULL_RECEIVER,
+  ROUTING_LABELS,
+  alertingProblems,
+  type AlertingSettings,
+  type ReceiverSettings,
+  type RoutingSettings,
+} from '../../constructs/metrics/settings';
 
-/** The receiver that drops alerts (no integrations). Reserved: users cannot define it. */
-export const NULL_RECEIVER = 'null';
-
-/** Labels that route alerts to a team's receivers. */
-export const ROUTING_LABELS = ['component', 'team'] as const;
-
-/** Alertmanager's grouping for every route unless config says otherwise. */
-export const DEFAULT_GROUP_BY = ['alertname', 'cluster', 'namespace'] as const;
-export const DEFAULT_GROUP_WAIT = '30s';
-export const DEFAULT_GROUP_INTERVAL = '5m';
-export const DEFAULT_REPEAT_INTERVAL = '4h';
+export { DEFAULT_GROUP_BY, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, NULL_RECEIVER, ROUTING_LABELS };
+export type { AlertingSettings, IngressSettings, ReceiverSettings, RoutingSettings };
 
 const receiverName = dnsLabel('Receiver name (unique; "null" is reserved for "drop")').refine((n) => n !== NULL_RECEIVER, {
   message: `"${NULL_RECEIVER}" is reserved (the receiver that drops alerts); choose another name`,
 });
 
-const sendResolved = z.boolean().default(true).describe('Also notify when the alert resolves. Default: true');
+const sendResolved = z.boolean().default(DEFAULT_RECEIVER.sendResolved).describe(`Also notify when the alert resolves. Default: ${DEFAULT_RECEIVER.sendResolved}`);
 
 const slackReceiver = z
   .strictObject({
@@ -59,8 +65,8 @@ const emailReceiver = z
       .describe('SMTP server as host:port'),
     authUsername: z.string().min(1).optional().describe('SMTP user name (not secret). Default: no SMTP authentication'),
     authPassword: secretRef.optional().describe('Secret key holding the SMTP password (read through auth_password_file)'),
-    requireTls: z.boolean().default(true).describe('Require STARTTLS. Default: true'),
-    sendResolved: z.boolean().default(false).describe('Also notify when the alert resolves. Default: false'),
+    requireTls: z.boolean().default(DEFAULT_RECEIVER.requireTls).describe(`Require STARTTLS. Default: ${DEFAULT_RECEIVER.requireTls}`),
+    sendResolved: z.boolean().default(DEFAULT_RECEIVER.emailSendResolved).describe(`Also notify when the alert resolves. Default: ${DEFAULT_RECEIVER.emailSendResolved}`),
   })
   .refine((e) => (e.authUsername === undefined) === (e.authPassword === undefined), {
     message: 'authUsername and authPassword go together; please set both (authPassword: { name: smtp, key: password }) or neither',
@@ -83,7 +89,7 @@ const webhookReceiver = z
     urlSecret: secretRef
       .optional()
       .describe('Secret key holding a URL that carries a credential (read through url_file; needs Alertmanager >= 0.26)'),
-    maxAlerts: z.number().int().min(0).default(0).describe('Most alerts per message; 0 = all. Default: 0'),
+    maxAlerts: z.number().int().min(0).default(DEFAULT_RECEIVER.maxAlerts).describe(`Most alerts per message; 0 = all. Default: ${DEFAULT_RECEIVER.maxAlerts}`),
     sendResolved,
   })
   .refine((w) => (w.url === undefined) !== (w.urlSecret === undefined), {
@@ -137,51 +143,25 @@ export const alertingShape = {
   routing: routingSchema,
 };
 
-export type ReceiverSettings = z.output<typeof receiverSchema>;
-export type RoutingSettings = z.output<typeof routingSchema>;
-export interface AlertingSettings {
-  readonly receivers: readonly ReceiverSettings[];
-  readonly routing: RoutingSettings;
-}
+/** The schema's output is what the metrics component takes (compile-time check). */
+export type ReceiverSchemaOutput = Conforms<z.output<typeof receiverSchema>, ReceiverSettings>;
+export type RoutingSchemaOutput = Conforms<z.output<typeof routingSchema>, RoutingSettings>;
 
 /** How a UI is exposed: an Ingress on this host (TLS when tls.enabled and tls.hops.ui). */
 export const ingressSchema = z
   .strictObject({
     host: dnsSubdomain('Host name, e.g. grafana.ml.example.com'),
-    className: dnsSubdomain('IngressClass. Default: nginx').default('nginx'),
+    className: dnsSubdomain(`IngressClass. Default: ${DEFAULT_INGRESS_CLASS}`).default(DEFAULT_INGRESS_CLASS),
   })
   .describe('Expose through an Ingress. Default: not exposed (port-forward)');
 
-export type IngressSettings = z.output<typeof ingressSchema>;
+export type IngressSchemaOutput = Conforms<z.output<typeof ingressSchema>, IngressSettings>;
 
 interface IssueSink {
   addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void;
 }
 
-/** Cross-field checks: unique receiver names; every receiver a route names exists. */
+/** Cross-field checks (the metrics component's {@link alertingProblems}), reported at their config path. */
 export function checkAlerting(alerting: AlertingSettings, ctx: IssueSink, base: readonly string[] = ['alertmanager']): void {
-  const names = alerting.receivers.map((r) => r.name);
-  names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) {
-      ctx.addIssue({ code: 'custom', path: [...base, 'receivers', i, 'name'], message: `"${n}" is defined twice; receiver names must be unique` });
-    }
-  });
-  const known = new Set(names);
-  const allowed = names.length > 0 ? names.join(', ') : 'none defined';
-  const check = (name: string | undefined, path: (string | number)[]): void => {
-    if (name === undefined || known.has(name)) return;
-    ctx.addIssue({
-      code: 'custom',
-      path: [...base, 'routing', ...path],
-      message: `"${name}" is not a receiver (defined: ${allowed}); please add it to alertmanager.receivers, e.g. - { type: slack, name: ${name}, apiUrl: { name: alertmanager-slack, key: url }, channel: "#alerts" }`,
-    });
-  };
-  const r = alerting.routing;
-  check(r.critical, ['critical']);
-  check(r.warning, ['warning']);
-  r.routes.forEach((route, i) => {
-    check(route.critical, ['routes', i, 'critical']);
-    check(route.warning, ['routes', i, 'warning']);
-    route.alsoNotify.forEach((n, j) => check(n, ['routes', i, 'alsoNotify', j]));
-  });
+  for (const p of alertingProblems(alerting)) ctx.addIssue({ code: 'custom', path: [...base, ...p.path], message: p.message });
 }

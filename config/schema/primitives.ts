@@ -3,6 +3,8 @@
  * error text a user sees, phrased as "what is wrong; what to write instead".
  */
 import { z } from 'zod';
+import type { Conforms } from './conforms';
+import type { ResourceRequirements as CoreResourceRequirements, SecretRef as CoreSecretRef } from '../../constructs/core/settings';
 import { cpuCores, DURATION_PATTERN, durationToMs, memoryBytes } from '../quantity';
 
 export { DURATION_PATTERN, durationToMs };
@@ -116,7 +118,8 @@ export const resourceRequirements = z
   })
   .describe('Kubernetes resource requests and limits (requests at most the limits)');
 
-export type ResourceRequirements = z.output<typeof resourceRequirements>;
+/** The components' resource type (constructs/core/settings.ts), which the schema's output fits. */
+export type ResourceRequirements = Conforms<z.output<typeof resourceRequirements>, CoreResourceRequirements>;
 
 /** The largest size in GiB a field takes: 1 PiB (far above any volume, far below overflow). */
 export const MAX_SIZE_GIB = 1_048_576;
@@ -146,7 +149,8 @@ export const secretRef = z
   })
   .describe('Reference to a key of an existing Secret (never the secret value itself)');
 
-export type SecretRef = z.output<typeof secretRef>;
+/** The components' Secret reference (constructs/core/settings.ts), which the schema's output fits. */
+export type SecretRef = Conforms<z.output<typeof secretRef>, CoreSecretRef>;
 
 /** A required SecretRef whose "missing" message shows what to write. */
 export function requiredSecretRef(example: string) {

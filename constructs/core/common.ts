@@ -2,7 +2,6 @@
  * Settings shared by every component (kube-prometheus's `common`): passed down explicitly,
  * never read from globals. Pure: no cdktf import.
  */
-import type { EnvironmentSettings } from '../../config/schema/environment';
 
 export interface CommonConfig {
   /** Namespace every component is deployed into. */
@@ -27,15 +26,31 @@ export interface CommonConfig {
 /** The label teams put on their own ServiceMonitors/PodMonitors/PrometheusRules. */
 export const MONITOR_LABEL_KEY = 'mlobs.dev/monitor';
 
-export function commonConfigFor(environment: string, settings: EnvironmentSettings): CommonConfig {
+/** The namespace a stack uses when nothing says otherwise. */
+export const DEFAULT_NAMESPACE = 'mlobs';
+
+export interface CommonConfigProps {
+  /** The environment's name: the `environment` label on metrics and alerts. */
+  readonly environment: string;
+  /** Namespace of the stack (created and owned by it). @default DEFAULT_NAMESPACE ('mlobs') */
+  readonly namespace?: string;
+  /** The `cluster` label. @default - the environment name */
+  readonly clusterName?: string | undefined;
+  /** Labels on every object. @default - none (plus `app.kubernetes.io/part-of: mlobs`) */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** The {@link CommonConfig} for an environment, namespace, cluster and labels. */
+export function commonConfig(props: CommonConfigProps): CommonConfig {
+  const namespace = props.namespace ?? DEFAULT_NAMESPACE;
   return {
-    namespace: settings.namespace,
-    clusterName: settings.cluster.name ?? environment,
-    environment,
+    namespace,
+    clusterName: props.clusterName ?? props.environment,
+    environment: props.environment,
     labels: {
-      ...settings.labels,
+      ...props.labels,
       'app.kubernetes.io/part-of': 'mlobs',
     },
-    monitorSelector: { [MONITOR_LABEL_KEY]: settings.namespace },
+    monitorSelector: { [MONITOR_LABEL_KEY]: namespace },
   };
 }

@@ -12,7 +12,7 @@
  * - `node.store.allow_mmap: false`: no privileged init container to raise vm.max_map_count.
  */
 import type { KubeManifest } from '../core/manifest';
-import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { ResourceRequirements } from '../core/settings';
 
 export const ES_API_VERSION = 'elasticsearch.k8s.elastic.co/v1';
 /** The data volume claim name ECK expects. */

@@ -22,7 +22,7 @@
  * restart, so lines are neither lost nor sent twice).
  */
 import type { KubeManifest } from '../core/manifest';
-import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { ResourceRequirements } from '../core/settings';
 import type { FilebeatMultiline } from '../mllogs';
 
 export const BEAT_API_VERSION = 'beat.k8s.elastic.co/v1beta1';

@@ -6,6 +6,7 @@
  * policy and template are applied in-cluster by the setup Job (setup-job.render.ts).
  */
 import { durationToMs } from '../../config/quantity';
+import type { IlmRetention } from './settings';
 import { FIELD_NAMES, NUMBER_FIELDS, type FieldName } from '../mllogs/schema';
 import { TIER_ATTRIBUTE } from './elasticsearch.render';
 
@@ -107,12 +108,7 @@ export function assertValidIlmPolicy(p: IlmPolicy): IlmPolicy {
   return p;
 }
 
-export interface IlmRetention {
-  readonly rollover: { readonly maxAge: string; readonly maxPrimaryShardSizeGiB: number };
-  readonly warm?: { readonly minAge: string };
-  readonly cold?: { readonly minAge: string };
-  readonly delete: { readonly minAge: string };
-}
+export type { IlmRetention };
 
 /**
  * The policy from `retention.elasticsearch`: hot with rollover by age and primary shard size;

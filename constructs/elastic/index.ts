@@ -9,3 +9,8 @@ export * from './logstash.render';
 export * from './filebeat.render';
 export * from './log-event-metrics.render';
 export * from './elastic-pipeline';
+export * from './settings';
+export * from './eck-operator';
+export * from './elasticsearch-cluster';
+export * from './logstash';
+export * from './filebeat';

@@ -4,7 +4,7 @@
  * HTTP TLS from ECK's CA or a cert-manager Secret. Pure: no cdktf import.
  */
 import type { KubeManifest } from '../core/manifest';
-import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { ResourceRequirements } from '../core/settings';
 import { ECK_CONTAINER_SECURITY } from './elasticsearch.render';
 
 export const KIBANA_API_VERSION = 'kibana.k8s.elastic.co/v1';

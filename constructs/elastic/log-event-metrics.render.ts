@@ -19,6 +19,7 @@
  *   name the training pod, not Logstash) and turns {@link NONE_VALUE} back into an absent label,
  *   so the series are exactly the contract's.
  */
+import { stringify } from 'yaml';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
 import { LOG_EVENTS_LABELS, LOG_EVENTS_METRIC } from '../contracts/log-metrics';
@@ -163,4 +164,9 @@ export function renderEventMetricsPodMonitor(p: EventMetricsPodMonitorProps): Ku
       ],
     },
   };
+}
+
+/** The ConfigMap with statsd_exporter's mapping (mounted by the sidecar). */
+export function renderStatsdMappingConfigMap(common: CommonConfig, name: string): KubeManifest {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: common.namespace, labels: { ...common.labels } }, data: { 'mapping.yaml': stringify(renderStatsdMapping()) } };
 }

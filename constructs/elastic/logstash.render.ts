@@ -14,7 +14,7 @@
  *   names those variables, so no password is in config, state or the chart.
  */
 import type { KubeManifest } from '../core/manifest';
-import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { ResourceRequirements } from '../core/settings';
 import { jvmHeapOption } from './elasticsearch.render';
 import { LS_BEATS_PORT } from './names';
 

@@ -11,6 +11,7 @@
  * (ELASTIC_PASSWORD); the CAs from ECK's public HTTP certs Secrets. Nothing secret in Terraform.
  */
 import { createHash } from 'node:crypto';
+import type { KubeManifest } from '../core/manifest';
 
 export interface SetupFilesProps {
   /** In-cluster HTTPS URL of Elasticsearch. */
@@ -92,4 +93,78 @@ function kibanaSteps(url: string, caFile: string, configDir: string): string[] {
     '  *) echo "Kibana saved objects import failed" >&2; exit 1 ;;',
     'esac',
   ];
+}
+
+/** Retries of the setup Job before Kubernetes gives up (each attempt also waits for the cluster). */
+export const DEFAULT_SETUP_BACKOFF_LIMIT = 20;
+/** Setup Job requests and limits. */
+export const DEFAULT_SETUP_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } as const;
+/** Where the setup Job mounts its files and the two CAs. */
+export const SETUP_MOUNTS = { configDir: '/etc/mlobs/es-setup', caDir: '/etc/mlobs/es-ca', kbCaDir: '/etc/mlobs/kb-ca' } as const;
+/** Labels of the setup Job's pods (beside the stack's own). */
+export const SETUP_JOB_LABELS = { 'app.kubernetes.io/name': 'es-setup', 'app.kubernetes.io/component': 'elastic' } as const;
+
+export interface SetupJobProps {
+  /** Job and ConfigMap name (ends with the hash of the files). */
+  readonly name: string;
+  readonly namespace: string;
+  /** The stack's labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The image with curl and a shell (`repository:tag`). */
+  readonly image: string;
+  /** The Secret key with the password the Job authenticates with. */
+  readonly user: { readonly name: string; readonly key: string };
+  /** Secrets with Elasticsearch's and Kibana's HTTP CA (`ca.crt`). */
+  readonly esCaSecret: string;
+  readonly kbCaSecret: string;
+  /** The files (apply.sh, policy, template, saved objects). */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** The setup Job and the ConfigMap of its files: non-root, read-only, no service account token. */
+export function renderSetupJob(p: SetupJobProps): { readonly configMap: KubeManifest; readonly job: KubeManifest } {
+  const labels = { ...p.labels, ...SETUP_JOB_LABELS };
+  const { configDir, caDir, kbCaDir } = SETUP_MOUNTS;
+  const configMap: KubeManifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: p.name, namespace: p.namespace, labels }, data: { ...p.files } };
+  const job: KubeManifest = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: p.name, namespace: p.namespace, labels },
+    spec: {
+      backoffLimit: DEFAULT_SETUP_BACKOFF_LIMIT,
+      // Finished Jobs are removed a day later; the next content change runs a new one.
+      ttlSecondsAfterFinished: 86400,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'OnFailure',
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'apply',
+              image: p.image,
+              command: ['/bin/sh', `${configDir}/apply.sh`],
+              env: [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: p.user.name, key: p.user.key } } }],
+              volumeMounts: [
+                { name: 'files', mountPath: configDir, readOnly: true },
+                { name: 'ca', mountPath: caDir, readOnly: true },
+                { name: 'kb-ca', mountPath: kbCaDir, readOnly: true },
+              ],
+              resources: { requests: { ...DEFAULT_SETUP_RESOURCES.requests }, limits: { ...DEFAULT_SETUP_RESOURCES.limits } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+          volumes: [
+            { name: 'files', configMap: { name: p.name } },
+            { name: 'ca', secret: { secretName: p.esCaSecret } },
+            // Optional: ECK creates it only once Kibana is reconciled; the Elasticsearch step must not wait for it
+            // (the kubelet fills the volume when the Secret appears; until then the Kibana wait loop retries).
+            { name: 'kb-ca', secret: { secretName: p.kbCaSecret, optional: true } },
+          ],
+        },
+      },
+    },
+  };
+  return { configMap, job };
 }

@@ -2,7 +2,7 @@
  * "mlobs / GPU fleet": utilization, memory, temperature against the alert limits, power,
  * throttling and errors, per node, per GPU and per pod. Pure data.
  */
-import type { GpuAlertSettings } from '../../config/schema/gpu';
+import type { GpuAlertSettings } from './settings';
 import { promql, stat, timeseries } from '../contracts/dashboards';
 import type { DashboardWithVariables } from '../contracts/dashboard-variables';
 

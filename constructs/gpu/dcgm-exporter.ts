@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import type { GpuSettings } from '../../config/schema/gpu';
+import type { GpuSettings } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import { PinnedRelease } from '../core/pinned-release';

@@ -10,7 +10,7 @@
  *   capability dropped; no privilege escalation; not `privileged`; no hostPID/hostNetwork.
  * The root filesystem stays writable: DCGM's host engine writes its state under the container.
  */
-import type { GpuToleration } from '../../config/schema/gpu';
+import type { GpuToleration } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
 import { IMAGES } from '../versions';

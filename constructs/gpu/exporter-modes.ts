@@ -7,7 +7,7 @@
  *   deploy no second exporter (two on one node would fight over DCGM), only a ServiceMonitor.
  * - `none`: nothing.
  */
-import type { GpuExporterMode, GpuSettings } from '../../config/schema/gpu';
+import type { GpuExporterMode, GpuSettings } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
 import type { HelmValues } from '../core/values';

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { renderedConfigMap } from '../core/config-map';
-import type { GpuSettings } from '../../config/schema/gpu';
+import { gpuSettings, type GpuOptions, type GpuSettings } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { KubeManifest } from '../core/manifest';
@@ -17,8 +17,8 @@ export const DEFAULT_GPU_RULE_NAME = 'mlobs-gpu';
 
 export interface GpuMonitoringProps {
   readonly common: CommonConfig;
-  /** The environment's `gpu` settings. */
-  readonly gpu: GpuSettings;
+  /** Exporter mode, its placement and the alert thresholds. @default - see {@link GpuOptions} (bundled exporter) */
+  readonly gpu?: GpuOptions;
   /** The stack's custom-resource chart (ServiceMonitor, PrometheusRule). */
   readonly resources: CustomResourceChart;
   /** The release that installs the monitoring CRDs (kube-prometheus-stack). */
@@ -37,15 +37,18 @@ export interface GpuMonitoringProps {
  */
 export class GpuMonitoring extends Construct {
   readonly exporter: DcgmExporter;
+  /** The settings in use, every default applied. */
+  readonly settings: GpuSettings;
   /** The GPU PrometheusRule (absent in `none` mode). */
   readonly rule?: KubeManifest;
 
   constructor(scope: Construct, id: string, props: GpuMonitoringProps) {
     super(scope, id);
     const { common } = props;
+    this.settings = gpuSettings(props.gpu);
     this.exporter = new DcgmExporter(this, 'dcgm-exporter', {
       common,
-      gpu: props.gpu,
+      gpu: this.settings,
       resources: props.resources,
       operatorRelease: props.operatorRelease,
       ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
@@ -53,9 +56,9 @@ export class GpuMonitoring extends Construct {
     });
     // No exporter to scrape (mode `none`): no GPU metrics, so no rules or dashboards.
     if (!this.exporter.serviceMonitor) return;
-    this.rule = renderPrometheusRule(DEFAULT_GPU_RULE_NAME, renderGpuRuleGroups(props.gpu.alerts), common);
+    this.rule = renderPrometheusRule(DEFAULT_GPU_RULE_NAME, renderGpuRuleGroups(this.settings.alerts), common);
     props.resources.add(this.rule, [props.operatorRelease]);
-    for (const d of [gpuFleetDashboard(props.gpu.alerts)]) {
+    for (const d of [gpuFleetDashboard(this.settings.alerts)]) {
       const cm = renderDashboardWithVariables(d, common, { loki: props.loki ?? false });
       renderedConfigMap(this, `dashboard-${d.spec.uid}`, cm, common.namespace, props.dependsOn);
     }

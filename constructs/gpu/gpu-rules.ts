@@ -10,7 +10,7 @@
  * Annotation templates use only `{{ $labels.<name> }}` and `{{ $value }}`.
  */
 import type { AlertRule, RuleGroup } from '../core/prometheus-rule';
-import type { GpuAlertSettings } from '../../config/schema/gpu';
+import type { GpuAlertSettings } from './settings';
 import { CRITICAL_XID_CODES, CRITICAL_XIDS, XID_DOCS_URL } from '../contracts/xid';
 
 import { GPU_COMPONENT } from '../contracts/components';

@@ -8,3 +8,4 @@ export * from '../contracts/dashboard-variables';
 export * from './dashboards';
 export * from './dcgm-exporter';
 export * from './gpu-monitoring';
+export * from './settings';

@@ -2,7 +2,7 @@
  * The collector modules of the Loki pipeline, one per `logs.collector` value, behind one small
  * interface (k8s-monitoring's "features as modules"). Pure: no cdktf import.
  */
-import type { COLLECTORS } from '../../config/schema/environment';
+import type { COLLECTORS } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
 import type { HelmValues } from '../core/values';

@@ -7,3 +7,4 @@ export * from './alloy.render';
 export * from './promtail.render';
 export * from './labels';
 export * from './ruler.render';
+export * from './settings';

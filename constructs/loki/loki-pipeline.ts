@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { LogDatasource } from '../metrics/grafana.values';
 import { literalConfigMap } from '../core/config-map';
 import type { ITerraformDependable } from 'cdktf';
-import type { EnvironmentSettings } from '../../config/schema/environment';
+import { durationToMs } from '../../config/quantity';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import { PinnedRelease } from '../core/pinned-release';
@@ -13,6 +13,7 @@ import { Loki } from './loki';
 import { LOKI_RULES_FILE, renderLokiRulesFile } from './ruler.render';
 import type { NetworkFlows, Workload } from '../core/network';
 import { LOKI_POD_PORTS } from './loki';
+import { DEFAULT_LOKI, LOKI_MIN_RETENTION, lokiSettings, type CollectorName, type LokiOptions, type LokiSettings } from './settings';
 
 /** Where the Loki ruler sends its alerts: an Alertmanager that says its own URL (`KubePrometheusStack`). */
 export interface AlertmanagerTarget {
@@ -21,8 +22,10 @@ export interface AlertmanagerTarget {
 
 export interface LokiPipelineProps {
   readonly common: CommonConfig;
-  /** The environment's settings (`loki`, `logs`, `retention`, `tls`). */
-  readonly settings: Pick<EnvironmentSettings, 'loki' | 'logs' | 'retention' | 'tls'>;
+  /** Loki: mode, storage, tenancy, retention. @default - see {@link LokiOptions} (monolithic, 50 GiB, 31 days) */
+  readonly loki?: LokiOptions;
+  /** The collector DaemonSet. @default DEFAULT_LOKI.collector ('alloy') */
+  readonly collector?: CollectorName;
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -43,12 +46,14 @@ export interface LokiPipelineProps {
 }
 
 /**
- * The Loki log path: Loki, the collector chosen by `logs.collector` (one module from
+ * The Loki log path: Loki, the collector chosen by `props.collector` (one module from
  * {@link COLLECTOR_MODULES}: Alloy by default, or deprecated Promtail), and the ruler's LogQL
  * alerts for the catalog's critical events.
  */
 export class LokiPipeline extends Construct {
   readonly loki: Loki;
+  /** Loki's settings in use, every default applied. */
+  readonly settings: LokiSettings;
   /** The collector module in use. */
   readonly collectorModule: CollectorModule;
   /** The collector's release (DaemonSet). */
@@ -63,18 +68,19 @@ export class LokiPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: LokiPipelineProps) {
     super(scope, id);
-    const { common, settings: s } = props;
+    const { common } = props;
+    this.settings = lokiSettings(props.loki);
+    checkLokiSettings(this.settings, this.node.path);
     this.loki = new Loki(this, 'loki', {
       common,
-      loki: s.loki,
-      retentionPeriod: s.retention.loki.period,
+      loki: this.settings,
       tls: props.tls,
       ...(props.alertmanager ? { ruler: { alertmanagerUrl: props.alertmanager.alertmanagerUrl, ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile() } } } : {}),
       ...(props.lokiValuesOverrides ? { valuesOverrides: props.lokiValuesOverrides } : {}),
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       ...(props.network ? { network: props.network } : {}),
     });
-    this.collectorModule = COLLECTOR_MODULES[s.logs.collector];
+    this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
     const out = this.collectorModule.render({ common, loki: this.loki.endpoint });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
@@ -98,4 +104,24 @@ export class LokiPipeline extends Construct {
     this.collectorWorkload = { name: this.collectorModule.name, podSelector: this.collectorModule.podSelector };
     props.network?.allow(this.collectorWorkload, this.loki.workloads.gateway, { port: LOKI_POD_PORTS.gateway }, `${this.collectorModule.name} pushes logs to the Loki gateway`);
   }
+}
+
+/**
+ * What a Loki with these settings could not do, said in the props' words (an environment file
+ * gets the same checks from the schema, in its own words, before it gets here).
+ */
+function checkLokiSettings(l: LokiSettings, where: string): void {
+  const problems: string[] = [];
+  const min = durationToMs(LOKI_MIN_RETENTION);
+  if (durationToMs(l.retentionPeriod) < min) problems.push(`props.loki.retentionPeriod "${l.retentionPeriod}" is shorter than Loki's minimum (${LOKI_MIN_RETENTION})`);
+  if (durationToMs(l.debugRetention) < min) problems.push(`props.loki.debugRetention "${l.debugRetention}" is shorter than Loki's minimum (${LOKI_MIN_RETENTION})`);
+  else if (durationToMs(l.debugRetention) >= durationToMs(l.retentionPeriod)) {
+    problems.push(`props.loki.debugRetention "${l.debugRetention}" must be shorter than props.loki.retentionPeriod "${l.retentionPeriod}"`);
+  }
+  if (l.deploymentMode === 'scalable' && !l.objectStorage) problems.push('props.loki.objectStorage is required when props.loki.deploymentMode is "scalable" (its targets share chunks only through object storage)');
+  if (l.deploymentMode === 'monolithic' && !l.objectStorage && l.replicas > 1) {
+    problems.push(`props.loki.replicas ${l.replicas} of a monolithic Loki on a filesystem volume would each keep their own chunks; use 1, or set props.loki.objectStorage`);
+  }
+  if (l.tenant !== undefined && !l.authEnabled) problems.push(`props.loki.tenant "${l.tenant}" is ignored when props.loki.authEnabled is false`);
+  if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
 }

@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { literalConfigMap } from '../core/config-map';
 import type { ITerraformDependable } from 'cdktf';
-import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
 import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
@@ -12,7 +11,7 @@ import { DEFAULT_LOKI_RELEASE_NAME, renderLokiValues } from './loki.values';
 import { LOKI_GATEWAY_SERVICE, LOKI_GATEWAY_TLS_SECRET, lokiEndpointFor, lokiGatewayDnsNames, type LokiEndpoint } from './endpoint';
 import { lokiRulesConfigMapName } from './ruler.render';
 import type { NetworkFlows, ScrapeTarget, Workload } from '../core/network';
-import type { LokiDeploymentMode } from '../../config/schema/loki';
+import type { LokiDeploymentMode, LokiSettings } from './settings';
 import { STATEFUL_REASONS } from '../core/stateful';
 
 /** Container ports of Loki's pods (pod ports, what NetworkPolicies match). */
@@ -40,10 +39,8 @@ export function lokiWorkloads(deploymentMode: LokiDeploymentMode, releaseName = 
 
 export interface LokiProps {
   readonly common: CommonConfig;
-  /** The environment's `loki` settings. */
-  readonly loki: EnvironmentSettings['loki'];
-  /** limits_config.retention_period (the environment's `retention.loki.period`). */
-  readonly retentionPeriod: string;
+  /** Loki's settings, every default applied (`lokiSettings(options)`). */
+  readonly loki: LokiSettings;
   /** TLS component; the gateway gets a certificate when it serves the `loki` hop. @default - plain HTTP */
   readonly tls?: Tls | undefined;
   /**
@@ -103,7 +100,7 @@ export class Loki extends Construct {
       storage: loki.storage,
       objectStorage: loki.objectStorage,
       authEnabled: loki.authEnabled,
-      retentionPeriod: props.retentionPeriod,
+      retentionPeriod: loki.retentionPeriod,
       debugRetention: loki.debugRetention,
       gatewayTlsSecretName: secretName,
       ruler: props.ruler ? { ...props.ruler, tenant: rulerTenant } : undefined,

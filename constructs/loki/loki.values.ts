@@ -11,8 +11,8 @@
  *   ServiceAccount.
  * - auth_enabled per environment; the gateway terminates TLS with the cert-manager Secret.
  */
-import type { LokiDeploymentMode, LokiObjectStorage } from '../../config/schema/loki';
-import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { LokiDeploymentMode, LokiObjectStorage } from './settings';
+import type { ResourceRequirements } from '../core/settings';
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
 

@@ -17,7 +17,7 @@ import { XID_DOCS_URL } from '../contracts/xid';
 import { TRAINING_COMPONENT, TRAINING_RUNBOOK_URLS } from '../contracts/components';
 import { TRAINING_EVENTS } from '../contracts/log-metrics';
 import type { EventName } from '../mllogs/schema';
-import type { LokiDeploymentMode } from '../../config/schema/loki';
+import type { LokiDeploymentMode } from './settings';
 
 /** The rules file the ruler loads for the tenant. */
 export const LOKI_RULES_FILE = 'mlobs-ml-log-events.yaml';

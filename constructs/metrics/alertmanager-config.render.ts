@@ -15,8 +15,8 @@
  * Secret (`alertmanagerSpec.secrets` mounts each at /etc/alertmanager/secrets/<name>/<key>),
  * so only Secret names and keys ever appear in the configuration.
  */
-import { NULL_RECEIVER, type AlertingSettings, type ReceiverSettings } from '../../config/schema/metrics';
-import type { SecretRef } from '../../config/schema/primitives';
+import { DEFAULT_RECEIVER, NULL_RECEIVER, type AlertingSettings, type ReceiverSettings } from './settings';
+import type { SecretRef } from '../core/settings';
 
 /** Where the Prometheus Operator mounts `alertmanagerSpec.secrets` in the Alertmanager pods. */
 export const DEFAULT_ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
@@ -75,7 +75,7 @@ export interface RenderedAlertmanagerConfig {
 }
 
 export interface AlertmanagerConfigProps {
-  /** Receivers and routing from the environment's `alertmanager` settings. */
+  /** Receivers and routing (`alertmanagerSettings(options)`). */
   readonly alerting: AlertingSettings;
   /**
    * Directory the Secrets are mounted under (tests point it at fixtures).
@@ -95,10 +95,10 @@ function renderReceiver(r: ReceiverSettings, file: (ref: SecretRef) => string): 
     case 'slack':
       return {
         name: r.name,
-        slack_configs: [{ api_url_file: file(r.apiUrl), channel: r.channel, send_resolved: r.sendResolved }],
+        slack_configs: [{ api_url_file: file(r.apiUrl), channel: r.channel, send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved }],
       };
     case 'pagerduty':
-      return { name: r.name, pagerduty_configs: [{ routing_key_file: file(r.routingKey), send_resolved: r.sendResolved }] };
+      return { name: r.name, pagerduty_configs: [{ routing_key_file: file(r.routingKey), send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved }] };
     case 'email':
       return {
         name: r.name,
@@ -107,8 +107,8 @@ function renderReceiver(r: ReceiverSettings, file: (ref: SecretRef) => string): 
             to: r.to,
             from: r.from,
             smarthost: r.smarthost,
-            require_tls: r.requireTls,
-            send_resolved: r.sendResolved,
+            require_tls: r.requireTls ?? DEFAULT_RECEIVER.requireTls,
+            send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.emailSendResolved,
             ...(r.authUsername !== undefined && r.authPassword !== undefined
               ? { auth_username: r.authUsername, auth_password_file: file(r.authPassword) }
               : {}),
@@ -121,8 +121,8 @@ function renderReceiver(r: ReceiverSettings, file: (ref: SecretRef) => string): 
         webhook_configs: [
           {
             ...(r.urlSecret ? { url_file: file(r.urlSecret) } : { url: r.url }),
-            max_alerts: r.maxAlerts,
-            send_resolved: r.sendResolved,
+            max_alerts: r.maxAlerts ?? DEFAULT_RECEIVER.maxAlerts,
+            send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved,
           },
         ],
       };
@@ -160,7 +160,7 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
       receiver: teamWarning,
       matchers,
       routes: [
-        ...t.alsoNotify.map((name) => ({ receiver: name, matchers: [anyOf('severity', ['critical', 'warning'])], continue: true })),
+        ...(t.alsoNotify ?? []).map((name) => ({ receiver: name, matchers: [anyOf('severity', ['critical', 'warning'])], continue: true })),
         { receiver: t.critical ?? critical, matchers: [eq('severity', 'critical')] },
         { receiver: teamWarning, matchers: [eq('severity', 'warning')] },
       ],

@@ -5,3 +5,4 @@ export * from '../contracts/dashboards';
 export * from './dashboards/stack-health';
 export * from './dashboards/dashboard-config-map.render';
 export * from './kube-prometheus-stack';
+export * from './settings';

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { renderedConfigMap } from '../core/config-map';
-import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
 import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
@@ -13,10 +12,22 @@ import type { DashboardSpec } from '../contracts/dashboards';
 import { renderDashboardConfigMap } from './dashboards/dashboard-config-map.render';
 import { renderGrafanaValues, type ElasticsearchDatasourceProps, type GrafanaLogSource } from './grafana.values';
 import { KPS_FULLNAME, renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';
-import type { IngressSettings } from '../../config/schema/metrics';
+import type { IngressSettings } from '../core/settings';
 import type { LokiEndpoint } from '../loki/endpoint';
 import { ALL_PORTS, KUBE_API_SERVER, type NetworkFlows, type NetworkPort, type ScrapeTarget, type Workload } from '../core/network';
-import type { ReceiverSettings } from '../../config/schema/metrics';
+import {
+  alertingProblems,
+  alertmanagerSettings,
+  grafanaSettings,
+  prometheusSettings,
+  type AlertmanagerOptions,
+  type AlertmanagerSettings,
+  type GrafanaOptions,
+  type GrafanaSettings,
+  type PrometheusOptions,
+  type PrometheusSettings,
+  type ReceiverSettings,
+} from './settings';
 import { STATEFUL_REASONS } from '../core/stateful';
 
 /** Helm release name of kube-prometheus-stack (a Terraform-visible name: do not change). */
@@ -86,12 +97,14 @@ export function receiverDestinations(receivers: readonly ReceiverSettings[]): { 
 
 export interface KubePrometheusStackProps {
   readonly common: CommonConfig;
-  /**
-   * The environment's `prometheus`, `alertmanager`, `grafana`, `retention` and `logs` settings
-   * (`logs`: which dashboards carry log panels). Log datasources come from the pipelines given to
-   * {@link KubePrometheusStack.addDatasource}.
-   */
-  readonly settings: Pick<EnvironmentSettings, 'prometheus' | 'alertmanager' | 'grafana' | 'retention' | 'logs'>;
+  /** Prometheus: replicas, resources, volume, scrape interval, retention, Ingress. @default - see {@link PrometheusOptions} */
+  readonly prometheus?: PrometheusOptions;
+  /** Alertmanager: its pods, receivers and routing. @default - see {@link AlertmanagerOptions} (no receivers: alerts are dropped) */
+  readonly alertmanager?: AlertmanagerOptions;
+  /** Grafana: the admin Secret (required), replicas, resources, Ingress. Log datasources come from {@link KubePrometheusStack.addDatasource}. */
+  readonly grafana: GrafanaOptions;
+  /** Whether the dashboards carry Loki log panels (a Loki pipeline is added as a datasource). @default false */
+  readonly loki?: boolean;
   /** TLS component; UIs with an ingress get a certificate when it serves the `ui` hop. @default - no TLS */
   readonly tls?: Tls;
   /** Dashboards delivered through the Grafana sidecar. @default METRICS_DASHBOARDS */
@@ -120,6 +133,8 @@ export class KubePrometheusStack extends Construct {
   readonly scrapeTargets: readonly ScrapeTarget[];
   /** UIs exposed through an Ingress: the ingress controller must reach them. */
   readonly ingressTargets: readonly ScrapeTarget[];
+  /** The settings in use, every default applied. */
+  readonly settings: { readonly prometheus: PrometheusSettings; readonly alertmanager: AlertmanagerSettings; readonly grafana: GrafanaSettings };
   /** Alertmanager's in-cluster URL (its Service from the chart's fullnameOverride, the web port): where other rulers send alerts. */
   readonly alertmanagerUrl: string;
   /** Grafana's log datasources, from the pipelines given to {@link addDatasource}. */
@@ -142,7 +157,13 @@ export class KubePrometheusStack extends Construct {
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
     super(scope, id);
-    const { common, settings: s } = props;
+    const { common } = props;
+    const s = { prometheus: prometheusSettings(props.prometheus), alertmanager: alertmanagerSettings(props.alertmanager), grafana: grafanaSettings(props.grafana) };
+    this.settings = s;
+    const problems = alertingProblems(s.alertmanager);
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: ${problems.map((p) => `props.alertmanager.${p.path.join('.')}: ${p.message}`).join('; ')}`);
+    }
     const ui = (name: string, i: IngressSettings | undefined): UiIngressProps | undefined => {
       if (!i) return undefined;
       const tlsOn = props.tls?.enabledFor('ui') ?? false;
@@ -151,7 +172,6 @@ export class KubePrometheusStack extends Construct {
     };
     this.alertmanagerConfig = renderAlertmanagerConfig({ alerting: s.alertmanager });
     this.alertmanagerUrl = `http://${KPS_FULLNAME}-alertmanager.${common.namespace}.svc:${KPS_PORTS.alertmanagerWeb}`;
-    const pipelines = s.logs.pipelines;
     const grafanaIngress = ui('grafana', s.grafana.ingress);
     const promIngress = ui('prometheus', s.prometheus.ingress);
     const amIngress = ui('alertmanager', s.alertmanager.ingress);
@@ -163,8 +183,8 @@ export class KubePrometheusStack extends Construct {
         resources: s.prometheus.resources,
         storage: s.prometheus.storage,
         scrapeInterval: s.prometheus.scrapeInterval,
-        retentionTime: s.retention.prometheus.time,
-        retentionSizeGiB: s.retention.prometheus.sizeGiB,
+        retentionTime: s.prometheus.retentionTime,
+        retentionSizeGiB: s.prometheus.retentionSizeGiB,
         ...(promIngress ? { ingress: promIngress } : {}),
       },
       alertmanager: {
@@ -224,7 +244,7 @@ export class KubePrometheusStack extends Construct {
       }
     }
     for (const d of props.dashboards ?? METRICS_DASHBOARDS) {
-      const cm = renderDashboardConfigMap(d, common, { loki: pipelines.includes('loki') });
+      const cm = renderDashboardConfigMap(d, common, { loki: props.loki ?? false });
       renderedConfigMap(this, `dashboard-${d.uid}`, cm, common.namespace, props.dependsOn);
     }
   }

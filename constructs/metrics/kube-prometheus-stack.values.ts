@@ -20,7 +20,7 @@
  * the label through `commonLabels` and the subcharts' `additionalLabels`. Teams add the same
  * label to their objects to have them scraped/evaluated.
  */
-import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { ResourceRequirements } from '../core/settings';
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
 import type { AlertmanagerConfig } from './alertmanager-config.render';

@@ -1,5 +1,5 @@
 /** Helm values for the pinned cert-manager chart. Pure: no cdktf import. */
-import type { ResourceRequirements } from '../../config/schema/primitives';
+import type { ResourceRequirements } from '../core/settings';
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
 

@@ -1,3 +1,4 @@
 export * from './tls';
 export * from './issuer.render';
 export * from './cert-manager.values';
+export * from './settings';

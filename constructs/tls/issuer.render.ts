@@ -2,12 +2,11 @@
  * cert-manager issuers and certificates as data. Pure: no cdktf import.
  * @see https://cert-manager.io/docs/configuration/
  */
-import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
 import type { IssuerRef, KubeManifest } from '../core/manifest';
+import { acmeDefaults, type IssuerSettings, type TlsSettings } from './settings';
 
-export type TlsSettings = EnvironmentSettings['tls'];
-export type IssuerSettings = NonNullable<TlsSettings['issuer']>;
+export type { IssuerSettings, TlsSettings };
 
 export const CA_SECRET_NAME = 'mlobs-ca';
 export const SELF_SIGNED_BOOTSTRAP_ISSUER = 'mlobs-selfsigned';
@@ -33,7 +32,7 @@ function privateKey(alg: TlsSettings['certificate']['privateKeyAlgorithm']) {
 }
 
 /** The environment's issuer: self-signed CA chain, an existing ClusterIssuer, or ACME. */
-export function renderIssuer(issuer: IssuerSettings, tls: TlsSettings, common: CommonConfig): RenderedIssuer {
+export function renderIssuer(issuer: IssuerSettings, tls: Pick<TlsSettings, 'certificate'>, common: CommonConfig): RenderedIssuer {
   const meta = (name: string) => ({ name, namespace: common.namespace, labels: { ...common.labels } });
   switch (issuer.kind) {
     case 'selfSigned':
@@ -60,7 +59,8 @@ export function renderIssuer(issuer: IssuerSettings, tls: TlsSettings, common: C
       };
     case 'clusterIssuer':
       return { issuerRef: { name: issuer.name, kind: 'ClusterIssuer', group: 'cert-manager.io' }, manifests: [] };
-    case 'acme':
+    case 'acme': {
+      const acme = acmeDefaults(issuer);
       return {
         issuerRef: { name: ACME_ISSUER_NAME, kind: 'Issuer', group: 'cert-manager.io' },
         manifests: [
@@ -70,23 +70,24 @@ export function renderIssuer(issuer: IssuerSettings, tls: TlsSettings, common: C
             metadata: meta(ACME_ISSUER_NAME),
             spec: {
               acme: {
-                server: issuer.server,
-                email: issuer.email,
-                privateKeySecretRef: { name: issuer.accountKeySecretName },
-                ...(issuer.externalAccountBinding
+                server: acme.server,
+                email: acme.email,
+                privateKeySecretRef: { name: acme.accountKeySecretName },
+                ...(acme.externalAccountBinding
                   ? {
                       externalAccountBinding: {
-                        keyID: issuer.externalAccountBinding.keyId,
-                        keySecretRef: { name: issuer.externalAccountBinding.keySecretRef.name, key: issuer.externalAccountBinding.keySecretRef.key },
+                        keyID: acme.externalAccountBinding.keyId,
+                        keySecretRef: { name: acme.externalAccountBinding.keySecretRef.name, key: acme.externalAccountBinding.keySecretRef.key },
                       },
                     }
                   : {}),
-                solvers: [{ http01: { ingress: { ingressClassName: issuer.ingressClassName } } }],
+                solvers: [{ http01: { ingress: { ingressClassName: acme.ingressClassName } } }],
               },
             },
           },
         ],
       };
+    }
   }
 }
 
@@ -107,7 +108,7 @@ export interface CertificateRequest {
   readonly keyEncoding?: 'PKCS1' | 'PKCS8';
 }
 
-export function renderCertificate(req: CertificateRequest, issuerRef: IssuerRef, tls: TlsSettings, common: CommonConfig): KubeManifest {
+export function renderCertificate(req: CertificateRequest, issuerRef: IssuerRef, tls: Pick<TlsSettings, 'certificate'>, common: CommonConfig): KubeManifest {
   if (req.dnsNames.length === 0) throw new Error(`certificate "${req.name}": needs at least one DNS name`);
   return {
     apiVersion: 'cert-manager.io/v1',

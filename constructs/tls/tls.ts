@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import type { EnvironmentSettings } from '../../config/schema/environment';
 import type { CommonConfig } from '../core/common';
+import { withDefaults } from '../core/settings';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { IssuerRef } from '../core/manifest';
 import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import { CHARTS } from '../versions';
 import { renderCertManagerValues } from './cert-manager.values';
-import { renderCertificate, renderIssuer, type CertificateRequest, type TlsSettings } from './issuer.render';
+import { renderCertificate, renderIssuer, type CertificateRequest } from './issuer.render';
+import { DEFAULT_CERT_MANAGER, tlsSettings, type CertManagerSettings, type CertificateSettings, type IssuerSettings, type TlsHops, type TlsSettings } from './settings';
 import { KUBE_API_SERVER, type NetworkFlows, type ScrapeTarget, type Workload } from '../core/network';
 
 /** Container port of cert-manager's webhook (the chart's Service maps 443 to it). */
@@ -18,7 +19,7 @@ export const ACME_HTTP01_SOLVER_PORT = 8089;
 /** The solver pods cert-manager creates for HTTP-01 challenges (in the namespace of the Certificate). */
 export const ACME_HTTP01_SOLVER: Workload = { name: 'acme-http01-solver', podSelector: { 'acme.cert-manager.io/http01-solver': 'true' } };
 
-export type TlsHop = keyof TlsSettings['hops'];
+export type TlsHop = keyof TlsHops;
 
 /** True for names only the cluster's DNS resolves: `svc`, `svc.ns`, `*.svc`, `*.svc.cluster.local`. */
 export function isClusterInternalName(name: string, namespace: string): boolean {
@@ -27,10 +28,14 @@ export function isClusterInternalName(name: string, namespace: string): boolean 
 
 export interface TlsProps {
   readonly common: CommonConfig;
-  /** The environment's `tls` settings (must have an issuer when enabled). */
-  readonly tls: TlsSettings;
-  /** The environment's `certManager` settings. */
-  readonly certManager: EnvironmentSettings['certManager'];
+  /** Where certificates come from (a self-signed CA, an existing ClusterIssuer, or ACME). */
+  readonly issuer: IssuerSettings;
+  /** Which hops are served over TLS. @default DEFAULT_TLS_HOPS (all) */
+  readonly hops?: Partial<TlsHops>;
+  /** Certificate lifetime, renewal and key algorithm. @default DEFAULT_CERTIFICATE (90 days, renewed 15 days before, ECDSA) */
+  readonly certificate?: Partial<CertificateSettings>;
+  /** cert-manager: installed by the stack, or already in the cluster. @default DEFAULT_CERT_MANAGER (installed) */
+  readonly certManager?: Partial<CertManagerSettings>;
   /** Where Issuers and Certificates go (installed after cert-manager). */
   readonly resources: CustomResourceChart;
   /** Deep-merged over the cert-manager values. @default - none */
@@ -53,6 +58,8 @@ export class Tls extends Construct {
   readonly webhookWorkload?: Workload;
   /** What the ingress controller must reach: the HTTP-01 solver pods, when the issuer is ACME. */
   readonly ingressTargets: readonly ScrapeTarget[];
+  /** The settings in use, every default applied. */
+  readonly settings: TlsSettings;
   private readonly props: TlsProps;
   private readonly after: ITerraformDependable[];
   private internalRef?: IssuerRef;
@@ -60,16 +67,19 @@ export class Tls extends Construct {
   constructor(scope: Construct, id: string, props: TlsProps) {
     super(scope, id);
     this.props = props;
-    const { tls, common } = props;
-    if (!tls.issuer) {
-      throw new Error(`${this.node.path}: props.tls.issuer is required when TLS is enabled; please set: tls.issuer: { kind: selfSigned } (or clusterIssuer, acme)`);
+    const { common } = props;
+    if (!props.issuer) {
+      throw new Error(`${this.node.path}: props.issuer is required; please set: issuer: { kind: 'selfSigned' } (or clusterIssuer, acme)`);
     }
-    if (props.certManager.install) {
+    const tls = tlsSettings(props);
+    this.settings = tls;
+    const certManager = withDefaults<CertManagerSettings>(DEFAULT_CERT_MANAGER, props.certManager);
+    if (certManager.install) {
       this.certManager = new PinnedRelease(this, 'cert-manager', {
         chart: CHARTS.certManager,
         releaseName: 'cert-manager',
         namespace: common.namespace,
-        values: renderCertManagerValues({ common, replicas: props.certManager.replicas, resources: props.certManager.resources }),
+        values: renderCertManagerValues({ common, replicas: certManager.replicas, resources: certManager.resources }),
         ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
       });
     }
@@ -89,7 +99,7 @@ export class Tls extends Construct {
 
   /** Whether a hop (ui, collectors, elasticsearch, loki) is served over TLS. */
   enabledFor(hop: TlsHop): boolean {
-    return this.props.tls.enabled && this.props.tls.hops[hop];
+    return this.settings.hops[hop];
   }
 
   /**
@@ -108,7 +118,7 @@ export class Tls extends Construct {
         );
       }
     }
-    const cert = renderCertificate(req, ref, this.props.tls, this.props.common);
+    const cert = renderCertificate(req, ref, this.settings, this.props.common);
     this.props.resources.add(cert, this.after);
     return { secretName: (cert.spec as { secretName: string }).secretName };
   }
@@ -120,9 +130,9 @@ export class Tls extends Construct {
    * or existing ClusterIssuer signs both kinds of names.
    */
   get internalIssuerRef(): IssuerRef {
-    if (this.props.tls.issuer?.kind !== 'acme') return this.issuerRef;
+    if (this.settings.issuer.kind !== 'acme') return this.issuerRef;
     if (!this.internalRef) {
-      const internal = renderIssuer({ kind: 'selfSigned' }, this.props.tls, this.props.common);
+      const internal = renderIssuer({ kind: 'selfSigned' }, this.settings, this.props.common);
       for (const m of internal.manifests) this.props.resources.add(m, this.after);
       this.internalRef = internal.issuerRef;
     }

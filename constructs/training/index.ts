@@ -3,3 +3,4 @@ export * from './training-rules';
 export * from './pod-monitor.render';
 export * from './dashboards';
 export * from './training-monitoring';
+export * from './settings';

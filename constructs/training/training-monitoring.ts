@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { renderedConfigMap } from '../core/config-map';
-import type { TrainingSettings } from '../../config/schema/gpu';
+import { trainingSettings, type TrainingOptions, type TrainingSettings } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { KubeManifest } from '../core/manifest';
@@ -16,8 +16,8 @@ export const DEFAULT_TRAINING_RULE_NAME = 'mlobs-training';
 
 export interface TrainingMonitoringProps {
   readonly common: CommonConfig;
-  /** The environment's `training` settings. */
-  readonly training: TrainingSettings;
+  /** Which pods are scraped and the alert thresholds. @default - see {@link TrainingOptions} */
+  readonly training?: TrainingOptions;
   /** The stack's custom-resource chart (PodMonitor, PrometheusRule). */
   readonly resources: CustomResourceChart;
   /** The release that installs the monitoring CRDs (kube-prometheus-stack). */
@@ -31,11 +31,15 @@ export interface TrainingMonitoringProps {
 /** Training jobs: PodMonitor for their own /metrics, log-derived training alerts, the job dashboard. */
 export class TrainingMonitoring extends Construct {
   readonly podMonitor: KubeManifest;
+  /** The settings in use, every default applied. */
+  readonly settings: TrainingSettings;
   readonly rule: KubeManifest;
 
   constructor(scope: Construct, id: string, props: TrainingMonitoringProps) {
     super(scope, id);
-    const { common, training } = props;
+    const { common } = props;
+    const training = trainingSettings(props.training);
+    this.settings = training;
     this.podMonitor = renderTrainingPodMonitor({ common, scrapeLabel: training.scrapeLabel, metricsPort: training.metricsPort });
     props.resources.add(this.podMonitor, [props.operatorRelease]);
     this.rule = renderPrometheusRule(DEFAULT_TRAINING_RULE_NAME, renderTrainingRuleGroups(training.alerts), common);

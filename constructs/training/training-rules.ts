@@ -3,7 +3,7 @@
  * applications that cannot be changed; and stalled-job detection with kube-state-metrics.
  * Pure: no cdktf import. Annotation templates use only `{{ $labels.<name> }}` and `{{ $value }}`.
  */
-import type { TrainingAlertSettings } from '../../config/schema/gpu';
+import type { TrainingAlertSettings } from './settings';
 import type { AlertRule, RuleGroup } from '../core/prometheus-rule';
 import { LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC, TRAINING_EVENTS as E, logEvents } from '../contracts/log-metrics';
 

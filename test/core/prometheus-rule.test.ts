@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderPrometheusRule, type RuleGroup } from '../../constructs/core/prometheus-rule';
-import { commonConfigFor } from '../../constructs/core/common';
+import { commonConfigFor } from '../../stacks/environment-props';
 import { parseEnvironment } from '../../config';
 import { assertValidCustomResource } from '../helpers/crd-contract';
 import { promtoolCheckRules, promtoolTestRules } from '../helpers/promtool';

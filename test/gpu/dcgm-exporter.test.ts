@@ -10,7 +10,8 @@ import { assertValuesKeysExist } from '../helpers/helm-values-contract';
 import { helmTemplate, type KubeObject } from '../helpers/helm-render';
 import { assertValidCustomResource } from '../helpers/crd-contract';
 import { DEFAULT_DCGM_RELEASE_NAME, DCGM_JOB, renderDcgmExporterValues } from '../../constructs/gpu';
-import { commonConfigFor, MONITOR_LABEL_KEY } from '../../constructs/core/common';
+import { MONITOR_LABEL_KEY } from '../../constructs/core/common';
+import { commonConfigFor } from '../../stacks/environment-props';
 import { parseEnvironment } from '../../config/load';
 import type { KubeManifest } from '../../constructs/core/manifest';
 

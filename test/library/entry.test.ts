@@ -32,7 +32,7 @@ test('README example: a team composes ObservabilityStack into its own TerraformS
   new KubernetesProvider(stack, 'k8s', { configPath: '~/.kube/config' });
   new HelmProvider(stack, 'helm', { kubernetes: { configPath: '~/.kube/config' } });
   const env = lib.parseEnvironment('team-ml', { grafana: { adminCredentials: { secretName: 'grafana-admin' } }, logs: { pipelines: ['loki'] } });
-  const obs = new lib.ObservabilityStack(stack, 'mlobs', { environment: env.name, settings: env.settings });
+  const obs = new lib.ObservabilityStack(stack, 'mlobs', lib.observabilityPropsFor(env.name, env.settings));
   const tf = JSON.parse(Testing.synth(stack)) as { resource: { helm_release: Record<string, { name: string }> } };
   const releases = Object.values(tf.resource.helm_release).map((r) => r.name);
   assert.ok(releases.includes('mlobs-resources'), releases.join(', '));

@@ -78,6 +78,12 @@ test('examples/team-stack compiles (strict) and synthesizes against the packed t
     const tf = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'team-ml', 'cdk.tf.json'), 'utf8')) as TfJson;
     const releases = Object.values(tf.resource['helm_release'] ?? {}).map((r) => r.name).sort();
     assert.deepEqual(releases, ['alloy', 'kube-prometheus-stack', 'loki', 'mlobs-resources']);
+    // The team's own props reached the output (no environment file: the example never parses one).
+    assert.doesNotMatch(fs.readFileSync(path.join(EXAMPLE_DIR, 'main.ts'), 'utf8'), /parseEnvironment|EnvironmentConfig/, 'the example composes from props alone');
+    const kpsValues = JSON.stringify(Object.values(tf.resource['helm_release'] ?? {}).find((r) => r.name === 'kube-prometheus-stack'));
+    assert.match(kpsValues, /retention: 7d\\n/, 'prometheus.retentionTime from the team\'s props');
+    const lokiValues = JSON.stringify(Object.values(tf.resource['helm_release'] ?? {}).find((r) => r.name === 'loki'));
+    assert.match(lokiValues, /retention_period: 336h\\n/, 'loki.retentionPeriod from the team\'s props');
     const namespaces = Object.values(tf.resource['kubernetes_namespace_v1'] ?? {});
     assert.equal(namespaces.length, 1);
     // The GPU alerts (scraping the GPU Operator's exporter) ride in the custom-resource chart.
@@ -85,6 +91,9 @@ test('examples/team-stack compiles (strict) and synthesizes against the packed t
     const manifests = fs.readdirSync(chartsDir).flatMap((c) => fs.readdirSync(path.join(chartsDir, c, 'manifests')));
     assert.ok(manifests.some((m) => /prometheusrule-.*-mlobs-gpu\.json$/.test(m)), manifests.join(', '));
     assert.ok(manifests.some((m) => /servicemonitor-.*gpu-operator-dcgm-exporter\.json$/.test(m)), manifests.join(', '));
+    const gpuRule = fs.readdirSync(chartsDir).flatMap((c) => fs.readdirSync(path.join(chartsDir, c, 'manifests')).filter((m) => /prometheusrule-.*-mlobs-gpu\.json$/.test(m)).map((m) => path.join(chartsDir, c, 'manifests', m)))[0];
+    assert.ok(gpuRule);
+    assert.match(fs.readFileSync(gpuRule, 'utf8'), />= 80\b/, 'gpu.alerts.temperatureWarningCelsius from the team\'s props');
     // 5. OpenTofu reads the team's configuration (depends_on as bare references, literal strings).
     initStopsOnlyAtProviders(path.join(outdir, 'stacks', 'team-ml'));
 

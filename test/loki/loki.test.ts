@@ -163,8 +163,7 @@ test('valuesOverrides cannot switch compactor retention off', async () => {
     () =>
       new Loki(Testing.app(), 'l', {
         common,
-        loki: env.settings.loki,
-        retentionPeriod: '744h',
+        loki: { ...env.settings.loki, retentionPeriod: '744h' },
         valuesOverrides: { loki: { compactor: { retention_enabled: false } } },
       }),
     /switch off compactor retention.*retention\.loki\.period would never apply/,

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { parseEnvironment } from '../../config/load';
 import { NULL_RECEIVER } from '../../config/schema/metrics';
-import { commonConfigFor } from '../../constructs/core/common';
+import { commonConfigFor } from '../../stacks/environment-props';
 import { renderAlertmanagerConfig, type AlertmanagerConfig, type AlertmanagerReceiver } from '../../constructs/metrics/alertmanager-config.render';
 import { STACK_RULES_NAME } from '../../constructs/metrics/stack-rules';
 import { synthEnvironment } from '../helpers/synth';

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { parseEnvironment } from '../../config/load';
-import { commonConfigFor } from '../../constructs/core/common';
+import { commonConfigFor } from '../../stacks/environment-props';
 import type { KubeManifest } from '../../constructs/core/manifest';
 import { isAlertRule } from '../../constructs/core/prometheus-rule';
 import { RETENTION_RUNBOOK_URL, STACK_RULES_NAME, renderStackPrometheusRule, renderStackRuleGroups } from '../../constructs/metrics/stack-rules';

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Testing, TerraformStack } from 'cdktf';
 import { ObservabilityStack } from '../../constructs/observability-stack';
+import { observabilityPropsFor } from '../../stacks/environment-props';
 import type { KubeManifest } from '../../constructs/core/manifest';
 import type { Workload } from '../../constructs/core/network';
 import { parseEnvironment } from '../../config/load';
@@ -176,7 +177,7 @@ test('ObservabilityStack network props: policies off writes none (flows are stil
   const env = parseEnvironment('lib', { ...MINIMAL_INPUT, grafana: { adminCredentials: { secretName: 'g' }, ingress: { host: 'g.example.com' } } } as EnvironmentInput);
   const build = (network: ConstructorParameters<typeof ObservabilityStack>[2]['network']) => {
     const stack = new TerraformStack(Testing.app(), 'lib');
-    return new ObservabilityStack(stack, 'mlobs', { environment: 'lib', settings: env.settings, ...(network ? { network } : {}) });
+    return new ObservabilityStack(stack, 'mlobs', { ...observabilityPropsFor('lib', env.settings), ...(network ? { network } : {}) });
   };
   const off = build({ policies: false });
   assert.equal(off.resources.resources.filter((m) => m.kind === 'NetworkPolicy').length, 0);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEnvironment } from '../../config';
-import { commonConfigFor } from '../../constructs/core/common';
+import { commonConfigFor } from '../../stacks/environment-props';
 import { renderCertManagerValues } from '../../constructs/tls/cert-manager.values';
 import { renderCertificate, renderIssuer, serviceDnsNames } from '../../constructs/tls/issuer.render';
 import { assertValidCustomResource, validateCustomResource } from '../helpers/crd-contract';

@@ -15,7 +15,7 @@ import {
 } from '../../constructs/training';
 import { EVENTS } from '../../constructs/mllogs/schema';
 import { trainingSchema } from '../../config/schema/gpu';
-import { commonConfigFor } from '../../constructs/core/common';
+import { commonConfigFor } from '../../stacks/environment-props';
 import { parseEnvironment } from '../../config/load';
 import { promtoolCheckRules, promtoolTestRules, type AlertExpectation } from '../helpers/promtool';
 import { assertValidCustomResource } from '../helpers/crd-contract';

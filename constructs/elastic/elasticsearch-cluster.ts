@@ -1,0 +1,178 @@
+import { Construct } from 'constructs';
+import type { LogDatasource } from '../metrics/grafana.values';
+import type { CommonConfig } from '../core/common';
+import type { CustomResourceChart } from '../core/custom-resource-chart';
+import type { KubeManifest } from '../core/manifest';
+import type { NetworkFlows, Workload } from '../core/network';
+import type { Tls } from '../tls/tls';
+import { ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
+import type { EckOperator } from './eck-operator';
+import { renderElasticsearch } from './elasticsearch.render';
+import { renderIlmPolicy, renderIndexTemplate, type IlmPolicy } from './ilm.render';
+import { mappedFields, renderKibanaObjects, type KibanaObjects } from './kibana-objects.render';
+import { renderKibana } from './kibana.render';
+import { eckPods, esElasticUserSecret, esHttpCaSecret, esHttpService, esHttpUrl, ES_HTTP_PORT, ES_TRANSPORT_PORT, kbHttpCaSecret, kbHttpService, kbHttpUrl, KB_HTTP_PORT, serviceDnsNames } from './names';
+import { DEFAULT_ELASTIC_NAME, elasticsearchSettings, kibanaSettings, type ElasticsearchOptions, type ElasticsearchSettings, type KibanaSettings } from './settings';
+import { renderSetupFiles, renderSetupJob, SETUP_JOB_LABELS, SETUP_MOUNTS } from './setup-job.render';
+
+export interface ElasticsearchClusterProps {
+  readonly common: CommonConfig;
+  /** The ECK operator: the custom resources install after it. */
+  readonly operator: EckOperator;
+  /** Where the custom resources go (the stack's generated chart). */
+  readonly resources: CustomResourceChart;
+  /** Name of the Elasticsearch and Kibana resources; changing it recreates the cluster. @default DEFAULT_ELASTIC_NAME ('mlobs') */
+  readonly name?: string;
+  /** Node sets, HTTP certificate, data stream and ILM. @default - see {@link ElasticsearchOptions} */
+  readonly elasticsearch?: ElasticsearchOptions;
+  /** Kibana instances and resources. @default - one instance, ELASTIC_DEFAULT_RESOURCES.kibana */
+  readonly kibana?: Partial<KibanaSettings>;
+  /** TLS component; required when `elasticsearch.httpCertificate` is 'issuer'. @default - ECK's own CA */
+  readonly tls?: Tls;
+  /** Where the cluster records its flows. @default - none recorded */
+  readonly network?: NetworkFlows;
+}
+
+/**
+ * Elasticsearch (node sets per tier) with Kibana through ECK, and the setup Job that applies the
+ * ILM policy and index template and imports Kibana's saved objects (named after the hash of them,
+ * so a change runs a new one). Writers join with {@link allowWriter}; Grafana reads it as a
+ * datasource through {@link grafanaLogDatasource}.
+ */
+export class ElasticsearchCluster extends Construct {
+  /** Name of the Elasticsearch and Kibana resources. */
+  readonly name: string;
+  readonly namespace: string;
+  /** The settings in use, every default applied. */
+  readonly settings: ElasticsearchSettings;
+  /** The Elasticsearch and Kibana custom resources as shipped. */
+  readonly elasticsearch: KubeManifest;
+  readonly kibana: KubeManifest;
+  readonly ilmPolicy: IlmPolicy;
+  readonly indexTemplate: Record<string, unknown>;
+  /** The data stream writers write to (logs-<dataset>-<namespace>) and its parts. */
+  readonly dataStream: string;
+  readonly dataStreamParts: { readonly dataset: string; readonly namespace: string };
+  readonly kibanaObjects: KibanaObjects;
+  readonly setupJob: KubeManifest;
+  /** The cluster's pods: Elasticsearch, Kibana, the setup Job. */
+  readonly workloads: { readonly elasticsearch: Workload; readonly kibana: Workload; readonly setupJob: Workload };
+  /** The in-cluster HTTPS endpoint of Elasticsearch. */
+  readonly url: string;
+  /** The Secret with the CA clients use to verify Elasticsearch (`ca.crt`). */
+  readonly caSecretName: string;
+  private readonly network?: NetworkFlows;
+
+  constructor(scope: Construct, id: string, props: ElasticsearchClusterProps) {
+    super(scope, id);
+    const { common } = props;
+    const s = elasticsearchSettings(props.elasticsearch);
+    const kb = kibanaSettings(props.kibana);
+    const name = props.name ?? DEFAULT_ELASTIC_NAME;
+    const ns = common.namespace;
+    this.settings = s;
+    this.name = name;
+    this.namespace = ns;
+    this.url = esHttpUrl(name, ns);
+    this.caSecretName = esHttpCaSecret(name);
+    if (props.network) this.network = props.network;
+    const after = props.operator.installed;
+    const issuer = s.httpCertificate === 'issuer' ? props.tls : undefined;
+    if (s.httpCertificate === 'issuer' && !issuer) {
+      throw new Error(
+        `${this.node.path}: props.elasticsearch.httpCertificate is "issuer" but props.tls is not set; pass tls: <the Tls component>, or set httpCertificate: 'eck' (in an environment file: tls: { enabled: true, issuer: { kind: selfSigned } })`,
+      );
+    }
+    const esCert = issuer?.certificateFor({ name: `${name}-es-http-tls`, dnsNames: serviceDnsNames(esHttpService(name), ns) }).secretName;
+    const kbCert = issuer?.certificateFor({ name: `${name}-kb-http-tls`, dnsNames: serviceDnsNames(kbHttpService(name), ns) }).secretName;
+    const { warm, cold } = s.tiers;
+    this.elasticsearch = renderElasticsearch({
+      name,
+      namespace: ns,
+      labels: common.labels,
+      version: ELASTIC_STACK_VERSION,
+      hot: { count: s.replicas, resources: s.resources, storage: s.storage, ...(s.jvmHeap ? { jvmHeap: s.jvmHeap } : {}) },
+      tiers: { ...(warm ? { warm } : {}), ...(cold ? { cold } : {}) },
+      antiAffinity: s.antiAffinity,
+      ...(esCert ? { httpCertificateSecret: esCert } : {}),
+    });
+    this.kibana = renderKibana({
+      name,
+      namespace: ns,
+      labels: common.labels,
+      version: ELASTIC_STACK_VERSION,
+      elasticsearchName: name,
+      count: kb.count,
+      resources: kb.resources,
+      ...(kbCert ? { httpCertificateSecret: kbCert } : {}),
+    });
+    props.resources.add(this.elasticsearch, after);
+    props.resources.add(this.kibana, after);
+
+    // ILM policy + index template, applied in-cluster by a Job named after their hash.
+    // "-" separates the parts of a data stream name, so an environment like prod-eu writes to logs-ml-prod_eu.
+    const dataset = s.dataStream.dataset;
+    const dsNamespace = s.dataStream.namespace ?? common.environment.replace(/-/g, '_');
+    this.dataStreamParts = { dataset, namespace: dsNamespace };
+    this.dataStream = `logs-${dataset}-${dsNamespace}`;
+    const policyName = `${name}-logs-${dataset}`;
+    this.ilmPolicy = renderIlmPolicy(s.retention, common.environment);
+    this.indexTemplate = renderIndexTemplate({ dataset, policyName, replicas: Math.min(1, s.replicas - 1), totalFieldsLimit: s.totalFieldsLimit });
+    this.kibanaObjects = renderKibanaObjects({ dataStream: this.dataStream, fields: mappedFields(this.indexTemplate) });
+    const setup = renderSetupFiles({
+      url: this.url,
+      policyName,
+      policy: this.ilmPolicy,
+      templateName: policyName,
+      template: this.indexTemplate,
+      caFile: `${SETUP_MOUNTS.caDir}/ca.crt`,
+      configDir: SETUP_MOUNTS.configDir,
+      kibana: { url: kbHttpUrl(name, ns), caFile: `${SETUP_MOUNTS.kbCaDir}/ca.crt`, ndjson: this.kibanaObjects.ndjson },
+    });
+    const job = renderSetupJob({
+      name: `${name}-es-setup-${setup.hash.slice(0, 10)}`,
+      namespace: ns,
+      labels: common.labels,
+      image: `${ELASTIC_IMAGES.elasticsearch.repository}:${ELASTIC_IMAGES.elasticsearch.tag}`,
+      user: esElasticUserSecret(name),
+      esCaSecret: esHttpCaSecret(name),
+      kbCaSecret: kbHttpCaSecret(name),
+      files: setup.files,
+    });
+    this.setupJob = job.job;
+    props.resources.add(job.configMap, after);
+    props.resources.add(job.job, after);
+
+    this.workloads = {
+      elasticsearch: eckPods.elasticsearch(name),
+      kibana: eckPods.kibana(name),
+      setupJob: { name: 'es-setup', podSelector: { ...SETUP_JOB_LABELS } },
+    };
+    const net = props.network;
+    if (net) {
+      const w = this.workloads;
+      const es = { port: ES_HTTP_PORT };
+      net.allow(props.operator.workload, w.elasticsearch, es, 'the ECK operator manages Elasticsearch through its API');
+      net.allow(w.elasticsearch, w.elasticsearch, { port: ES_TRANSPORT_PORT }, 'Elasticsearch nodes form a cluster (transport)');
+      net.allow(w.kibana, w.elasticsearch, es, 'Kibana reads and writes Elasticsearch');
+      net.allow(w.setupJob, w.elasticsearch, es, 'the setup Job applies the ILM policy and index template');
+      net.allow(w.setupJob, w.kibana, { port: KB_HTTP_PORT }, 'the setup Job imports the Kibana saved objects');
+      // Every destination of these is known: DNS and the flows above.
+      for (const x of [w.kibana, w.setupJob]) net.restrictEgress(x);
+    }
+  }
+
+  /** Lets a writer (Logstash) reach Elasticsearch's HTTP API: the flow is recorded on the cluster's side. */
+  allowWriter(writer: Workload, reason: string): void {
+    this.network?.allow(writer, this.workloads.elasticsearch, { port: ES_HTTP_PORT }, reason);
+  }
+
+  /** Grafana reads this cluster's data stream (`KubePrometheusStack.addDatasource`). */
+  get grafanaLogDatasource(): LogDatasource {
+    const user = esElasticUserSecret(this.name);
+    return {
+      kind: 'elasticsearch',
+      elasticsearch: { url: this.url, index: `logs-${this.dataStreamParts.dataset}-*`, caSecretName: this.caSecretName, user: { secretName: user.name, key: user.key } },
+    };
+  }
+}

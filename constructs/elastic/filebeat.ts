@@ -1,0 +1,61 @@
+import { Construct } from 'constructs';
+import type { CommonConfig } from '../core/common';
+import type { CustomResourceChart } from '../core/custom-resource-chart';
+import type { KubeManifest } from '../core/manifest';
+import type { Workload } from '../core/network';
+import { compileFilebeatMultiline } from '../mllogs';
+import { ELASTIC_STACK_VERSION } from '../versions';
+import type { EckOperator } from './eck-operator';
+import { renderFilebeat } from './filebeat.render';
+import type { Logstash } from './logstash';
+import { eckPods } from './names';
+import { filebeatSettings, type FilebeatSettings } from './settings';
+
+export interface FilebeatProps {
+  readonly common: CommonConfig;
+  /** The ECK operator: the custom resources install after it. */
+  readonly operator: EckOperator;
+  /** Where the custom resources go (the stack's generated chart). */
+  readonly resources: CustomResourceChart;
+  /** The Logstash Filebeat ships to (TLS with its beats CA when it has one). */
+  readonly logstash: Logstash;
+  /** Resources and the kernel log path. @default - ELASTIC_DEFAULT_RESOURCES.filebeat, DEFAULT_KERNEL_LOG_PATH */
+  readonly filebeat?: Partial<FilebeatSettings>;
+}
+
+/**
+ * Filebeat on every node through ECK (a Beat DaemonSet): container logs with the catalog's
+ * multiline grouping and the kernel log (NVIDIA Xid lines), shipped to Logstash, with read-only
+ * RBAC for Kubernetes metadata.
+ */
+export class Filebeat extends Construct {
+  /** The Beat custom resource as shipped. */
+  readonly manifest: KubeManifest;
+  readonly workload: Workload;
+  readonly settings: FilebeatSettings;
+
+  constructor(scope: Construct, id: string, props: FilebeatProps) {
+    super(scope, id);
+    const { common, logstash } = props;
+    const s = filebeatSettings(props.filebeat);
+    this.settings = s;
+    const name = logstash.manifest.metadata.name;
+    const filebeat = renderFilebeat({
+      name,
+      namespace: common.namespace,
+      labels: common.labels,
+      version: ELASTIC_STACK_VERSION,
+      resources: s.resources,
+      multiline: compileFilebeatMultiline(),
+      kernelLogPath: s.kernelLogPath,
+      logstashHost: logstash.beatsHost,
+      ...(logstash.beatsCertificateSecret ? { logstashCaSecret: logstash.beatsCertificateSecret } : {}),
+    });
+    this.manifest = filebeat.beat;
+    const after = props.operator.installed;
+    for (const m of filebeat.rbac) props.resources.add(m, after);
+    props.resources.add(this.manifest, after);
+    this.workload = eckPods.beat(name);
+    logstash.allowShipper(this.workload, 'Filebeat ships logs to Logstash (beats input)');
+  }
+}

@@ -4,6 +4,7 @@ import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { KubeManifest } from '../core/manifest';
 import type { NetworkFlows, Workload } from '../core/network';
+import { serviceUrl } from '../core/urls';
 import type { Tls } from '../tls/tls';
 import { ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
 import type { EckOperator } from './eck-operator';
@@ -14,6 +15,23 @@ import { renderKibana } from './kibana.render';
 import { eckPods, esElasticUserSecret, esHttpCaSecret, esHttpService, esHttpUrl, ES_HTTP_PORT, ES_TRANSPORT_PORT, kbHttpCaSecret, kbHttpService, kbHttpUrl, KB_HTTP_PORT, serviceDnsNames } from './names';
 import { DEFAULT_ELASTIC_NAME, elasticsearchSettings, kibanaSettings, type ElasticsearchOptions, type ElasticsearchSettings, type KibanaSettings } from './settings';
 import { renderSetupFiles, renderSetupJob, SETUP_JOB_LABELS, SETUP_MOUNTS } from './setup-job.render';
+
+/** What reading an existing Elasticsearch takes. */
+export interface ElasticsearchAttributes {
+  /** Its HTTPS URL, e.g. `https://logs-es-http.elastic.svc:9200`. */
+  readonly url: string;
+  /** Index pattern Grafana queries, e.g. `logs-ml-*`. */
+  readonly index: string;
+  /** Secret (in the stack namespace) whose `ca.crt` verifies the HTTP certificate. */
+  readonly caSecretName: string;
+  /** Secret and key of the password of the user Grafana reads as (the key is the user name). */
+  readonly user: { readonly secretName: string; readonly key: string };
+}
+
+/** An existing Elasticsearch, as wiring sees it (a Grafana log source). */
+export interface ExistingElasticsearch {
+  readonly grafanaLogDatasource: LogDatasource;
+}
 
 export interface ElasticsearchClusterProps {
   readonly common: CommonConfig;
@@ -40,6 +58,16 @@ export interface ElasticsearchClusterProps {
  * datasource through {@link grafanaLogDatasource}.
  */
 export class ElasticsearchCluster extends Construct {
+  /**
+   * An Elasticsearch this stack did not create, for Grafana to read:
+   * `metrics.addDatasource(ElasticsearchCluster.fromAttributes({ url, index, caSecretName, user }))`.
+   */
+  static fromAttributes(attrs: ElasticsearchAttributes): ExistingElasticsearch {
+    serviceUrl(attrs.url, 'ElasticsearchCluster.fromAttributes: attrs.url');
+    const elasticsearch = { url: attrs.url.replace(/\/+$/, ''), index: attrs.index, caSecretName: attrs.caSecretName, user: { ...attrs.user } };
+    return { grafanaLogDatasource: { kind: 'elasticsearch', elasticsearch } };
+  }
+
   /** Name of the Elasticsearch and Kibana resources. */
   readonly name: string;
   readonly namespace: string;

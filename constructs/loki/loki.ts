@@ -13,6 +13,7 @@ import { lokiRulesConfigMapName } from './ruler.render';
 import type { NetworkFlows, ScrapeTarget, Workload } from '../core/network';
 import type { LokiDeploymentMode, LokiSettings } from './settings';
 import { STATEFUL_REASONS } from '../core/stateful';
+import { serviceUrl } from '../core/urls';
 
 /** Container ports of Loki's pods (pod ports, what NetworkPolicies match). */
 export const LOKI_POD_PORTS = { http: 3100, grpc: 9095, memberlist: 7946, memcached: 11211, memcachedExporter: 9150, gateway: 8080, gatewayExporter: 4040 } as const;
@@ -35,6 +36,22 @@ export function lokiWorkloads(deploymentMode: LokiDeploymentMode, releaseName = 
     gateway: { name: 'loki-gateway', podSelector: { ...base, 'app.kubernetes.io/component': 'gateway' } },
     ruler: { name: 'loki-ruler', podSelector: { ...base, 'app.kubernetes.io/component': RULER_COMPONENT[deploymentMode] } },
   };
+}
+
+/** What reaching an existing Loki takes. */
+export interface LokiAttributes {
+  /** Base URL of its gateway (or query frontend), e.g. `http://loki-gateway.logging.svc:80`. */
+  readonly url: string;
+  /** Tenant (X-Scope-OrgID) to read as. @default - none (auth off) */
+  readonly tenant?: string;
+  /** Secret (in the stack namespace) whose `ca.crt` verifies an https URL. @default - the system roots */
+  readonly caSecretName?: string;
+}
+
+/** An existing Loki, as wiring sees it (a Grafana log source with its endpoint). */
+export interface ExistingLoki {
+  readonly endpoint: LokiEndpoint;
+  readonly grafanaLogDatasource: { readonly kind: 'loki'; readonly endpoint: LokiEndpoint };
 }
 
 export interface LokiProps {
@@ -70,6 +87,18 @@ export class Loki extends Construct {
   readonly workloads: LokiWorkloads;
   /** What the chart's ServiceMonitor scrapes (Loki, gateway and cache exporters). */
   readonly scrapeTargets: readonly ScrapeTarget[];
+
+  /**
+   * A Loki this stack did not create (another team's, or one from the Loki chart installed by
+   * hand), for Grafana to read: `metrics.addDatasource(Loki.fromAttributes({ url, tenant }))`.
+   */
+  static fromAttributes(attrs: LokiAttributes): ExistingLoki {
+    const u = serviceUrl(attrs.url, 'Loki.fromAttributes: attrs.url');
+    const url = attrs.url.replace(/\/+$/, '');
+    const tls = u.protocol === 'https:';
+    const endpoint: LokiEndpoint = { url, pushUrl: `${url}/loki/api/v1/push`, tenant: attrs.tenant, tls, caSecretName: tls ? attrs.caSecretName : undefined };
+    return { endpoint, grafanaLogDatasource: { kind: 'loki', endpoint } };
+  }
 
   constructor(scope: Construct, id: string, props: LokiProps) {
     super(scope, id);

@@ -29,6 +29,7 @@ import {
   type ReceiverSettings,
 } from './settings';
 import { STATEFUL_REASONS } from '../core/stateful';
+import { serviceUrl } from '../core/urls';
 
 /** Helm release name of kube-prometheus-stack (a Terraform-visible name: do not change). */
 export const DEFAULT_KPS_RELEASE_NAME = 'kube-prometheus-stack';
@@ -153,6 +154,15 @@ export class KubePrometheusStack extends Construct {
       if (this.logDatasources.elasticsearch) throw new Error(`${this.node.path}: addDatasource: an Elasticsearch datasource is already added (one per kind)`);
       this.logDatasources.elasticsearch = d.elasticsearch;
     }
+  }
+
+  /**
+   * An Alertmanager this stack did not create, for rulers to send to (the Loki ruler's
+   * `alertmanager` prop): `KubePrometheusStack.alertmanagerFromAttributes({ url })`.
+   */
+  static alertmanagerFromAttributes(attrs: { readonly url: string }): { readonly alertmanagerUrl: string } {
+    serviceUrl(attrs.url, 'KubePrometheusStack.alertmanagerFromAttributes: attrs.url');
+    return { alertmanagerUrl: attrs.url.replace(/\/+$/, '') };
   }
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {

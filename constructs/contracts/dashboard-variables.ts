@@ -44,15 +44,30 @@ export function buildDashboardWithVariables(d: DashboardWithVariables, opts: { r
   return { ...model, templating: { list } };
 }
 
-export function renderDashboardWithVariables(d: DashboardWithVariables, common: CommonConfig, opts: { readonly loki: boolean }): KubeManifest {
+/** A dashboard to deliver: a spec alone, or a spec with its template variables. */
+export type AnyDashboard = DashboardSpec | DashboardWithVariables;
+const withVariables = (d: AnyDashboard): d is DashboardWithVariables => 'spec' in d;
+/** The uid a dashboard is delivered under. */
+export const dashboardUid = (d: AnyDashboard): string => (withVariables(d) ? d.spec.uid : d.uid);
+
+/**
+ * Any dashboard as the ConfigMap the Grafana sidecar loads (label {@link DASHBOARD_LABEL}): the one
+ * renderer every component's dashboards go through.
+ */
+export function renderDashboardConfigMap(d: AnyDashboard, common: CommonConfig, opts: { readonly loki: boolean }): KubeManifest {
+  const uid = dashboardUid(d);
+  const model = withVariables(d)
+    ? buildDashboardWithVariables(d, opts)
+    : buildDashboard(d, { prometheus: { type: 'prometheus', uid: DATASOURCE_UIDS.prometheus }, ...(opts.loki ? { loki: { type: 'loki', uid: DATASOURCE_UIDS.loki } } : {}) });
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name: `dashboard-${d.spec.uid}`,
-      namespace: common.namespace,
-      labels: { ...common.labels, [DASHBOARD_LABEL.key]: DASHBOARD_LABEL.value },
-    },
-    data: { [`${d.spec.uid}.json`]: JSON.stringify(buildDashboardWithVariables(d, opts), null, 2) },
+    metadata: { name: `dashboard-${uid}`, namespace: common.namespace, labels: { ...common.labels, [DASHBOARD_LABEL.key]: DASHBOARD_LABEL.value } },
+    data: { [`${uid}.json`]: JSON.stringify(model, null, 2) },
   };
+}
+
+/** @deprecated use {@link renderDashboardConfigMap} (same output). */
+export function renderDashboardWithVariables(d: DashboardWithVariables, common: CommonConfig, opts: { readonly loki: boolean }): KubeManifest {
+  return renderDashboardConfigMap(d, common, opts);
 }

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { renderedConfigMap } from '../core/config-map';
 import { gpuSettings, type GpuOptions, type GpuSettings } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
@@ -10,7 +9,7 @@ import type { HelmValues } from '../core/values';
 import { DcgmExporter } from './dcgm-exporter';
 import { renderGpuRuleGroups } from './gpu-rules';
 import { gpuFleetDashboard } from './dashboards';
-import { renderDashboardWithVariables } from '../contracts/dashboard-variables';
+import { addDashboards } from '../contracts/dashboard-config-maps';
 
 /** Name of the GPU PrometheusRule. */
 export const DEFAULT_GPU_RULE_NAME = 'mlobs-gpu';
@@ -58,9 +57,6 @@ export class GpuMonitoring extends Construct {
     if (!this.exporter.serviceMonitor) return;
     this.rule = renderPrometheusRule(DEFAULT_GPU_RULE_NAME, renderGpuRuleGroups(this.settings.alerts), common);
     props.resources.add(this.rule, [props.operatorRelease]);
-    for (const d of [gpuFleetDashboard(this.settings.alerts)]) {
-      const cm = renderDashboardWithVariables(d, common, { loki: props.loki ?? false });
-      renderedConfigMap(this, `dashboard-${d.spec.uid}`, cm, common.namespace, props.dependsOn);
-    }
+    addDashboards(this, [gpuFleetDashboard(this.settings.alerts)], common, { loki: props.loki ?? false, dependsOn: props.dependsOn });
   }
 }

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { renderedConfigMap } from '../core/config-map';
 import type { CommonConfig } from '../core/common';
 import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
@@ -9,7 +8,7 @@ import { CHARTS } from '../versions';
 import { renderAlertmanagerConfig, type RenderedAlertmanagerConfig } from './alertmanager-config.render';
 import { METRICS_DASHBOARDS } from './dashboards/stack-health';
 import type { DashboardSpec } from '../contracts/dashboards';
-import { renderDashboardConfigMap } from './dashboards/dashboard-config-map.render';
+import { addDashboards } from '../contracts/dashboard-config-maps';
 import { renderGrafanaValues, type ElasticsearchDatasourceProps, type GrafanaLogSource } from './grafana.values';
 import { KPS_FULLNAME, renderKubePrometheusStackValues, type UiIngressProps } from './kube-prometheus-stack.values';
 import type { IngressSettings } from '../core/settings';
@@ -253,9 +252,6 @@ export class KubePrometheusStack extends Construct {
         }
       }
     }
-    for (const d of props.dashboards ?? METRICS_DASHBOARDS) {
-      const cm = renderDashboardConfigMap(d, common, { loki: props.loki ?? false });
-      renderedConfigMap(this, `dashboard-${d.uid}`, cm, common.namespace, props.dependsOn);
-    }
+    addDashboards(this, props.dashboards ?? METRICS_DASHBOARDS, common, { loki: props.loki ?? false, dependsOn: props.dependsOn });
   }
 }

@@ -1,12 +1,11 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { renderedConfigMap } from '../core/config-map';
 import { trainingSettings, type TrainingOptions, type TrainingSettings } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { KubeManifest } from '../core/manifest';
 import { renderPrometheusRule } from '../core/prometheus-rule';
-import { renderDashboardWithVariables } from '../contracts/dashboard-variables';
+import { addDashboards } from '../contracts/dashboard-config-maps';
 import { trainingJobDashboard } from './dashboards';
 import { renderTrainingPodMonitor } from './pod-monitor.render';
 import { renderTrainingRuleGroups } from './training-rules';
@@ -45,7 +44,6 @@ export class TrainingMonitoring extends Construct {
     this.rule = renderPrometheusRule(DEFAULT_TRAINING_RULE_NAME, renderTrainingRuleGroups(training.alerts), common);
     props.resources.add(this.rule, [props.operatorRelease]);
     const d = trainingJobDashboard({ loki: props.loki ?? false });
-    const cm = renderDashboardWithVariables(d, common, { loki: props.loki ?? false });
-    renderedConfigMap(this, `dashboard-${d.spec.uid}`, cm, common.namespace, props.dependsOn);
+    addDashboards(this, [d], common, { loki: props.loki ?? false, dependsOn: props.dependsOn });
   }
 }

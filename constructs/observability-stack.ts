@@ -14,6 +14,8 @@ import { LokiPipeline, type LokiPipelineProps } from './loki/loki-pipeline';
 import { ElasticPipeline, type ElasticPipelineProps } from './elastic/elastic-pipeline';
 import type { GpuOptions } from './gpu/settings';
 import type { TrainingOptions } from './training/settings';
+import { trainingLogRules } from './training/log-rules';
+import { gpuLogRules } from './gpu/log-rules';
 import { DEFAULT_CLUSTER_DNS, NetworkFlows, podMonitorTarget, type ScrapeTarget, type Workload } from './core/network';
 import { KPS_PORTS } from './metrics/kube-prometheus-stack';
 import { LOKI_POD_PORTS } from './loki/loki';
@@ -145,6 +147,8 @@ export class ObservabilityStack extends Construct {
         dependsOn: [this.namespace],
         network,
         alertmanager: this.metrics,
+        // Each component's LogQL alerts, gathered here (the mixin pattern).
+        logRules: [...trainingLogRules(), ...gpuLogRules(), ...(props.loki.logRules ?? [])],
       });
       this.metrics.addDatasource(this.loki);
     }

@@ -9,3 +9,4 @@ export * from './dashboards';
 export * from './dcgm-exporter';
 export * from './gpu-monitoring';
 export * from './settings';
+export * from './log-rules';

@@ -10,7 +10,8 @@ import type { HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
 import { COLLECTOR_MODULES, type CollectorModule } from './collectors';
 import { Loki } from './loki';
-import { LOKI_RULES_FILE, renderLokiRulesFile } from './ruler.render';
+import { LOKI_RULES_FILE, renderLokiRuleGroups, renderLokiRulesFile } from './ruler.render';
+import type { AlertRule } from '../core/prometheus-rule';
 import type { NetworkFlows, Workload } from '../core/network';
 import { LOKI_POD_PORTS } from './loki';
 import { DEFAULT_LOKI, LOKI_MIN_RETENTION, lokiSettings, type CollectorName, type LokiOptions, type LokiSettings } from './settings';
@@ -35,6 +36,12 @@ export interface LokiPipelineProps {
    * @default - no ruler: the catalog's LogQL alerts are not evaluated
    */
   readonly alertmanager?: AlertmanagerTarget;
+  /**
+   * LogQL alerts the ruler evaluates, contributed by other components (`trainingLogRules()`,
+   * `gpuLogRules()`; `ObservabilityStack` gathers them). Needs {@link alertmanager}.
+   * @default - none
+   */
+  readonly logRules?: readonly AlertRule[];
   /** Deep-merged last over the Loki values. @default - none */
   readonly lokiValuesOverrides?: HelmValues;
   /** Deep-merged last over the collector values. @default - none */
@@ -71,11 +78,14 @@ export class LokiPipeline extends Construct {
     const { common } = props;
     this.settings = lokiSettings(props.loki);
     checkLokiSettings(this.settings, this.node.path);
+    if ((props.logRules?.length ?? 0) > 0 && !props.alertmanager) {
+      throw new Error(`${this.node.path}: props.logRules are given but props.alertmanager is not: the ruler would have nowhere to send them; pass alertmanager: <a KubePrometheusStack> (or KubePrometheusStack.alertmanagerFromAttributes({ url }))`);
+    }
     this.loki = new Loki(this, 'loki', {
       common,
       loki: this.settings,
       tls: props.tls,
-      ...(props.alertmanager ? { ruler: { alertmanagerUrl: props.alertmanager.alertmanagerUrl, ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile() } } } : {}),
+      ...(props.alertmanager ? { ruler: { alertmanagerUrl: props.alertmanager.alertmanagerUrl, ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile(renderLokiRuleGroups(props.logRules ?? [])) } } } : {}),
       ...(props.lokiValuesOverrides ? { valuesOverrides: props.lokiValuesOverrides } : {}),
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       ...(props.network ? { network: props.network } : {}),

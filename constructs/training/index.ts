@@ -4,3 +4,4 @@ export * from './pod-monitor.render';
 export * from './dashboards';
 export * from './training-monitoring';
 export * from './settings';
+export * from './log-rules';

@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { CustomResourceChart, GpuMonitoring, KubePrometheusStack, LokiPipeline, commonConfig } from 'mlobs';
+import { CustomResourceChart, GpuMonitoring, KubePrometheusStack, LokiPipeline, commonConfig, gpu, training } from 'mlobs';
 
 /** The team's stack: its providers, its namespace, and three mlobs components. */
 export class TeamMlStack extends TerraformStack {
@@ -42,8 +42,15 @@ export class TeamMlStack extends TerraformStack {
       loki: true,
       dependsOn: [namespace],
     });
-    // The Loki ruler sends the catalog's LogQL alerts to this stack's Alertmanager.
-    this.logs = new LokiPipeline(this, 'loki', { common, resources, dependsOn: [namespace], alertmanager: this.metrics, loki: { retentionPeriod: '336h' } });
+    // The Loki ruler evaluates the training and GPU components' LogQL alerts and sends them to this stack's Alertmanager.
+    this.logs = new LokiPipeline(this, 'loki', {
+      common,
+      resources,
+      dependsOn: [namespace],
+      alertmanager: this.metrics,
+      logRules: [...training.trainingLogRules(), ...gpu.gpuLogRules()],
+      loki: { retentionPeriod: '336h' },
+    });
     // Grafana reads Loki where (and as) the pipeline serves it.
     this.metrics.addDatasource(this.logs);
     this.gpu = new GpuMonitoring(this, 'gpu', {

@@ -4,6 +4,8 @@
  * really renders.
  */
 import { test } from 'node:test';
+import { trainingLogRules } from '../../constructs/training/log-rules';
+import { gpuLogRules } from '../../constructs/gpu/log-rules';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import {
@@ -23,7 +25,8 @@ import { configMapData } from './helpers';
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const alerts = (): AlertRule[] => renderLokiRuleGroups().flatMap((g) => g.rules.filter(isAlertRule));
+const gathered = () => renderLokiRuleGroups([...trainingLogRules(), ...gpuLogRules()]);
+const alerts = (): AlertRule[] => gathered().flatMap((g) => g.rules.filter(isAlertRule));
 const synths = new Map<string, SynthResult>();
 const synth = (env: string): SynthResult => {
   let r = synths.get(env);
@@ -49,7 +52,7 @@ test('every Loki alert has severity, component, summary, description and an http
     for (const k of ['summary', 'description'] as const) assert.ok(r.annotations[k].length > 20, `${r.alert} ${k}`);
     assert.match(r.annotations.runbook_url, /^https:\/\//, r.alert);
   }
-  const file = parse(renderLokiRulesFile()) as Values;
+  const file = parse(renderLokiRulesFile(gathered())) as Values;
   assert.equal(file.groups[0].rules.length, 4);
   assert.equal(file.groups[0].rules[3].labels.component, 'gpu');
   assert.throws(
@@ -65,7 +68,7 @@ for (const [env, tenant, target, workload] of [
   test(`${env}: the rules ConfigMap is the one the chart mounts at ${LOKI_RULES_DIR}/${tenant} in ${workload}; the ruler loads it and sends to Alertmanager`, () => {
     const r = synth(env);
     const name = `${DEFAULT_LOKI_RELEASE_NAME}-${target}-rules-${tenant}`;
-    assert.equal(configMapData(r.tf, name)[LOKI_RULES_FILE], renderLokiRulesFile());
+    assert.equal(configMapData(r.tf, name)[LOKI_RULES_FILE], renderLokiRulesFile(gathered()));
     const objs = helmTemplate({ chart: 'loki', values: releaseValues(r.tf, DEFAULT_LOKI_RELEASE_NAME), releaseName: DEFAULT_LOKI_RELEASE_NAME, namespace: 'mlobs', apiVersions: ['monitoring.coreos.com/v1'] });
     const pod = (findObject(objs, 'StatefulSet', workload) as unknown as Values).spec.template.spec;
     const volume = pod.volumes.find((v: Values) => v.configMap?.name === name);
@@ -91,4 +94,17 @@ test('the ruler\'s Alertmanager URL is the Service the stack\'s kube-prometheus-
   assert.equal(ns, 'mlobs');
   assert.ok(svc.spec.ports.some((p: Values) => p.port === Number(url.port)), JSON.stringify(svc.spec.ports));
   assert.equal(svc.spec.selector['app.kubernetes.io/name'], 'alertmanager');
+});
+
+test('log rules are each component\'s mixin, gathered by the composition: without them the ruler file has no group; without an Alertmanager they are refused', async () => {
+  const { Testing, TerraformStack } = await import('cdktf');
+  const { LokiPipeline } = await import('../../constructs/loki/loki-pipeline');
+  const { CustomResourceChart } = await import('../../constructs/core/custom-resource-chart');
+  const { commonConfig } = await import('../../constructs/core/common');
+  assert.deepEqual(renderLokiRuleGroups([]), []);
+  assert.deepEqual(gathered()[0]?.rules.map((r) => ('alert' in r ? r.alert : '')), ['LogTrainingOutOfMemory', 'LogTrainingLossNotFinite', 'LogTrainingNcclTimeout', 'LogGpuXidError']);
+  const stack = new TerraformStack(Testing.app(), 't');
+  const common = commonConfig({ environment: 't' });
+  const resources = new CustomResourceChart(stack, 'resources', { namespace: common.namespace });
+  assert.throws(() => new LokiPipeline(stack, 'loki', { common, resources, logRules: trainingLogRules() }), /^Error: t\/loki: props\.logRules are given but props\.alertmanager is not/);
 });

@@ -19,6 +19,7 @@ import {
   LOKI_STORAGE_BACKENDS,
   type LokiDeploymentMode,
   type LokiObjectStorage,
+  type LokiSettings,
 } from '../../constructs/loki/settings';
 
 export { DEFAULT_LOKI_DEBUG_RETENTION, LOKI_DEPLOYMENT_MODES, LOKI_MIN_RETENTION, LOKI_STORAGE_BACKENDS };
@@ -130,15 +131,8 @@ export const lokiShape = {
   ),
 } as const;
 
-/** The parts of the environment {@link checkLoki} reads. */
-export interface LokiCheckInput {
-  readonly replicas: number;
-  readonly deploymentMode: LokiDeploymentMode;
-  readonly objectStorage?: LokiObjectStorage | undefined;
-  readonly authEnabled: boolean;
-  readonly tenant?: string | undefined;
-  readonly debugRetention: string;
-}
+/** The parts of the environment {@link checkLoki} reads: the Loki component's settings but its retention. */
+export type LokiCheckInput = Omit<LokiSettings, 'retentionPeriod' | 'resources' | 'storage'>;
 
 /** Cross-field contradictions, reported with the config to write. */
 export function checkLoki(loki: LokiCheckInput, retentionPeriod: string, ctx: z.RefinementCtx): void {

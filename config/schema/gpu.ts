@@ -97,6 +97,9 @@ export const gpuSchema = z
           .default({ ...DEFAULT_GPU_OPERATOR.serviceLabels })
           .describe(`gpu-operator: labels of its dcgm-exporter Service. Default: ${JSON.stringify(DEFAULT_GPU_OPERATOR.serviceLabels)}`),
         portName: z.string().min(1).default(DEFAULT_GPU_OPERATOR.portName).describe(`gpu-operator: name of the Service's metrics port. Default: ${DEFAULT_GPU_OPERATOR.portName}`),
+        countersConfigMap: dnsLabel(
+          `gpu-operator: the ConfigMap (in the operator's namespace) the stack writes the counters CSV into; set the ClusterPolicy's spec.dcgmExporter.config.name to it. Default: ${DEFAULT_GPU_OPERATOR.countersConfigMap}`,
+        ).default(DEFAULT_GPU_OPERATOR.countersConfigMap),
       })
       .prefault({})
       .describe('Where the GPU Operator runs dcgm-exporter (gpu-operator mode)'),

@@ -9,7 +9,9 @@ import type { KubeManifest } from '../core/manifest';
 import { CHARTS } from '../versions';
 import { DCGM_METRICS_PORT, DEFAULT_DCGM_RELEASE_NAME } from './dcgm-exporter.values';
 import type { ScrapeTarget } from '../core/network';
-import { GPU_EXPORTER_MODULES } from './exporter-modes';
+import { clusterPolicyCountersPatch, GPU_EXPORTER_MODULES } from './exporter-modes';
+import { literalConfigMap } from '../core/config-map';
+import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 
 export interface DcgmExporterProps {
   readonly common: CommonConfig;
@@ -38,6 +40,8 @@ export class DcgmExporter extends Construct {
   readonly chart?: PinnedRelease;
   /** The ServiceMonitor, when there is an exporter to scrape. */
   readonly serviceMonitor?: KubeManifest;
+  /** gpu-operator mode: our counters in the operator's namespace, and the ClusterPolicy merge patch that makes its exporter read them. */
+  readonly operatorCounters?: { readonly configMap: ConfigMapV1; readonly clusterPolicyPatch: ReturnType<typeof clusterPolicyCountersPatch> };
   /** The bundled exporter's pods and metrics port (for NetworkPolicies); none when the exporter lives elsewhere. */
   readonly scrapeTargets: readonly ScrapeTarget[];
 
@@ -57,6 +61,16 @@ export class DcgmExporter extends Construct {
     this.scrapeTargets = plan.release
       ? [{ workload: { name: 'dcgm-exporter', podSelector: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': DEFAULT_DCGM_RELEASE_NAME } }, ports: [{ port: DCGM_METRICS_PORT }] }]
       : [];
+    if (plan.countersConfigMap) {
+      const c = plan.countersConfigMap;
+      const configMap = literalConfigMap(this, 'operator-counters', {
+        name: c.name,
+        namespace: c.namespace,
+        labels: { ...props.common.labels },
+        data: { ...c.data },
+      });
+      this.operatorCounters = { configMap, clusterPolicyPatch: clusterPolicyCountersPatch(c.name) };
+    }
     if (plan.serviceMonitor) {
       this.serviceMonitor = plan.serviceMonitor;
       props.resources.add(plan.serviceMonitor, [props.operatorRelease]);

@@ -4,7 +4,10 @@
  *
  * - `bundled`: the pinned dcgm-exporter chart as a DaemonSet on GPU nodes + our ServiceMonitor.
  * - `gpu-operator`: the NVIDIA GPU Operator already runs dcgm-exporter on every GPU node; we
- *   deploy no second exporter (two on one node would fight over DCGM), only a ServiceMonitor.
+ *   deploy no second exporter (two on one node would fight over DCGM), only a ServiceMonitor and
+ *   our counters as a ConfigMap in the operator's namespace: the operator's default counters
+ *   comment out the ECC, NVLink and throttling fields the GPU alerts need. The ClusterPolicy's
+ *   `spec.dcgmExporter.config.name` must name it ({@link clusterPolicyCountersPatch}).
  * - `none`: nothing.
  */
 import type { GpuExporterMode, GpuSettings } from './settings';
@@ -13,6 +16,26 @@ import type { KubeManifest } from '../core/manifest';
 import type { HelmValues } from '../core/values';
 import { DEFAULT_DCGM_RELEASE_NAME, renderDcgmExporterValues } from './dcgm-exporter.values';
 import { renderDcgmServiceMonitor } from './service-monitor.render';
+import { renderCountersCsv } from './dcgm-fields';
+
+/**
+ * The key the GPU Operator mounts from the ConfigMap named by `spec.dcgmExporter.config.name`
+ * (it then points DCGM_EXPORTER_COLLECTORS at it); read in the operator's
+ * controllers/object_controls.go (MetricsConfigFileName), v26.3.3.
+ */
+export const GPU_OPERATOR_COUNTERS_KEY = 'dcgm-metrics.csv';
+
+/** The one ClusterPolicy setting that makes the operator's exporter read our counters (a merge patch). */
+export function clusterPolicyCountersPatch(countersConfigMap: string): { readonly spec: { readonly dcgmExporter: { readonly config: { readonly name: string } } } } {
+  return { spec: { dcgmExporter: { config: { name: countersConfigMap } } } };
+}
+
+/** A ConfigMap a mode writes outside the stack namespace. */
+export interface ForeignConfigMap {
+  readonly name: string;
+  readonly namespace: string;
+  readonly data: Readonly<Record<string, string>>;
+}
 
 /** What a mode deploys. */
 export interface GpuExporterPlan {
@@ -20,6 +43,8 @@ export interface GpuExporterPlan {
   readonly release?: HelmValues;
   /** The ServiceMonitor Prometheus needs, when there is an exporter to scrape. */
   readonly serviceMonitor?: KubeManifest;
+  /** The counters ConfigMap for an exporter the stack does not deploy (gpu-operator mode). */
+  readonly countersConfigMap?: ForeignConfigMap;
 }
 
 export interface GpuExporterModule {
@@ -57,6 +82,11 @@ const gpuOperator: GpuExporterModule = {
       serviceLabels: gpu.operator.serviceLabels,
       portName: gpu.operator.portName,
     }),
+    countersConfigMap: {
+      name: gpu.operator.countersConfigMap,
+      namespace: gpu.operator.namespace,
+      data: { [GPU_OPERATOR_COUNTERS_KEY]: renderCountersCsv({ profiling: gpu.profilingMetrics }) },
+    },
   }),
 };
 

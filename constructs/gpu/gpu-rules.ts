@@ -27,6 +27,18 @@ export const GPU_RUNBOOK_URLS = {
   exporter: 'https://docs.nvidia.com/datacenter/cloud-native/gpu-telemetry/latest/dcgm-exporter.html',
 } as const;
 
+/**
+ * Fields every data-center GPU reports and only a counters file can remove: the throttling
+ * counters. dcgm-exporter's (and so the GPU Operator's) default counters comment them out with
+ * ECC, retired pages and NVLink errors, so their absence on a node whose exporter reports
+ * temperatures means the thermal, power, ECC and NVLink alerts there are blind. Hardware-dependent
+ * fields (ECC, NVLink, row remapping) are not used as the signal: a GPU without the feature
+ * legitimately reports none.
+ */
+export const GPU_SENTINEL_FIELDS = ['DCGM_FI_DEV_THERMAL_VIOLATION', 'DCGM_FI_DEV_POWER_VIOLATION'] as const;
+/** How long the sentinel fields must be absent. */
+export const GPU_METRICS_MISSING_FOR = '30m';
+
 /** How long the critical temperature must hold. */
 export const GPU_TEMPERATURE_CRITICAL_FOR = '5m';
 /** Window over which new uncorrectable ECC errors page. */
@@ -203,11 +215,28 @@ export function renderGpuRuleGroups(t: GpuAlertSettings): readonly RuleGroup[] {
     }),
   ];
 
+  const exporter: AlertRule[] = [
+    alert({
+      alert: 'GpuAlertMetricsMissing',
+      expr: GPU_SENTINEL_FIELDS.map(
+        (f) => `label_replace(count by (node) (DCGM_FI_DEV_GPU_TEMP) unless on (node) count by (node) (${f}), "missing_field", "${f}", "", "")`,
+      ).join(' or '),
+      for: GPU_METRICS_MISSING_FOR,
+      severity: 'warning',
+      annotations: {
+        summary: 'A GPU exporter reports temperatures but not the counters the GPU alerts need',
+        description: `The dcgm-exporter on node {{ $labels.node }} has reported no {{ $labels.missing_field }} for ${GPU_METRICS_MISSING_FOR} while it reports GPU temperatures: it reads a counters file without the throttling, ECC and NVLink fields (the GPU Operator's default), so those alerts cannot fire there. What to do: with the GPU Operator, set the ClusterPolicy's spec.dcgmExporter.config.name to the counters ConfigMap mlobs writes (README "GPU Operator counters"); with your own exporter, add the fields to its counters CSV.`,
+        runbook_url: GPU_RUNBOOK_URLS.exporter,
+      },
+    }),
+  ];
+
   return [
     { name: 'mlobs-gpu-xid', rules: xid },
     { name: 'mlobs-gpu-memory', rules: memory },
     { name: 'mlobs-gpu-interconnect', rules: interconnect },
     { name: 'mlobs-gpu-thermal', rules: thermal },
     { name: 'mlobs-gpu-capacity', rules: capacity },
+    { name: 'mlobs-gpu-exporter', rules: exporter },
   ];
 }

@@ -27,6 +27,8 @@ export const DEFAULT_GPU_OPERATOR = {
   namespace: 'gpu-operator',
   serviceLabels: { app: 'nvidia-dcgm-exporter' },
   portName: 'gpu-metrics',
+  /** The ConfigMap (in the operator's namespace) with our counters, named by the ClusterPolicy's `spec.dcgmExporter.config.name`. */
+  countersConfigMap: 'mlobs-dcgm-metrics',
 } as const;
 
 /** GPU alert thresholds and durations. */
@@ -66,6 +68,8 @@ export interface GpuOperatorSettings {
   readonly namespace: string;
   readonly serviceLabels: Readonly<Record<string, string>>;
   readonly portName: string;
+  /** The counters ConfigMap the stack writes into the operator's namespace (see {@link DEFAULT_GPU_OPERATOR}). */
+  readonly countersConfigMap: string;
 }
 
 /** The GPU component's settings, every default applied. */

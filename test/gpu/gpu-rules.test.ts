@@ -249,6 +249,37 @@ test('promtool: GpuLost fires for a GPU that stopped reporting on a live node, a
   ]);
 });
 
+test('promtool: GpuAlertMetricsMissing fires per missing throttling counter on a node whose exporter reports temperatures; quiet with our counters or no exporter', () => {
+  const node = { node: GPU0.node };
+  promtoolTestRules(groups, [
+    {
+      name: 'default counters (throttling fields commented out)',
+      inputSeries: [series('DCGM_FI_DEV_GPU_TEMP', GPU0, '60x50'), series('DCGM_FI_DEV_GPU_TEMP', GPU1, '60x50')],
+      alertRuleTests: [
+        quiet('GpuAlertMetricsMissing', '20m'),
+        {
+          evalTime: '40m',
+          alertname: 'GpuAlertMetricsMissing',
+          expAlerts: ['DCGM_FI_DEV_POWER_VIOLATION', 'DCGM_FI_DEV_THERMAL_VIOLATION'].map((f) => {
+            const labels = { ...node, missing_field: f };
+            return { expLabels: { ...labels, ...findAlert(groups, 'GpuAlertMetricsMissing').labels }, expAnnotations: renderedAnnotations(findAlert(groups, 'GpuAlertMetricsMissing'), labels, '2') };
+          }),
+        },
+      ],
+    },
+    {
+      name: 'our counters',
+      inputSeries: [
+        series('DCGM_FI_DEV_GPU_TEMP', GPU0, '60x50'),
+        series('DCGM_FI_DEV_THERMAL_VIOLATION', GPU0, '0x50'),
+        series('DCGM_FI_DEV_POWER_VIOLATION', GPU0, '0x50'),
+      ],
+      alertRuleTests: [quiet('GpuAlertMetricsMissing', '40m')],
+    },
+    { name: 'no exporter at all', inputSeries: [series('kube_node_info', node, '1x50')], alertRuleTests: [quiet('GpuAlertMetricsMissing', '40m')] },
+  ]);
+});
+
 test('thresholds come from config: a custom temperature limit changes the rule', () => {
   const custom = renderGpuRuleGroups(gpuSchema.parse({ alerts: { temperatureCriticalCelsius: 92 } }).alerts);
   assert.equal(findAlert(custom, 'GpuTemperatureCritical').expr, 'DCGM_FI_DEV_GPU_TEMP >= 92');

@@ -10,7 +10,9 @@ import { CHARTS } from '../../constructs/versions';
 import { DCGM_FIELDS, DCGM_METRIC_NAMES, gpuFleetDashboard, renderGpuRuleGroups } from '../../constructs/gpu';
 import { trainingJobDashboard, renderTrainingRuleGroups } from '../../constructs/training';
 import { gpuSchema, trainingSchema } from '../../config/schema/gpu';
-import { sharedPath } from '../helpers/paths';
+import { REPO_ROOT, sharedPath } from '../helpers/paths';
+import { MINIMAL_INPUT, synthEnvironment } from '../helpers/synth';
+import { clusterPolicyCountersPatch, DEFAULT_GPU_OPERATOR, GPU_OPERATOR_COUNTERS_KEY } from '../../constructs/gpu';
 import { metricNamesWithPrefix, syntaxErrors } from '../helpers/promql';
 import { queriesOf } from '../../constructs/metrics/dashboards/builder';
 
@@ -26,6 +28,19 @@ function pinnedFields(): Set<string> {
   }
   return names;
 }
+
+/** Fields a counters CSV enables: commented-out lines (`# DCGM_...`) are not exported. */
+function enabledFields(csv: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of csv.split('\n')) {
+    const m = /^\s*(DCGM_[A-Z0-9_]+)\s*,/.exec(line);
+    if (m) names.add(m[1] as string);
+  }
+  return names;
+}
+
+/** The counters file the GPU Operator's exporter reads when the ClusterPolicy names none (pinned chart's copy). */
+const operatorDefaultCsv = (): string => fs.readFileSync(sharedPath('charts', 'dcgm-exporter', CHARTS.dcgmExporter.version, 'etc', 'dcp-metrics-included.csv'), 'utf8');
 
 const gpu = gpuSchema.parse({});
 const training = trainingSchema.parse({});
@@ -60,4 +75,42 @@ test('every dashboard query of the GPU and training dashboards parses with the r
   }
   assert.ok(n >= 20, `checked ${n}`);
   assert.notDeepEqual(syntaxErrors('promql', 'sum by (node (DCGM_FI_DEV_GPU_UTIL)'), []);
+});
+
+const alertFields = (): Set<string> => new Set(renderGpuRuleGroups(gpu.alerts).flatMap((g) => g.rules.flatMap((r) => metricNamesWithPrefix(r.expr, 'DCGM_'))));
+
+test('a commented-out CSV line is not an exported field (the check can fail on one)', () => {
+  const csv = '# DCGM_FI_DEV_THERMAL_VIOLATION, counter, x\nDCGM_FI_DEV_GPU_TEMP, gauge, y\n  # DCGM_FI_DEV_POWER_VIOLATION, counter, z\n';
+  assert.deepEqual([...enabledFields(csv)], ['DCGM_FI_DEV_GPU_TEMP']);
+  // The operator's default counters know the throttling, ECC and NVLink fields but comment them out.
+  const dflt = operatorDefaultCsv();
+  const missing = [...alertFields()].filter((f) => !enabledFields(dflt).has(f));
+  assert.ok(missing.includes('DCGM_FI_DEV_THERMAL_VIOLATION') && missing.includes('DCGM_FI_DEV_ECC_DBE_VOL_TOTAL'), `the default leaves out: ${missing.join(', ')}`);
+  assert.ok(missing.every((f) => pinnedFields().has(f)), 'they exist in this DCGM, only commented out');
+});
+
+test('gpu-operator mode: every field the GPU alerts use is enabled in the counters ConfigMap the stack writes into the operator namespace', () => {
+  const r = synthEnvironment({ ...MINIMAL_INPUT, gpu: { exporter: 'gpu-operator', operator: { namespace: 'nvidia-gpu-operator' } } });
+  const cms = Object.values((r.tf.resource as Record<string, Record<string, { metadata: { name: string; namespace: string }; data: Record<string, string> }>>)['kubernetes_config_map_v1'] ?? {});
+  const cm = cms.find((c) => c.metadata.name === DEFAULT_GPU_OPERATOR.countersConfigMap);
+  assert.ok(cm, cms.map((c) => c.metadata.name).join(', '));
+  assert.equal(cm.metadata.namespace, 'nvidia-gpu-operator');
+  assert.deepEqual(Object.keys(cm.data), [GPU_OPERATOR_COUNTERS_KEY]);
+  const enabled = enabledFields(cm.data[GPU_OPERATOR_COUNTERS_KEY] as string);
+  const used = [...alertFields()];
+  assert.ok(used.length >= 10, `checked ${used.length}`);
+  assert.deepEqual(used.filter((f) => !enabled.has(f)), []);
+  // Bundled and none modes write nothing outside the stack namespace.
+  for (const exporter of ['bundled', 'none'] as const) {
+    const other = synthEnvironment({ ...MINIMAL_INPUT, gpu: { exporter } });
+    assert.ok(!other.json.includes(DEFAULT_GPU_OPERATOR.countersConfigMap), exporter);
+  }
+});
+
+test('README documents the one ClusterPolicy setting that makes the operator read our counters, exactly as rendered', () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const patch = JSON.stringify(clusterPolicyCountersPatch(DEFAULT_GPU_OPERATOR.countersConfigMap));
+  assert.ok(readme.includes(`kubectl patch clusterpolicy cluster-policy --type merge -p '${patch}'`), `README lacks the patch ${patch}`);
+  assert.ok(readme.includes(`spec.dcgmExporter.config.name`));
+  assert.equal(GPU_OPERATOR_COUNTERS_KEY, 'dcgm-metrics.csv');
 });

@@ -158,6 +158,13 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
       `ruby { code => ${q(`a = event.get(${rubyString(RAW(b.amount))}); m = ${table}[event.get(${rubyString(RAW(b.unit))})]; if a && m && event.get(${rubyString(F(b.target))}).nil? then event.set(${rubyString(F(b.target))}, (a.to_f * m + 0.5).floor) end`)} }`,
     );
   }
+  for (const r of catalog.numberRewrites) {
+    const field = F(r.field);
+    out.push(`# ${r.field} written for people (thousands separators, K) -> digits`);
+    out.push(`if ${field} {`);
+    out.push(`  mutate { gsub => [ ${r.rewrites.map((rw) => `${q(field)}, ${qre(rw.pattern)}, ${q(renderReplacement(rw.replacement, 'ruby'))}`).join(',\n    ')} ] }`);
+    out.push('}');
+  }
   for (const u of catalog.unitMaps) {
     const entries = Object.entries(u.map);
     out.push(`if !${F(u.target)} {`);

@@ -174,6 +174,9 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     }
     stages.push({ kind: 'template', comment: `${b.amount} ${b.unit} -> ${b.target} (x1024^n, half-up)`, source: b.target, template: ifChain(branches) });
   }
+  for (const r of catalog.numberRewrites) {
+    stages.push({ kind: 'template', comment: `${r.field} written for people (thousands separators, K) -> digits`, source: r.field, template: `{{ if .Value }}{{ ${chainRewrites('.Value', r.rewrites)} }}{{ end }}` });
+  }
   for (const u of catalog.unitMaps) {
     const branches: [string, string][] = [[`.${u.target}`, `{{ .${u.target} }}`]];
     for (const [from, to] of Object.entries(u.map)) branches.push([`and .${u.source} (eq .${u.source} "${from}")`, to]);

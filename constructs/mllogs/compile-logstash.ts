@@ -5,7 +5,7 @@
  * Output fields go under `[<target>]` (default `[ml]`); the raw line stays in `[message]`.
  */
 import { ML_LOG_CATALOG } from './catalog';
-import { JSON_LINE_START } from './catalog/json';
+import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
 import { extractorPrefix, formatPrefix } from './naming';
 import { compileTemplate, templateCaptures } from './pattern';
 import { renderReplacement } from './normalize';
@@ -65,7 +65,9 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
     for (const m of catalog.json) {
       for (const p of m.paths) {
         const ref = `[@metadata][${from}]` + p.split('.').map((k) => `[${k}]`).join('');
-        const check = m.kind === 'string' ? 'v.is_a?(String) && !v.empty?' : 'v.is_a?(Numeric)';
+        const numericText = `/${NUMERIC_STRING.replace(/^\^/, '\\A').replace(/\$$/, '\\z')}/`;
+        const check =
+          m.kind === 'string' ? 'v.is_a?(String) && !v.empty?' : m.kind === 'number' ? `(v.is_a?(Numeric) || (v.is_a?(String) && v.match?(${numericText})))` : 'v.is_a?(Numeric)';
         const value =
           m.kind === 'epoch'
             ? 'i, f = v.to_s.split("."); Time.at(i.to_i).utc.strftime("%Y-%m-%dT%H:%M:%S") + (f ? "." + f : "") + "Z"'

@@ -11,7 +11,7 @@
  *   6. event: first event rule found in the line, else the format's event, else the first matching extractor's
  */
 import { ML_LOG_CATALOG } from './catalog';
-import { JSON_LINE_START } from './catalog/json';
+import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
 import { extractorPrefix, formatPrefix } from './naming';
 import { LEVELS, isNumberField, type FieldName, type MlLogFields } from './schema';
 import type { CaptureName, EventRule, FieldExtractor, JsonFieldMapping, LineFormat, MlLogCatalog, Rewrite } from './types';
@@ -57,6 +57,8 @@ export function epochToIso(value: number): string | undefined {
   return d.toISOString().slice(0, 19) + (frac ? `.${frac}` : '') + 'Z';
 }
 
+const NUMERIC_TEXT = new RegExp(NUMERIC_STRING);
+
 function jsonPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const key of path.split('.')) {
@@ -75,6 +77,7 @@ export function applyJsonMapping(obj: unknown, mapping: readonly JsonFieldMappin
       let out: string | undefined;
       if (m.kind === 'string' && typeof v === 'string' && v !== '') out = v;
       else if (m.kind === 'number' && typeof v === 'number' && Number.isFinite(v)) out = String(v);
+      else if (m.kind === 'number' && typeof v === 'string' && NUMERIC_TEXT.test(v)) out = v;
       else if (m.kind === 'epoch' && typeof v === 'number') out = epochToIso(v);
       if (out !== undefined) {
         raw.set(m.target, out);

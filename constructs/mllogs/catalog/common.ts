@@ -398,6 +398,8 @@ export const EVENT_RULES: readonly EventRule[] = [
     // nanoGPT-style evaluation prints start with the step and report a validation loss: `step 250: train loss 1.54, val loss 1.72`, `step:7500/7500 val_loss:2.91 ...`
     pattern: "\\{'eval_|Test set: Average loss|\\beval(?:uation)? loss\\b|^[Ss]tep[: ] ?\\d+(?:/\\d+)?:?[^|]{0,60}?\\bval(?:idation)?[ _]loss\\b",
   },
+  // a JSON record with a training loss is a progress record (fairseq `--log-format json`, HF log_history)
+  { id: 'json_train_record', event: 'train_progress', pattern: '^\\{\\s*".*"(?:loss|train_loss)"\\s*:' },
   { id: 'not_training_bar', event: null, pattern: '^(?:Validating|Validation|Sanity Checking|Testing|Predicting|Evaluating)\\b' },
   { id: 'traceback', event: 'traceback', pattern: 'Traceback \\(most recent call last\\)' },
 ];

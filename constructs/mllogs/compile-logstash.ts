@@ -5,7 +5,7 @@
  * Output fields go under `[<target>]` (default `[ml]`); the raw line stays in `[message]`.
  */
 import { ML_LOG_CATALOG } from './catalog';
-import { JSON_LINE_START } from './catalog/json';
+import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
 import { extractorPrefix, formatPrefix } from './naming';
 import { compileTemplate, templateCaptures } from './pattern';
 import { renderReplacement } from './normalize';
@@ -65,7 +65,9 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
     for (const m of catalog.json) {
       for (const p of m.paths) {
         const ref = `[@metadata][${from}]` + p.split('.').map((k) => `[${k}]`).join('');
-        const check = m.kind === 'string' ? 'v.is_a?(String) && !v.empty?' : 'v.is_a?(Numeric)';
+        const numericText = `/${NUMERIC_STRING.replace(/^\^/, '\\A').replace(/\$$/, '\\z')}/`;
+        const check =
+          m.kind === 'string' ? 'v.is_a?(String) && !v.empty?' : m.kind === 'number' ? `(v.is_a?(Numeric) || (v.is_a?(String) && v.match?(${numericText})))` : 'v.is_a?(Numeric)';
         const value =
           m.kind === 'epoch'
             ? 'i, f = v.to_s.split("."); Time.at(i.to_i).utc.strftime("%Y-%m-%dT%H:%M:%S") + (f ? "." + f : "") + "Z"'
@@ -157,6 +159,13 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
     out.push(
       `ruby { code => ${q(`a = event.get(${rubyString(RAW(b.amount))}); m = ${table}[event.get(${rubyString(RAW(b.unit))})]; if a && m && event.get(${rubyString(F(b.target))}).nil? then event.set(${rubyString(F(b.target))}, (a.to_f * m + 0.5).floor) end`)} }`,
     );
+  }
+  for (const r of catalog.numberRewrites) {
+    const field = F(r.field);
+    out.push(`# ${r.field} written for people (thousands separators, K) -> digits`);
+    out.push(`if ${field} {`);
+    out.push(`  mutate { gsub => [ ${r.rewrites.map((rw) => `${q(field)}, ${qre(rw.pattern)}, ${q(renderReplacement(rw.replacement, 'ruby'))}`).join(',\n    ')} ] }`);
+    out.push('}');
   }
   for (const u of catalog.unitMaps) {
     const entries = Object.entries(u.map);

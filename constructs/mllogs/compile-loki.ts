@@ -7,7 +7,7 @@
  * wrapped in a marker group; templates then merge them by priority.
  */
 import { ML_LOG_CATALOG } from './catalog';
-import { JSON_LINE_START } from './catalog/json';
+import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
 import { eventRuleCapture, extractorPrefix, formatPrefix, markerName } from './naming';
 import { compileTemplate, templateCaptures } from './pattern';
 import { LEVELS, type FieldName } from './schema';
@@ -61,6 +61,8 @@ function jmesPath(path: string): string {
 
 function jmesTyped(path: string, kind: JsonFieldMapping['kind']): string {
   const p = jmesPath(path);
+  // a `number` mapping also takes a string; the JSON -> field template keeps it only when it is numeric
+  if (kind === 'number') return `(type(${p}) == 'number' || type(${p}) == 'string') && ${p} || ''`;
   const type = kind === 'string' ? 'string' : 'number';
   return `type(${p}) == '${type}' && ${p} || ''`;
 }
@@ -123,7 +125,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
           m.kind === 'epoch'
             ? `{{ dateInZone "2006-01-02T15:04:05" (int64 (float64 ${key})) "UTC" }}{{ regexReplaceAll ${goRaw('^[0-9]+')} (toString ${key}) "" }}Z`
             : `{{ ${key} }}`;
-        branches.push([key, out]);
+        branches.push([m.kind === 'number' ? `and ${key} (regexMatch ${goRaw(NUMERIC_STRING)} (toString ${key}))` : key, out]);
       });
     });
     stages.push({ kind: 'template', comment: `JSON -> ${target}`, source: target, template: ifChain(branches) });
@@ -173,6 +175,9 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
       branches.push([`and .${b.amount} (eq .${b.unit} "${unit}")`, `{{ int64 (round (mulf .${b.amount} ${mult}) 0) }}`]);
     }
     stages.push({ kind: 'template', comment: `${b.amount} ${b.unit} -> ${b.target} (x1024^n, half-up)`, source: b.target, template: ifChain(branches) });
+  }
+  for (const r of catalog.numberRewrites) {
+    stages.push({ kind: 'template', comment: `${r.field} written for people (thousands separators, K) -> digits`, source: r.field, template: `{{ if .Value }}{{ ${chainRewrites('.Value', r.rewrites)} }}{{ end }}` });
   }
   for (const u of catalog.unitMaps) {
     const branches: [string, string][] = [[`.${u.target}`, `{{ .${u.target} }}`]];

@@ -7,11 +7,11 @@
  *   2. otherwise formats are tried in order (prefilter, then anchored pattern); the first match wins
  *   3. a captured `json_payload` is decoded with the same mapping (fills empty fields)
  *   4. extractors are searched in order and fill only empty fields
- *   5. normalizations: timestamp rewrites, level rules, scales, bytes, unit maps, numbers
+ *   5. normalizations: timestamp rewrites, level rules, scales, bytes, number rewrites, unit maps, numbers
  *   6. event: first event rule found in the line, else the format's event, else the first matching extractor's
  */
 import { ML_LOG_CATALOG } from './catalog';
-import { JSON_LINE_START } from './catalog/json';
+import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
 import { extractorPrefix, formatPrefix } from './naming';
 import { LEVELS, isNumberField, type FieldName, type MlLogFields } from './schema';
 import type { CaptureName, EventRule, FieldExtractor, JsonFieldMapping, LineFormat, MlLogCatalog, Rewrite } from './types';
@@ -57,6 +57,8 @@ export function epochToIso(value: number): string | undefined {
   return d.toISOString().slice(0, 19) + (frac ? `.${frac}` : '') + 'Z';
 }
 
+const NUMERIC_TEXT = new RegExp(NUMERIC_STRING);
+
 function jsonPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const key of path.split('.')) {
@@ -75,6 +77,7 @@ export function applyJsonMapping(obj: unknown, mapping: readonly JsonFieldMappin
       let out: string | undefined;
       if (m.kind === 'string' && typeof v === 'string' && v !== '') out = v;
       else if (m.kind === 'number' && typeof v === 'number' && Number.isFinite(v)) out = String(v);
+      else if (m.kind === 'number' && typeof v === 'string' && NUMERIC_TEXT.test(v)) out = v;
       else if (m.kind === 'epoch' && typeof v === 'number') out = epochToIso(v);
       if (out !== undefined) {
         raw.set(m.target, out);
@@ -104,6 +107,10 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
   const tsRewrites = catalog.timestampSources.map((s) => ({
     source: s,
     rewrites: s.rewrites.map((rw): CompiledRewrite => ({ rewrite: rw, regex: engine.compilePlain(rw.pattern) })),
+  }));
+  const numberRewrites = catalog.numberRewrites.map((r) => ({
+    field: r.field,
+    rewrites: r.rewrites.map((rw): CompiledRewrite => ({ rewrite: rw, regex: engine.compilePlain(rw.pattern) })),
   }));
   const levelRules = catalog.levelRules.map((r) => ({ rule: r, regex: engine.compilePlain(`^(?i:${r.pattern})$`) }));
   const jsonStart = engine.compilePlain(JSON_LINE_START);
@@ -230,6 +237,10 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
         raw.delete(b.unit);
         const mult = unit !== undefined ? b.multipliers[unit] : undefined;
         if (amount !== undefined && mult !== undefined && !raw.has(b.target)) raw.set(b.target, String(Math.floor(Number(amount) * mult + 0.5)));
+      }
+      for (const { field, rewrites } of numberRewrites) {
+        const v = raw.get(field);
+        if (v !== undefined) raw.set(field, rewriteValue(v, rewrites));
       }
       for (const u of catalog.unitMaps) {
         const v = raw.get(u.source);

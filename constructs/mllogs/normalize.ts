@@ -3,7 +3,7 @@
  * rewrites, the level map, unit conversions. They are data; `engine.ts` interprets them and
  * the compilers translate them to Logstash filters and Alloy/Promtail stages.
  */
-import type { BytesRule, LevelRule, Rewrite, ScaleRule, TimestampSource, UnitMapRule } from './types';
+import type { BytesRule, LevelRule, NumberRewriteRule, Rewrite, ScaleRule, TimestampSource, UnitMapRule } from './types';
 
 /** `2024-02-22 19:20:22,163` -> `2024-02-22T19:20:22.163` (zone kept as written). */
 const ISO_REWRITES: readonly Rewrite[] = [
@@ -81,11 +81,52 @@ export const BYTES_RULES: readonly BytesRule[] = [
   },
 ];
 
+/** Thousands separators dropped (`529,882` -> `529882`): one anchored rewrite per separator, up to four. */
+const DROP_THOUSANDS: readonly Rewrite[] = Array.from({ length: 4 }, (): Rewrite => ({ pattern: '^(\\d+),(\\d{3})', replacement: [{ group: 1 }, { group: 2 }] }));
+
+/** `K` suffix as thousands (`16.88K` -> `16880`, `3K` -> `3000`), by moving the decimal point three places. */
+const THOUSANDS_SUFFIX: readonly Rewrite[] = [
+  { pattern: '^(\\d+)K$', replacement: [{ group: 1 }, '000'] },
+  { pattern: '^(\\d+)\\.(\\d)K$', replacement: [{ group: 1 }, { group: 2 }, '00'] },
+  { pattern: '^(\\d+)\\.(\\d{2})K$', replacement: [{ group: 1 }, { group: 2 }, '0'] },
+  { pattern: '^(\\d+)\\.(\\d{3})(\\d*)K$', replacement: [{ group: 1 }, { group: 2 }, '.', { group: 3 }, '0'] },
+];
+
+/** Numbers written for people, rewritten to plain digits in place before they are read as numbers. */
+export const NUMBER_REWRITES: readonly NumberRewriteRule[] = [{ field: 'throughput', rewrites: [...DROP_THOUSANDS, ...THOUSANDS_SUFFIX] }];
+
 export const UNIT_MAPS: readonly UnitMapRule[] = [
   {
     source: 'throughput_unit_raw',
     target: 'throughput_unit',
-    map: { 'it/s': 'it/s', 'iter/s': 'it/s', 'samples/s': 'samples/s', 'samples/sec': 'samples/s', SamplesPerSec: 'samples/s', qps: 'qps' },
+    map: {
+      'it/s': 'it/s',
+      'iter/s': 'it/s',
+      'steps/s': 'it/s',
+      'steps/sec': 'it/s',
+      steps_per_second: 'it/s',
+      'global_step/sec': 'it/s',
+      ups: 'it/s',
+      'samples/s': 'samples/s',
+      'samples/sec': 'samples/s',
+      'samples per second': 'samples/s',
+      samples_per_second: 'samples/s',
+      'examples/s': 'samples/s',
+      'examples/sec': 'samples/s',
+      SamplesPerSec: 'samples/s',
+      qps: 'qps',
+      'tokens/s': 'tokens/s',
+      'tokens/sec': 'tokens/s',
+      'tok/s': 'tokens/s',
+      'tok/sec': 'tokens/s',
+      tps: 'tokens/s',
+      TPS: 'tokens/s',
+      'tokens per second': 'tokens/s',
+      tokens_per_sec: 'tokens/s',
+      tokens_per_second: 'tokens/s',
+      tokens_per_sec_per_gpu: 'tokens/s',
+      tokens_per_second_per_gpu: 'tokens/s',
+    },
   },
 ];
 

@@ -65,7 +65,7 @@ export type FieldName = NumberField | StringField;
 export const FIELD_NAMES: readonly FieldName[] = [...STRING_FIELDS, ...NUMBER_FIELDS];
 
 /** Throughput units after normalization. */
-export const THROUGHPUT_UNITS = ['it/s', 'samples/s', 'qps'] as const;
+export const THROUGHPUT_UNITS = ['it/s', 'samples/s', 'qps', 'tokens/s'] as const;
 export type ThroughputUnit = (typeof THROUGHPUT_UNITS)[number];
 
 /** The fields extracted from one line; a field the line does not carry is absent. */

@@ -82,8 +82,16 @@ export const TOKENS = {
   LOGGER_OR_SRC: same('[\\w.\\-]+(?::\\d+)?', 'logger name or file:line'),
   SMALL_UINT: same('\\d{1,2}', 'one- or two-digit index (GPU)'),
   TPUT_UNIT: same(
-    '(?:it/s|iter/s|samples/s(?:ec)?|qps|SamplesPerSec)',
-    'throughput unit as written',
+    '(?:it/s|iter/s|steps/s(?:ec)?|samples/s(?:ec)?|examples/s(?:ec)?|tokens/s(?:ec)?|tok/s(?:ec)?|qps|SamplesPerSec)',
+    'throughput unit as written after a value (`1.66it/s`, `2183.37 samples/sec`, `529882 tok/sec`)',
+  ),
+  TPUT_KEY: same(
+    '(?:samples per second|samples_per_second|samples/s(?:ec)?|examples/s(?:ec)?|steps_per_second|steps/s(?:ec)?|global_step/sec|it/s|iter/s|ups|tokens per second|tokens_per_sec(?:ond)?(?:_per_gpu)?|tokens/s(?:ec)?|tok/s(?:ec)?|tps|TPS)',
+    'throughput key written before its value (`samples/sec: 7.8`, `tps: 5,856`, `ups=0.5`, `tokens_per_second_per_gpu:`)',
+  ),
+  HUMAN_NUMBER: same(
+    '(?:\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|(?:\\d+(?:\\.\\d+)?|\\.\\d+)(?:[eE][+-]?\\d+)?K?)',
+    'non-negative number as people write it: thousands separators (`5,856`), a `K` suffix (`16.88K`), or a plain/exponent number',
   ),
   INT: { grok: '%{INT}', re2: '[+-]?\\d+', doc: 'integer' },
   UINT: { grok: '(?:[0-9]+)', re2: '\\d+', doc: 'non-negative integer (Logstash NONNEGINT has word boundaries that refuse `rank1`/`0it`)' },
@@ -101,6 +109,7 @@ export const TOKENS = {
   NCCL_HOST: same('[^\\s:\\[\\]|]+', 'host field of the NCCL `host:pid:tid` prefix'),
   LOGGER: same('[\\w.\\-]+', 'dotted logger name'),
   SRC_LINE: same('[\\w.\\-]+:\\d+', 'file:line without directories'),
+  SRC_AT_LINE: same('[\\w.\\-]+(?:(?::| line:? ?)\\d+)?', 'file and line as `file.py:78` or `file.py line:78`'),
   PATH_LINE: same('[^\\s\\]]+:\\d+', 'path:line (Unix or Windows) up to `]`'),
   PY_PATH_LINE: same(
     '(?:[A-Za-z]:)?[\\w./\\\\~\\-]*\\.\\w+:\\d+',

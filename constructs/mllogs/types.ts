@@ -127,6 +127,16 @@ export interface BytesRule {
   readonly multipliers: Readonly<Record<string, number>>;
 }
 
+/**
+ * Rewrites of a captured number written for people (`5,856`, `16.88K`) into plain digits, in
+ * place, before the value is read as a number. Anchored regexes applied in order, like timestamp
+ * rewrites (so a replace-all and a replace-first give the same result).
+ */
+export interface NumberRewriteRule {
+  readonly field: import('./schema').NumberField;
+  readonly rewrites: readonly Rewrite[];
+}
+
 /** Map a raw unit capture to a normalized value. */
 export interface UnitMapRule {
   readonly source: RawCapture;
@@ -153,5 +163,6 @@ export interface MlLogCatalog {
   readonly levelRules: readonly LevelRule[];
   readonly scales: readonly ScaleRule[];
   readonly bytes: readonly BytesRule[];
+  readonly numberRewrites: readonly NumberRewriteRule[];
   readonly unitMaps: readonly UnitMapRule[];
 }

@@ -6,7 +6,7 @@ import { captureGroups, compileTemplate, templateCaptures } from '../../construc
 import { formatPrefix } from '../../constructs/mllogs/naming';
 import { isFieldName } from '../../constructs/mllogs/schema';
 import { RAW_CAPTURES } from '../../constructs/mllogs/types';
-import { re2Engine, trainingLogs } from './helpers';
+import { re2Engine, trainingLogs, trainingQuality } from './helpers';
 
 test('every format pattern is anchored at the start of the line', () => {
   const unanchored = ML_LOG_CATALOG.formats.filter((f) => !f.pattern.startsWith('^')).map((f) => f.id);
@@ -39,12 +39,29 @@ test('timestamp rewrites and level rules are anchored so replace-all equals repl
   for (const s of ML_LOG_CATALOG.timestampSources) for (const r of s.rewrites) assert.ok(r.pattern.startsWith('^'), `${s.capture}: ${r.pattern}`);
 });
 
+test('number rewrites are anchored too, and turn numbers written for people into digits', () => {
+  for (const n of ML_LOG_CATALOG.numberRewrites) for (const r of n.rewrites) assert.ok(r.pattern.startsWith('^'), `${n.field}: ${r.pattern}`);
+  const engine = re2Engine();
+  const rewrite = (v: string): string => {
+    let out = v;
+    for (const r of ML_LOG_CATALOG.numberRewrites.find((n) => n.field === 'throughput')?.rewrites ?? []) {
+      const m = engine.compilePlain(r.pattern).exec(engine.prepare(out));
+      if (m) out = out.replace(m.groups[0] ?? '', r.replacement.map((p) => (typeof p === 'string' ? p : (m.groups[p.group] ?? ''))).join(''));
+    }
+    return out;
+  };
+  assert.deepEqual(
+    ['5,856', '1,234,567.5', '16.88K', '3K', '1.5K', '2.3456K', '7282', '0.5'].map((v) => Number(rewrite(v))),
+    [5856, 1234567.5, 16880, 3000, 1500, 2345.6, 7282, 0.5],
+  );
+});
+
 test('prefilters never reject a corpus line that the full pattern matches', () => {
   const engine = re2Engine();
   for (const p of [...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors]) {
     if (!p.prefilter) continue;
     const re = engine.compileTemplate(p.pattern, 'p__');
-    for (const rec of trainingLogs()) {
+    for (const rec of [...trainingLogs(), ...trainingQuality()]) {
       const input = engine.prepare(rec.line);
       const hit = re.exec(input) !== null;
       if (hit) assert.ok(p.prefilter.some((lit) => rec.line.includes(lit)), `${p.id} prefilter ${JSON.stringify(p.prefilter)} rejects ${rec.id}, which its pattern matches`);

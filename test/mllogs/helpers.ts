@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { REPO_ROOT, sharedPath } from '../helpers/paths';
 import { createParser, type MlLogParser } from '../../constructs/mllogs/engine';
 import type { CorpusRecord } from '../../constructs/mllogs/evaluate';
-import { createGrokEngine, createRe2Engine, loadGrokDefinitions, type RegexEngine } from '../../constructs/mllogs/regex-engine';
+import { createGrokEngine, createJsEngine, createRe2Engine, loadGrokDefinitions, type RegexEngine } from '../../constructs/mllogs/regex-engine';
 
 export interface MultilineRecord {
   readonly id: string;
@@ -24,6 +24,11 @@ function readJsonl<T>(file: string): T[] {
 
 export function trainingLogs(): CorpusRecord[] {
   return readJsonl<CorpusRecord>(sharedPath('corpus', 'training-logs.jsonl'));
+}
+
+/** Loss, learning rate, grad norm, throughput and NaN lines (corpus README, training-quality section). */
+export function trainingQuality(): CorpusRecord[] {
+  return readJsonl<CorpusRecord>(sharedPath('corpus', 'training-quality.jsonl'));
 }
 
 export function multilineGroups(): MultilineRecord[] {
@@ -49,10 +54,10 @@ export function re2Engine(): RegexEngine {
 
 const parsers = new Map<string, MlLogParser>();
 
-export async function parserFor(name: 'grok' | 're2'): Promise<MlLogParser> {
+export async function parserFor(name: 'grok' | 're2' | 'js'): Promise<MlLogParser> {
   let p = parsers.get(name);
   if (!p) {
-    p = createParser(name === 'grok' ? await grokEngine() : re2Engine());
+    p = createParser(name === 'grok' ? await grokEngine() : name === 'js' ? createJsEngine() : re2Engine());
     parsers.set(name, p);
   }
   return p;

@@ -5,11 +5,29 @@
  */
 import type { EventRule, FieldExtractor } from '../types';
 
-/** Left boundary before a metric key: start, punctuation, or a blank not preceded by `e` (so `Average loss` is not `loss`). */
-const KEY_START = `(?:^|[,;{(|'"\\t\\-]|[^e\\s] |  )["']?`;
+/** An ANSI colour fragment right before a key, its ESC byte possibly lost in copying (torchtitan colours each metric: `[32mloss:`). */
+const ANSI = '\\x1b?\\[[0-9;]{1,8}m';
+/**
+ * Left boundary before the main loss key: start, punctuation other than `/`, a run of blanks, a
+ * number (with its unit: `0.831s loss=`) and a blank, or an ANSI fragment; never a word and one
+ * blank, so `val loss`, `Valid Loss` and `Average loss` are not the training loss (a qualifier that
+ * keeps it the main loss is part of the key instead).
+ */
+const LOSS_START = `(?:^|[^\\w\\s/]\\s*|\\s\\s|\\d[A-Za-z%]{0,3} |#015|${ANSI})["']?`;
 /** Left boundary that only refuses word characters, `/` and `-`. */
-const WORD_START = `(?:^|[^\\w/\\-]|#015)["']?`;
+const WORD_START = `(?:^|[^\\w/\\-]|#015|${ANSI})["']?`;
 const KEY_SEP = `["']?\\s*[:=]\\s*`;
+/** A key's separator: `:` or `=` (quoted keys too), or blanks alone (`loss 4.08`, `lr 0.001`, `Loss = 1.6`). */
+const KEY_SEP_OR_BLANK = `(?:${KEY_SEP}|\\s+)`;
+/** The main training loss key, with the qualifiers that keep it the main loss (`lm loss`, `train_loss`, `reduced_train_loss`). */
+const LOSS_KEY =
+  '(?:(?:[Tt]rain(?:ing)?|TRAIN|[Tt]otal|TOTAL|lm|LM|reduced_train|train_epoch|[Aa]vg|[Mm]ean)[ _/])?(?:[Ll]oss|LOSS)(?: train)?';
+/** Learning-rate keys: `lr`, `LR`, `learning_rate`, `learning rate`, `Learning rate`, `LearningRate`. */
+const LR_KEY = '(?:lr|LR|[Ll]earning[ _]?[Rr]ate)';
+/** Gradient-norm keys: `grad_norm`, `grad norm`, fairseq `gnorm`, `gradient norm`, `Gradient norm`. */
+const GRAD_NORM_KEY = '(?:grad[_ \\-]norm|[Gg]rad(?:ient)?[ _]norm|gnorm|GRAD_NORM)';
+/** Step-time keys with the unit written after the value (`time 561.94ms`, `dt: 989.44ms`, `step_avg:234.48ms`, `per-step time 0.831s`). */
+const STEP_TIME_KEY = `(?:${WORD_START}(?:[Ii]ter(?:ation)? time|[Ss]tep[ _]time|per-step time|[Tt]ime per (?:step|iter(?:ation)?)|step_avg|dt)|(?:^|[^\\w\\s]\\s*|\\s\\s|${ANSI})time)`;
 
 export const EXTRACTORS: readonly FieldExtractor[] = [
   // progress counters
@@ -80,7 +98,15 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary: '`Step [100/600]`, `iter 5/100`, `Batch 3/40`',
     prefilter: ['tep', 'ter', 'atch'],
-    pattern: '\\b(?:[Ss]tep|[Ii]ter(?:ation)?|[Bb]atch):? ?\\[?%{UINT:step}/%{UINT:steps_total}\\]?',
+    pattern: '\\b(?:[Ss]tep|[Ii]ter(?:ation)?|[Bb]atch):? ?\\[? *%{UINT:step} */ *%{UINT:steps_total}\\]?',
+    event: 'train_progress',
+  },
+  {
+    id: 'epoch_counter',
+    family: 'common',
+    summary: 'fairseq progress `| epoch 001:    450 / 1891 loss=...` (the counter is the step)',
+    prefilter: ['poch'],
+    pattern: '\\b[Ee]poch \\d+: +%{UINT:step} / %{UINT:steps_total}\\b',
     event: 'train_progress',
   },
   {
@@ -115,17 +141,25 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
   {
     id: 'step_value',
     family: 'common',
-    summary: '`iter: 11839`, `step=40`, `iteration=1029`, `for step: 1500`',
-    prefilter: ['step', 'iter'],
-    pattern: `${WORD_START}(?:step|iter|iteration|global_step)["']?\\s*(?:[:=]\\s*)?%{UINT:step}(?:[^\\d/.]|$)`,
+    summary: '`step=40`, `for step: 1500`, `Step = 297500`, `Global Step: 30` (a step wins over an iteration on the same line)',
+    prefilter: ['step', 'Step', 'STEP'],
+    pattern: `${WORD_START}(?:step|Step|STEP|global_step|[Gg]lobal [Ss]tep)["']?\\s*(?:[:=]\\s*)?%{UINT:step}(?:[^\\d/.]|$)`,
+  },
+  {
+    id: 'iter_value',
+    family: 'common',
+    summary: '`iter: 11839`, `iteration=1029`, `Iter 5`, `batch    250`',
+    prefilter: ['iter', 'Iter', 'atch'],
+    pattern: `${WORD_START}(?:iter|iteration|Iter|Iteration|batch|Batch)["']?\\s*(?:[:=]\\s*)?%{UINT:step}(?:[^\\d/.]|$)`,
   },
   // metrics
   {
     id: 'loss',
     family: 'common',
-    summary: '`loss: 0.2`, `Loss=0.2`, `total_loss: 0.2`, `train_epoch_loss=0.1`, `loss train: 1.6`',
-    prefilter: ['oss'],
-    pattern: `${KEY_START}(?:total_loss|train_epoch_loss|train_loss|[Ll]oss)(?: train)?${KEY_SEP}%{FLOAT:loss}`,
+    summary:
+      "`loss: 0.2`, `Loss=0.2`, `loss 4.08`, `total_loss: 0.2`, `train loss 1.44`, Megatron `lm loss: 2.5E+00`, NeMo `reduced_train_loss: 3.1`, `('loss', 24.2)`",
+    prefilter: ['oss', 'OSS'],
+    pattern: `${LOSS_START}${LOSS_KEY}(?:${KEY_SEP_OR_BLANK}|', )%{FLOAT:loss}`,
     event: 'train_progress',
   },
   {
@@ -138,9 +172,9 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
   {
     id: 'eval_loss',
     family: 'common',
-    summary: '`val_loss: 0.02`, `eval_loss=...`, `Average loss: 0.33`, `val_loss valid: 8.5`',
-    prefilter: ['val_loss', 'eval_loss', 'Average loss'],
-    pattern: `${WORD_START}(?:val_loss|eval_loss|Average loss)(?: valid)?${KEY_SEP}%{FLOAT:eval_loss}`,
+    summary: '`val_loss: 0.02`, `eval_loss=...`, `Average loss: 0.33`, `val_loss valid: 8.5`, `val loss 1.72`, `Valid Loss: 70.6`, `ValLoss: 1e-4`',
+    prefilter: ['oss', 'OSS'],
+    pattern: `${WORD_START}(?:val_loss|eval_loss|Average loss|[Vv]al(?:id(?:ation)?)? [Ll]oss|ValLoss|VAL_LOSS|e?val/loss)(?: valid)?${KEY_SEP_OR_BLANK}%{FLOAT:eval_loss}`,
     event: 'eval_metrics',
   },
   {
@@ -161,25 +195,26 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
   {
     id: 'learning_rate_list',
     family: 'common',
-    summary: 'DeepSpeed `lr=[5e-05]` (one value only)',
-    prefilter: ['lr', 'learning_rate'],
-    pattern: `${WORD_START}(?:lr|learning_rate)${KEY_SEP}\\[%{FLOAT:learning_rate}\\]`,
+    summary: 'DeepSpeed `lr=[5e-05]`, `LR: [0.001]` (one value only)',
+    prefilter: ['lr', 'LR', 'earning'],
+    pattern: `${WORD_START}${LR_KEY}${KEY_SEP}\\[%{FLOAT:learning_rate}\\]`,
     event: 'train_progress',
   },
   {
     id: 'learning_rate',
     family: 'common',
-    summary: "`lr: 0.0003`, `'learning_rate': 1e-05`",
-    prefilter: ['lr', 'learning_rate'],
-    pattern: `${WORD_START}(?:lr|learning_rate)${KEY_SEP}%{FLOAT:learning_rate}`,
+    summary: "`lr: 0.0003`, `'learning_rate': 1e-05`, `lr 0.001`, Megatron `learning rate: 9.150E-06`, `Learning rate = 0.000187`, `LearningRate 0.001`",
+    prefilter: ['lr', 'LR', 'earning'],
+    pattern: `${WORD_START}${LR_KEY}${KEY_SEP_OR_BLANK}%{FLOAT:learning_rate}`,
     event: 'train_progress',
   },
   {
     id: 'grad_norm',
     family: 'common',
-    summary: "`'grad_norm': 37.2`",
-    prefilter: ['grad_norm'],
-    pattern: `${WORD_START}grad_norm${KEY_SEP}%{FLOAT:grad_norm}`,
+    summary: "`'grad_norm': 37.2`, Megatron `grad norm: 0.231`, fairseq `gnorm=1.5`, `Gradient norm exceeded threshold: 15.3`, `The grad norm is 3.2`",
+    prefilter: ['norm', 'NORM'],
+    pattern: `${WORD_START}${GRAD_NORM_KEY}(?: (?:is|of|exceed(?:ed|s)(?: the)? threshold))?${KEY_SEP_OR_BLANK}%{FLOAT:grad_norm}`,
+    event: 'train_progress',
   },
   {
     id: 'throughput_labelled',
@@ -187,6 +222,14 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     summary: 'trtexec `Throughput: 130.298 qps`',
     prefilter: ['Throughput: '],
     pattern: 'Throughput: %{FLOAT:throughput} %{TPUT_UNIT:throughput_unit_raw}',
+  },
+  {
+    id: 'throughput_current',
+    family: 'deepspeed',
+    summary: 'DeepSpeed timer `CurrSamplesPerSec=84.1` (the current value wins over `RunningAvgSamplesPerSec`)',
+    prefilter: ['CurrSamplesPerSec='],
+    pattern: 'Curr%{TPUT_UNIT:throughput_unit_raw}=%{FLOAT:throughput}',
+    event: 'train_progress',
   },
   {
     id: 'throughput_samples',
@@ -204,11 +247,44 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     pattern: `train_speed\\(%{TPUT_UNIT:throughput_unit_raw}\\)${KEY_SEP}%{FLOAT:throughput}`,
   },
   {
-    id: 'iter_time',
+    id: 'throughput_key_value',
     family: 'common',
-    summary: '`iter time: 38.925 s`',
-    prefilter: ['iter time'],
-    pattern: 'iter time: %{FLOAT:step_time_s} ?s\\b',
+    summary:
+      "key before value: `samples/sec: 7.8`, `samples per second: 1.88`, `examples/s: 22.1`, `steps/s = 4.57`, `global_step/sec: 0.03`, fairseq `ups=0.5`, `tps: 5,856`, `tok/sec: 529,882`, HF `'eval_samples_per_second': 131.1`, `'step_tokens_per_second': 18801.85`",
+    prefilter: ['/s', 'per_second', 'per second', 'per_sec', 'ups', 'tps', 'TPS'],
+    pattern: `${WORD_START}(?:train_|eval_|step_)?%{TPUT_KEY:throughput_unit_raw}["']?\\s*[:=]\\s*%{HUMAN_NUMBER:throughput}`,
+    event: 'train_progress',
+  },
+  {
+    id: 'throughput_value_unit',
+    family: 'common',
+    summary: 'value before unit: `Speed 2183.37 samples/sec`, `16.88K tokens/s`, `3.2 it/s`',
+    prefilter: ['/s', 'qps', 'SamplesPerSec'],
+    pattern: '(?:^|[\\s(\\[,|:=])%{HUMAN_NUMBER:throughput} ?%{TPUT_UNIT:throughput_unit_raw}(?:[^\\w/]|$)',
+  },
+  {
+    id: 'step_time_unit_key',
+    family: 'common',
+    summary: 'unit in the key: Megatron `elapsed time per iteration (ms): 86545.2`, `iteration time (s): 1.2`, NeMo `train_step_timing in s: 0.63`',
+    prefilter: ['(ms)', '(s)', '(sec)', 'timing in '],
+    pattern:
+      '(?:(?:elapsed time per iteration|[Ii]ter(?:ation)? time|[Ss]tep time|[Tt]ime per (?:step|iter(?:ation)?)) \\(|train_step_timing in )(?:ms\\)?\\s*[:=]\\s*%{FLOAT:step_time_ms}|s(?:ec)?\\)?\\s*[:=]\\s*%{FLOAT:step_time_s})',
+  },
+  {
+    id: 'step_time_labelled',
+    family: 'common',
+    summary:
+      'unit after the value: `iter time: 38.925 s`, nanoGPT `time 561.94ms`, `dt: 989.44ms`, `step_avg:234.48ms`, `per-step time 0.831s` (not `Time 4981.4s` since start, not unitless `time:`)',
+    prefilter: ['time', 'step_avg', 'dt'],
+    pattern: `${STEP_TIME_KEY}["']?\\s*(?:[:=]\\s*)?(?:%{FLOAT:step_time_ms} ?ms|%{FLOAT:step_time_s} ?s(?:ec)?)(?:[^\\w/]|$)`,
+  },
+  {
+    id: 'step_time_per_unit',
+    family: 'common',
+    summary: 'seconds per step written as a rate: `(2.34 sec/step)`, `(0.9880 s / it)`, `120ms/iter`',
+    prefilter: ['/it', '/ it', '/step', '/ step', '/batch', '/ batch'],
+    pattern:
+      '(?:^|[\\s(\\[,|])(?:%{FLOAT:step_time_ms} ?ms ?/ ?|%{FLOAT:step_time_s} ?s(?:ec)? ?/ ?)(?:it(?:er(?:ation)?)?|step|batch)\\b',
   },
   // failures
   {
@@ -262,6 +338,31 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
   },
 ];
 
+/** A non-finite value in any spelling: `nan`, `NaN`, `NAN`, `NaNs`, `inf`, `-inf`, `Inf`, `INF`, `infinity`, `infinite`. */
+const NON_FINITE = '(?:[Nn][Aa][Nn]s?|[+-]?[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt](?:[Yy]|[Ee]))?)';
+/**
+ * After a non-finite value: not a lower-case letter, digit or `_` (`nanoGPT`, `inference`, `nan_to_num`
+ * are not NaN), while a value glued to the next capitalized word still counts (`loss: nanEpoch 1/1000`).
+ */
+const NON_FINITE_END = '(?:[^a-z0-9_]|$)';
+
+/**
+ * Any non-finite training quantity (corpus README: loss, grad norm, any capitalization): a loss or
+ * norm key whose value is NaN/Inf (`loss: nan`, `Loss became NaN`, `loss = -inf`, `'grad_norm': nan`,
+ * `The grad norm is nan`, `lm loss: NAN`, `'loss': tensor(nan`), NaN/Inf named as the thing
+ * found (`NaN loss during training`, `NaN or Inf found in input tensor`, `returned nan values`),
+ * `non-finite`, Keras `Invalid loss`, and a YOLO results row with `nan` in its loss columns. Never a
+ * `nan` inside a word (`nanoGPT`, `Finance`) or a count of NaN iterations.
+ */
+const NAN_LOSS = [
+  'Loss became infinite or NaN',
+  `(?:[Ll]oss(?:es)?|LOSS|[Nn]orm|NORM)(?:_\\w{1,30})?['"]?(?:\\s*[:=]\\s*|, ?|\\s+(?:(?:is|was|became|becomes|went to|of) )?)(?:tensor\\(|\\[)?['"]?${NON_FINITE}${NON_FINITE_END}`,
+  `(?:^|[^\\w])${NON_FINITE}(?: or ${NON_FINITE})? (?:loss|values?|detected|found|encountered|gradients?)\\b`,
+  '\\b[Nn]on-?[Ff]inite\\b',
+  '\\bInvalid loss\\b',
+  `^\\s*\\d+/\\d+ +\\d+(?:\\.\\d+)?G(?: +\\d+(?:\\.\\d+)?){0,4} +${NON_FINITE}${NON_FINITE_END}`,
+].join('|');
+
 export const EVENT_RULES: readonly EventRule[] = [
   { id: 'watchdog_timeout', event: 'nccl_timeout', pattern: 'Watchdog caught collective operation timeout' },
   {
@@ -275,8 +376,7 @@ export const EVENT_RULES: readonly EventRule[] = [
   {
     id: 'nan_loss',
     event: 'nan_loss',
-    pattern:
-      "Loss became infinite or NaN|non-finite loss|\\bloss['\"]?\\s*[:=]\\s*nan|'loss\\w*': (?:nan|tensor\\(nan)|[Ll]oss is [Nn]a[Nn]|NaN loss",
+    pattern: NAN_LOSS,
   },
   {
     id: 'oom',
@@ -292,7 +392,14 @@ export const EVENT_RULES: readonly EventRule[] = [
   },
   { id: 'run_start', event: 'run_start', pattern: '\\*\\*\\*\\*\\* Running training \\*\\*\\*\\*\\*|&&&& RUNNING|Starting training|Start training' },
   { id: 'run_end', event: 'run_end', pattern: '`?Trainer\\.fit`? stopped|Engine run complete|End of run|&&&& PASSED' },
-  { id: 'eval_metrics', event: 'eval_metrics', pattern: "\\{'eval_|Test set: Average loss|\\beval(?:uation)? loss\\b" },
+  {
+    id: 'eval_metrics',
+    event: 'eval_metrics',
+    // nanoGPT-style evaluation prints start with the step and report a validation loss: `step 250: train loss 1.54, val loss 1.72`, `step:7500/7500 val_loss:2.91 ...`
+    pattern: "\\{'eval_|Test set: Average loss|\\beval(?:uation)? loss\\b|^[Ss]tep[: ] ?\\d+(?:/\\d+)?:?[^|]{0,60}?\\bval(?:idation)?[ _]loss\\b",
+  },
+  // a JSON record with a training loss is a progress record (fairseq `--log-format json`, HF log_history)
+  { id: 'json_train_record', event: 'train_progress', pattern: '^\\{\\s*".*"(?:loss|train_loss)"\\s*:' },
   { id: 'not_training_bar', event: null, pattern: '^(?:Validating|Validation|Sanity Checking|Testing|Predicting|Evaluating)\\b' },
   { id: 'traceback', event: 'traceback', pattern: 'Traceback \\(most recent call last\\)' },
 ];

@@ -1,6 +1,6 @@
 /** The ML log-format catalog: all families assembled in priority order. */
 import type { LineFormat, MlLogCatalog } from '../types';
-import { BYTES_RULES, LEVEL_RULES, SCALE_RULES, TIMESTAMP_SOURCES, UNIT_MAPS } from '../normalize';
+import { BYTES_RULES, LEVEL_RULES, NUMBER_REWRITES, SCALE_RULES, TIMESTAMP_SOURCES, UNIT_MAPS } from '../normalize';
 import { EVENT_RULES, EXTRACTORS } from './common';
 import { DEEPSPEED_FORMATS } from './deepspeed';
 import { JSON_FIELDS, JSON_FORMATS } from './json';
@@ -56,11 +56,13 @@ const ORDER = [
   'trt_level_only',
   'deepspeed',
   'hydra',
+  'insightface',
   'nemo',
   'hf_bracket',
   'hf_mdy',
   'iso_logger_level',
   'elastic_redirects',
+  'ts_src_bracket',
   'loguru_text',
   'mmengine',
   'iso_level_dash',
@@ -82,6 +84,7 @@ const ORDER = [
   'bracket_level',
   'python_exception',
   'python_warning',
+  'ts_then_text',
 ];
 
 function ordered(): LineFormat[] {
@@ -101,5 +104,6 @@ export const ML_LOG_CATALOG: MlLogCatalog = {
   levelRules: LEVEL_RULES,
   scales: SCALE_RULES,
   bytes: BYTES_RULES,
+  numberRewrites: NUMBER_REWRITES,
   unitMaps: UNIT_MAPS,
 };

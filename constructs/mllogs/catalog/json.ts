@@ -9,6 +9,9 @@ import { MESSAGE } from './fragments';
 /** A line is decoded as JSON when it starts with `{"` (a Python dict repr `{'` is text). */
 export const JSON_LINE_START = '^\\{\\s*"';
 
+/** A JSON string that a `number` mapping also takes (fairseq's JSON log writes `"loss": "3.097"`). */
+export const NUMERIC_STRING = '^[+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]+)?$';
+
 export const JSON_FORMATS: readonly LineFormat[] = [
   {
     id: 'json_payload_after_prefix',
@@ -50,10 +53,10 @@ export const JSON_FIELDS: readonly JsonFieldMapping[] = [
   { target: 'pid', paths: ['process', 'proc.id', 'record.process.id', 'pid'], kind: 'number' },
   { target: 'rank', paths: ['rank'], kind: 'number' },
   { target: 'epoch', paths: ['epoch'], kind: 'number' },
-  { target: 'step', paths: ['step', 'iter', 'global_step'], kind: 'number' },
+  { target: 'step', paths: ['step', 'iter', 'global_step', 'num_updates'], kind: 'number' },
   { target: 'loss', paths: ['loss', 'train_loss'], kind: 'number' },
   { target: 'eval_loss', paths: ['eval_loss', 'val_loss'], kind: 'number' },
   { target: 'accuracy', paths: ['accuracy', 'acc'], kind: 'number' },
   { target: 'learning_rate', paths: ['learning_rate', 'lr'], kind: 'number' },
-  { target: 'grad_norm', paths: ['grad_norm'], kind: 'number' },
+  { target: 'grad_norm', paths: ['grad_norm', 'gnorm'], kind: 'number' },
 ];

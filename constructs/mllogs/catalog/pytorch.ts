@@ -24,6 +24,13 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     pattern: `^\\[%{TS_ISO:timestamp}\\]\\[%{LOGGER:logger}\\]\\[%{LEVEL_WORD:level}\\] -${MESSAGE}`,
   },
   {
+    id: 'insightface',
+    family: 'pytorch',
+    summary: 'insightface arcface_torch `Training: 2023-03-14 09:08:47,984-Speed 2183.37 samples/sec   Loss 9.2 ...`',
+    prefilter: ['Training: '],
+    pattern: `^Training: %{TS_ISO:timestamp}-${MESSAGE}`,
+  },
+  {
     id: 'nemo',
     family: 'pytorch',
     summary: 'NeMo `[NeMo W 2024-03-21 12:53:52 nemo_logging:349] text`',
@@ -45,9 +52,10 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
   {
     id: 'iso_dash',
     family: 'pytorch',
-    summary: '`2019-07-29 23:18:56,398 - logger.py:104 - [LEVEL - ]text` (mmdeploy, scripts)',
+    summary:
+      '`2019-07-29 23:18:56,398 - logger.py:104 - [LEVEL - ]text` (mmdeploy, mmcv, scripts), also torchtitan `[rank0]:[titan] 2025-06-16 22:30:50,322 - root - INFO - text`',
     prefilter: [' - '],
-    pattern: `^%{TS_ISO:timestamp} - %{LOGGER_OR_SRC:logger} - (?:%{LEVEL_WORD:level} - )?${MESSAGE}`,
+    pattern: `^(?:\\[rank%{UINT:rank}\\]:)?(?:\\[[\\w.\\-]+\\] )?%{TS_ISO:timestamp} - %{LOGGER_OR_SRC:logger} - (?:%{LEVEL_WORD:level} - )?${MESSAGE}`,
   },
   {
     id: 'mmengine',
@@ -68,6 +76,13 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     family: 'pytorch',
     summary: 'torch.distributed.elastic `[2023-06-01 12:00:00,123] logger.name: [WARNING] text`',
     pattern: `^\\[%{TS_ISO:timestamp}\\] %{LOGGER:logger}: \\[%{LEVEL_WORD:level}\\]${MESSAGE}`,
+  },
+  {
+    id: 'ts_src_bracket',
+    family: 'pytorch',
+    summary: 'bracketed time and source `[2024-07-06 06:40:54,438]-[engine.py line:78]:text`',
+    prefilter: [']-[', '] - [', '] ['],
+    pattern: `^\\[%{TS_ISO:timestamp}\\](?: ?- ?| )\\[%{SRC_AT_LINE:logger}\\]:${MESSAGE}`,
   },
   {
     id: 'loguru_text',
@@ -123,6 +138,12 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     summary: 'torchelastic error report `time      : 2024-03-05_07:01:51`',
     prefilter: ['time'],
     pattern: '^\\s*time\\s*: %{TS_UNDERSCORE:ts_underscore}\\s*$',
+  },
+  {
+    id: 'ts_then_text',
+    family: 'pytorch',
+    summary: 'a timestamp, then text: Megatron-LM `[2026-05-28 22:26:20] iteration 29/ 6069 | ...`, flair `2020-03-27 15:19:00,766 epoch 150 - ...` (tried last)',
+    pattern: `^\\[?%{TS_ISO:timestamp}\\]?:?\\s${MESSAGE}`,
   },
   {
     id: 'mpirun_prefix',

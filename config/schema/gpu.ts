@@ -5,7 +5,8 @@
  * repeated in the field's description so that editors show it.
  */
 import { z } from 'zod';
-import { dnsLabel, duration, labelMap } from './primitives';
+import { dnsLabel, duration, labelKey, labelMap } from './primitives';
+import { DEFAULT_JOB_LABEL_KEYS, MAX_JOB_LABEL_KEYS } from '../../constructs/contracts/jobs';
 import type { Conforms } from './conforms';
 import {
   DEFAULT_GPU_ALERTS,
@@ -119,6 +120,13 @@ export const trainingSchema = z
       .prefault({})
       .describe('Pods with this label (in any namespace) get their /metrics scraped by the training PodMonitor'),
     metricsPort: z.string().min(1).default(DEFAULT_TRAINING_METRICS_PORT).describe(`Name of the container port serving /metrics. Default: ${DEFAULT_TRAINING_METRICS_PORT}`),
+    jobLabelKeys: z
+      .array(labelKey)
+      .min(1, { message: 'needs at least one pod label key; please set e.g. [batch.kubernetes.io/job-name]' })
+      .max(MAX_JOB_LABEL_KEYS, { message: `must list at most ${MAX_JOB_LABEL_KEYS} keys (each is one more relabeling input per target)` })
+      .refine((a) => new Set(a).size === a.length, { message: 'lists a key twice' })
+      .default([...DEFAULT_JOB_LABEL_KEYS])
+      .describe(`Pod label keys that name a pod's training job (the \`job\` label on log streams, log-derived metrics and scraped training metrics), tried in order. Default: ${DEFAULT_JOB_LABEL_KEYS.join(', ')}`),
     alerts: z
       .strictObject({
         stalledFor: d('TrainingJobStalled: no progress lines for this long while the pod is Running', T.stalledFor),

@@ -66,16 +66,19 @@ function labelKeyLengthProblem(key: string): string | undefined {
   return long ? `has a prefix part of ${long.length} characters ("${long.slice(0, 20)}..."); each dot-separated part is at most 63` : undefined;
 }
 
+/** A Kubernetes label key (`[prefix/]name`), validated as the API server does. */
+export const labelKey = z
+  .string()
+  .regex(LABEL_KEY_PATTERN, { message: 'is not a valid Kubernetes label key; use [prefix/]name, the name at most 63 letters, digits, "-", "_" or "."', abort: true })
+  .superRefine((k, ctx) => {
+    const problem = labelKeyLengthProblem(k);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 /** Kubernetes labels: `prefix/name: value`, validated as the API server does. */
 export const labelMap = z
   .record(
-    z
-      .string()
-      .regex(LABEL_KEY_PATTERN, { message: 'is not a valid Kubernetes label key; use [prefix/]name, the name at most 63 letters, digits, "-", "_" or "."', abort: true })
-      .superRefine((k, ctx) => {
-        const problem = labelKeyLengthProblem(k);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+    labelKey,
     z.string().max(63, { message: 'must be at most 63 characters' }).regex(LABEL_VALUE_PATTERN, {
       message: 'is not a valid Kubernetes label value; use letters, digits, "-", "_" and ".", at most 63',
     }),

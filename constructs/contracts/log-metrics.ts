@@ -10,11 +10,13 @@
  *    - `framework`: the catalog format that matched (pytorch, lightning, kernel...);
  *    - `namespace`, `pod`, `container`: the Kubernetes origin of the line (empty for node logs);
  *    - `node`: the node the line was collected on (needed for kernel/driver lines such as Xid,
- *      which have no pod).
+ *      which have no pod);
+ *    - `job`: the training job of the pod (contracts/jobs.ts: the first of the workload
+ *      controllers' pod labels present; absent for pods outside a job).
  * 2. `mlobs_train_step_seconds` (histogram: `_bucket{le}`, `_sum`, `_count`): one observation
  *    per `train_progress` line carrying `step_time_s`, or `1 / throughput` when the line gives
  *    iterations per second (`throughput_unit: it/s`). Labels: `framework`, `namespace`, `pod`,
- *    `container`, `node`. Buckets: {@link TRAIN_STEP_SECONDS_BUCKETS}.
+ *    `container`, `node`, `job`. Buckets: {@link TRAIN_STEP_SECONDS_BUCKETS}.
  */
 import type { EventName } from '../mllogs/schema';
 
@@ -22,9 +24,9 @@ export const LOG_EVENTS_METRIC = 'mlobs_log_events_total';
 export const TRAIN_STEP_SECONDS_METRIC = 'mlobs_train_step_seconds';
 
 /** Labels of {@link LOG_EVENTS_METRIC}, in this order. */
-export const LOG_EVENTS_LABELS = ['event', 'framework', 'namespace', 'pod', 'container', 'node'] as const;
+export const LOG_EVENTS_LABELS = ['event', 'framework', 'namespace', 'pod', 'container', 'node', 'job'] as const;
 /** Labels of {@link TRAIN_STEP_SECONDS_METRIC} (plus `le` on buckets). */
-export const TRAIN_STEP_SECONDS_LABELS = ['framework', 'namespace', 'pod', 'container', 'node'] as const;
+export const TRAIN_STEP_SECONDS_LABELS = ['framework', 'namespace', 'pod', 'container', 'node', 'job'] as const;
 
 /**
  * Histogram buckets (upper bounds, seconds) of the step time: from fast inference-style steps

@@ -205,7 +205,8 @@ export function renderIndexTemplate(p: IndexTemplateProps): Record<string, unkno
           log: { properties: { file: { properties: { path: kw } } } },
           input: { properties: { type: kw } },
           // Filebeat's input and node name; kernel (Xid) lines carry no kubernetes.* but do carry mlobs.node.
-          mlobs: { properties: { source: kw, node: kw } },
+          // mlobs.job: the pod's training job (contracts/jobs.ts), set by Logstash.
+          mlobs: { properties: { source: kw, node: kw, job: kw } },
         },
       },
     },

@@ -24,6 +24,7 @@ import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
 import { LOG_EVENTS_LABELS, LOG_EVENTS_METRIC } from '../contracts/log-metrics';
 import { LS_METRICS_PORT } from './names';
+import { DEFAULT_JOB_LABEL_KEYS, jobRelabeling } from '../contracts/jobs';
 
 /** Stand-in for a label with no value (statsd_exporter ignores empty tags). */
 export const NONE_VALUE = '_none_';
@@ -51,10 +52,11 @@ export const LOG_EVENTS_LABEL_SOURCES: Readonly<Record<LogEventsLabel, string>> 
   pod: '[kubernetes][pod][name]',
   container: '[kubernetes][container][name]',
   node: '[mlobs][node]',
+  job: '[mlobs][job]',
 };
 
 /** The labels that may be {@link NONE_VALUE} (the Kubernetes origin; `event` is always set, `framework` is set with it). */
-export const OPTIONAL_LOG_EVENTS_LABELS: readonly LogEventsLabel[] = ['framework', 'namespace', 'pod', 'container', 'node'];
+export const OPTIONAL_LOG_EVENTS_LABELS: readonly LogEventsLabel[] = ['framework', 'namespace', 'pod', 'container', 'node', 'job'];
 
 /** The statsd metric name statsd_exporter maps (before the tags). */
 export const STATSD_EVENTS_NAME = `${STATSD_NAMESPACE}.${STATSD_SENDER}.${LOG_EVENTS_METRIC}`;
@@ -169,4 +171,18 @@ export function renderEventMetricsPodMonitor(p: EventMetricsPodMonitorProps): Ku
 /** The ConfigMap with statsd_exporter's mapping (mounted by the sidecar). */
 export function renderStatsdMappingConfigMap(common: CommonConfig, name: string): KubeManifest {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: common.namespace, labels: { ...common.labels } }, data: { 'mapping.yaml': stringify(renderStatsdMapping()) } };
+}
+
+/** Filebeat's add_kubernetes_metadata writes pod labels with "." as "_" (labels.dedot, on by default). */
+export const dedotLabelKey = (key: string): string => key.replace(/\./g, '_');
+
+/**
+ * Logstash filter text: `[mlobs][job]` from the first of the job label keys present on the pod
+ * (contracts/jobs.ts, the same keys and order as the Loki collectors and the training PodMonitor).
+ */
+export function renderJobFilter(keys: readonly string[] = DEFAULT_JOB_LABEL_KEYS): string {
+  jobRelabeling(keys); // the same bounds as the collectors' relabeling
+  const refs = keys.map((k) => `[kubernetes][labels][${dedotLabelKey(k)}]`);
+  const code = `${JSON.stringify(refs)}.each { |f| v = event.get(f).to_s; unless v.empty? then event.set("[mlobs][job]", v); break; end }`;
+  return ['# The pod\'s training job (first workload-controller label present, contracts/jobs.ts)', `ruby { id => "mlobs_job" code => '${code}' }`].join('\n');
 }

@@ -10,6 +10,7 @@ import type { EckOperator } from './eck-operator';
 import type { ElasticsearchCluster } from './elasticsearch-cluster';
 import {
   renderEventCounterFilter,
+  renderJobFilter,
   renderEventCounterOutput,
   renderEventMetricsPodMonitor,
   renderEventMetricsSidecar,
@@ -29,6 +30,8 @@ export interface LogstashProps {
   readonly elasticsearch: ElasticsearchCluster;
   /** Instances, resources, JVM heap. @default - one instance, ELASTIC_DEFAULT_RESOURCES.logstash */
   readonly logstash?: Partial<LogstashSettings>;
+  /** Pod label keys that name a pod's training job (`mlobs.job`, the metrics' `job`), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
+  readonly jobLabelKeys?: readonly string[];
   /** TLS component: the beats input gets a certificate when it serves the `collectors` hop. @default - plain beats */
   readonly tls?: Tls;
   /** Where Logstash records its flows. @default - none recorded */
@@ -73,7 +76,7 @@ export class Logstash extends Construct {
       ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
       esAlias: DEFAULT_ES_ALIAS,
       dataStream: es.dataStreamParts,
-      extraFilter: renderEventCounterFilter(),
+      extraFilter: `${renderJobFilter(props.jobLabelKeys)}\n${renderEventCounterFilter()}`,
       extraOutput: renderEventCounterOutput(),
     });
     // Event counters for the training alerts (Kibana's connectors are not free): a

@@ -22,6 +22,7 @@ import {
   checkCatalogLabels,
 } from './labels';
 import type { LokiEndpoint } from './endpoint';
+import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 
 /** Where the Alloy pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const ALLOY_LOKI_CA_DIR = '/etc/alloy/loki-ca';
@@ -47,6 +48,8 @@ export interface AlloyConfigProps {
    * @default CATALOG_LABELS (framework, level, event)
    */
   readonly catalogLabels?: readonly string[];
+  /** Pod label keys that name a pod's training job (the `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
+  readonly jobLabelKeys?: readonly string[];
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -66,6 +69,14 @@ export function renderAlloyConfig(p: AlloyConfigProps): string {
     target_label  = "node"
   }`
     : '';
+  const job = jobRelabeling(p.jobLabelKeys);
+  const jobRule = `
+  rule {
+    source_labels = [${job.sourceLabels.map(str).join(', ')}]
+    separator     = ${str(job.separator)}
+    regex         = ${str(job.regex)}
+    target_label  = ${str(JOB_LABEL)}
+  }`;
   const sm = STRUCTURED_METADATA_FIELDS.map((f) => `    ${f} = "",`).join('\n');
   const tlsBlock = p.loki.tls ? `\n    tls_config {\n      ca_file = ${str(`${ALLOY_LOKI_CA_DIR}/ca.crt`)}\n    }` : '';
   const tenant = p.loki.tenant ? `\n    tenant_id = ${str(p.loki.tenant)}` : '';
@@ -103,7 +114,7 @@ discovery.relabel "pods" {
     separator     = ";"
     regex         = "^;*([^;]+).*$"
     target_label  = "app"
-  }
+  }${jobRule}
   rule {
     source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
     separator     = "/"

@@ -17,6 +17,8 @@ export interface CollectorRenderProps {
   readonly common: CommonConfig;
   /** Where and how to push (URL, tenant, TLS). */
   readonly loki: LokiEndpoint;
+  /** Pod label keys that name a pod's training job. @default DEFAULT_JOB_LABEL_KEYS */
+  readonly jobLabelKeys?: readonly string[];
 }
 
 export interface CollectorOutput {

@@ -17,7 +17,7 @@ import {
 } from '../contracts/log-metrics';
 
 /** Labels a Loki stream may carry. Collectors drop every other label before writing. */
-export const LOKI_LABEL_ALLOWLIST = ['namespace', 'pod', 'container', 'app', 'node', 'framework', 'level', 'event'] as const;
+export const LOKI_LABEL_ALLOWLIST = ['namespace', 'pod', 'container', 'app', 'node', 'job', 'framework', 'level', 'event'] as const;
 export type LokiLabel = (typeof LOKI_LABEL_ALLOWLIST)[number];
 
 /** Catalog fields promoted to labels (bounded by the catalog's enums). */

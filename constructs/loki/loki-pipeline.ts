@@ -27,6 +27,8 @@ export interface LokiPipelineProps {
   readonly loki?: LokiOptions;
   /** The collector DaemonSet. @default DEFAULT_LOKI.collector ('alloy') */
   readonly collector?: CollectorName;
+  /** Pod label keys that name a pod's training job (the streams' and metrics' `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
+  readonly jobLabelKeys?: readonly string[];
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -91,7 +93,7 @@ export class LokiPipeline extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
-    const out = this.collectorModule.render({ common, loki: this.loki.endpoint });
+    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabelKeys ? { jobLabelKeys: props.jobLabelKeys } : {}) });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
         literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {

@@ -26,6 +26,7 @@ import {
 } from './labels';
 import { JOURNAL_PATH, STEP_SECONDS_KEY, STEP_SECONDS_TEMPLATE } from './alloy.render';
 import type { LokiEndpoint } from './endpoint';
+import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';
@@ -43,6 +44,8 @@ export interface PromtailConfigProps {
    * @default CATALOG_LABELS (framework, level, event)
    */
   readonly catalogLabels?: readonly string[];
+  /** Pod label keys that name a pod's training job (the `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
+  readonly jobLabelKeys?: readonly string[];
 }
 
 type Stage = Readonly<Record<string, unknown>>;
@@ -133,6 +136,10 @@ export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> 
             regex: '^;*([^;]+).*$',
             target_label: 'app',
           },
+          (() => {
+            const j = jobRelabeling(p.jobLabelKeys);
+            return { source_labels: [...j.sourceLabels], separator: j.separator, regex: j.regex, target_label: JOB_LABEL };
+          })(),
           {
             source_labels: ['__meta_kubernetes_pod_uid', '__meta_kubernetes_pod_container_name'],
             separator: '/',

@@ -5,6 +5,7 @@
  */
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
+import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 
 export const DEFAULT_TRAINING_POD_MONITOR_NAME = 'mlobs-training-pods';
 export const DEFAULT_TRAINING_SCRAPE_INTERVAL = '30s';
@@ -17,6 +18,8 @@ export interface TrainingPodMonitorProps {
   readonly metricsPort: string;
   /** @default DEFAULT_TRAINING_SCRAPE_INTERVAL */
   readonly interval?: string;
+  /** Pod label keys that name the pod's training job (the `job` label). @default DEFAULT_JOB_LABEL_KEYS */
+  readonly jobLabelKeys?: readonly string[];
 }
 
 export function renderTrainingPodMonitor(p: TrainingPodMonitorProps): KubeManifest {
@@ -32,7 +35,14 @@ export function renderTrainingPodMonitor(p: TrainingPodMonitorProps): KubeManife
           port: p.metricsPort,
           path: '/metrics',
           interval: p.interval ?? DEFAULT_TRAINING_SCRAPE_INTERVAL,
-          relabelings: [{ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }],
+          relabelings: [
+            { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
+            // The training job (first workload-controller label present); pods without one keep the scrape job.
+            (() => {
+              const j = jobRelabeling(p.jobLabelKeys);
+              return { action: 'replace', sourceLabels: [...j.sourceLabels], separator: j.separator, regex: j.regex, targetLabel: JOB_LABEL };
+            })(),
+          ],
         },
       ],
     },

@@ -4,6 +4,7 @@
  * environment schema (config/schema/gpu.ts) takes its defaults from them. Pure: no cdktf, no zod.
  */
 import { withDefaults } from '../core/settings';
+import { DEFAULT_JOB_LABEL_KEYS } from '../contracts/jobs';
 
 /** Training alert thresholds and durations. */
 export const DEFAULT_TRAINING_ALERTS = {
@@ -33,6 +34,8 @@ export interface TrainingAlertSettings {
 export interface TrainingSettings {
   readonly scrapeLabel: { readonly key: string; readonly value: string };
   readonly metricsPort: string;
+  /** Pod label keys that name a pod's training job, tried in order (contracts/jobs.ts). */
+  readonly jobLabelKeys: readonly string[];
   readonly alerts: TrainingAlertSettings;
 }
 
@@ -42,6 +45,8 @@ export interface TrainingOptions {
   readonly scrapeLabel?: { readonly key: string; readonly value: string };
   /** @default DEFAULT_TRAINING_METRICS_PORT ('metrics') */
   readonly metricsPort?: string;
+  /** @default DEFAULT_JOB_LABEL_KEYS (Kubeflow Trainer/Training Operator, JobSet, LeaderWorkerSet, Volcano, KubeRay, batch Job) */
+  readonly jobLabelKeys?: readonly string[];
   /** @default DEFAULT_TRAINING_ALERTS (field by field) */
   readonly alerts?: Partial<TrainingAlertSettings>;
 }
@@ -51,6 +56,7 @@ export function trainingSettings(options: TrainingOptions = {}): TrainingSetting
   return {
     scrapeLabel: options.scrapeLabel ?? DEFAULT_TRAINING_SCRAPE_LABEL,
     metricsPort: options.metricsPort ?? DEFAULT_TRAINING_METRICS_PORT,
+    jobLabelKeys: options.jobLabelKeys ?? DEFAULT_JOB_LABEL_KEYS,
     alerts: withDefaults<TrainingAlertSettings>(DEFAULT_TRAINING_ALERTS, options.alerts),
   };
 }

@@ -101,7 +101,7 @@ test('Promtail config: tenant, TLS CA, kernel journal, node labels, allowlist be
   assert.deepEqual(kernel.journal, { path: '/var/log/journal', matches: '_TRANSPORT=kernel', max_age: '12h', labels: { app: 'kernel' } });
   assert.deepEqual(kernel.relabel_configs, [{ source_labels: ['__journal__hostname'], target_label: 'node' }]);
   const targets = pods.relabel_configs.map((x: Values) => x.target_label);
-  assert.deepEqual(targets, ['__host__', 'namespace', 'pod', 'container', 'node', 'app', '__path__']);
+  assert.deepEqual(targets, ['__host__', 'namespace', 'pod', 'container', 'node', 'app', 'job', '__path__']);
   for (const job of [pods, kernel]) {
     const kinds = (job.pipeline_stages as Values[]).map((s) => Object.keys(s)[0]);
     const allow = kinds.indexOf('labelallow');

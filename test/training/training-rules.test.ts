@@ -38,7 +38,7 @@ const podKey = { namespace: POD.namespace, pod: POD.pod, container: POD.containe
 
 test('the contract: event names are catalog events, labels bounded, buckets increasing', () => {
   for (const e of Object.values(TRAINING_EVENTS)) assert.ok((EVENTS as readonly string[]).includes(e), e);
-  assert.deepEqual([...LOG_EVENTS_LABELS], ['event', 'framework', 'namespace', 'pod', 'container', 'node']);
+  assert.deepEqual([...LOG_EVENTS_LABELS], ['event', 'framework', 'namespace', 'pod', 'container', 'node', 'job']);
   assert.ok(TRAIN_STEP_SECONDS_BUCKETS.every((b, i, a) => i === 0 || b > (a[i - 1] as number)));
 });
 

@@ -18,7 +18,7 @@
  *    iterations per second (`throughput_unit: it/s`). Labels: `framework`, `namespace`, `pod`,
  *    `container`, `node`, `job`. Buckets: {@link TRAIN_STEP_SECONDS_BUCKETS}.
  */
-import type { EventName } from '../mllogs/schema';
+import type { EventName, FieldName, Level } from '../mllogs/schema';
 
 export const LOG_EVENTS_METRIC = 'mlobs_log_events_total';
 export const TRAIN_STEP_SECONDS_METRIC = 'mlobs_train_step_seconds';
@@ -34,6 +34,41 @@ export const TRAIN_STEP_SECONDS_LABELS = ['framework', 'namespace', 'pod', 'cont
  * the mass at least one bucket.
  */
 export const TRAIN_STEP_SECONDS_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
+
+/**
+ * 3. Training values from `train_progress` lines, as gauges holding the last value logged (the same
+ *    names an application that serves `/metrics` itself should use, so dashboards and alerts work
+ *    either way). Labels: {@link TRAIN_GAUGE_LABELS}; `mlobs_train_throughput` also `unit` (the
+ *    catalog's throughput units: it/s, samples/s, tokens/s, qps).
+ */
+export const TRAIN_GAUGES = [
+  { metric: 'mlobs_train_loss', field: 'loss', help: 'Training loss, the last value logged' },
+  { metric: 'mlobs_train_learning_rate', field: 'learning_rate', help: 'Learning rate, the last value logged' },
+  { metric: 'mlobs_train_grad_norm', field: 'grad_norm', help: 'Gradient norm, the last value logged' },
+  { metric: 'mlobs_train_step', field: 'step', help: 'Training step (iteration), the last value logged' },
+  { metric: 'mlobs_train_throughput', field: 'throughput', help: 'Training throughput, the last value logged, in the unit of its unit label' },
+] as const satisfies readonly { readonly metric: string; readonly field: FieldName; readonly help: string }[];
+export type TrainGaugeMetric = (typeof TRAIN_GAUGES)[number]['metric'];
+/** The gauges by short name. */
+export const TRAIN_METRICS = {
+  loss: 'mlobs_train_loss',
+  learningRate: 'mlobs_train_learning_rate',
+  gradNorm: 'mlobs_train_grad_norm',
+  step: 'mlobs_train_step',
+  throughput: 'mlobs_train_throughput',
+} as const satisfies Record<string, TrainGaugeMetric>;
+/** Labels of the training gauges (the throughput gauge adds {@link THROUGHPUT_UNIT_LABEL}). */
+export const TRAIN_GAUGE_LABELS = ['framework', 'namespace', 'pod', 'container', 'node', 'job'] as const;
+export const THROUGHPUT_UNIT_LABEL = 'unit';
+
+/**
+ * 4. `mlobs_log_error_lines_total` (counter): one increment per line the catalog classes at an
+ *    error level ({@link ERROR_LEVELS}), for the error-line-rate alert per job. Labels:
+ *    {@link ERROR_LINES_LABELS}.
+ */
+export const ERROR_LINES_METRIC = 'mlobs_log_error_lines_total';
+export const ERROR_LEVELS = ['error', 'critical'] as const satisfies readonly Level[];
+export const ERROR_LINES_LABELS = ['framework', 'namespace', 'pod', 'container', 'node', 'job'] as const;
 
 /** The events the training alerts read, typed against the catalog's event names. */
 export const TRAINING_EVENTS = {

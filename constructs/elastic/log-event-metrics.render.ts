@@ -22,7 +22,18 @@
 import { stringify } from 'yaml';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
-import { LOG_EVENTS_LABELS, LOG_EVENTS_METRIC } from '../contracts/log-metrics';
+import {
+  ERROR_LEVELS,
+  ERROR_LINES_LABELS,
+  ERROR_LINES_METRIC,
+  LOG_EVENTS_LABELS,
+  LOG_EVENTS_METRIC,
+  THROUGHPUT_UNIT_LABEL,
+  TRAIN_GAUGE_LABELS,
+  TRAIN_GAUGES,
+  TRAIN_METRICS,
+  TRAINING_EVENTS,
+} from '../contracts/log-metrics';
 import { LS_METRICS_PORT } from './names';
 import { DEFAULT_JOB_LABEL_KEYS, jobRelabeling } from '../contracts/jobs';
 
@@ -76,8 +87,20 @@ export function renderEventCounterFilter(): string {
     'if [ml][event] {',
     `  ruby { id => "mlobs_event_labels" code => '${code}' }`,
     '}',
+    `# ${ERROR_LINES_METRIC} and the training gauges: the same labels, in contract order`,
+    `if [ml][level] in [${ERROR_LEVELS.map((l) => JSON.stringify(l)).join(', ')}] or [ml][event] == ${JSON.stringify(TRAINING_EVENTS.progress)} {`,
+    `  ruby { id => "mlobs_series_labels" code => '${tagsCode(TRAIN_GAUGE_LABELS, '[@metadata][mlobs_series_tags]')}' }`,
+    '}',
   ].join('\n');
 }
+
+/** Ruby that writes `k=v,...` (labels in the given order, {@link NONE_VALUE} for an empty one) into a metadata field. */
+function tagsCode(labels: readonly LogEventsLabel[], into: string): string {
+  const pairs = labels.map((l) => `[${JSON.stringify(l)}, ${JSON.stringify(LOG_EVENTS_LABEL_SOURCES[l])}]`).join(', ');
+  return `tags = [${pairs}].map { |k, f| v = event.get(f).to_s.gsub(/[,=:|@\\s]/, "_"); "#{k}=#{v.empty? ? ${JSON.stringify(NONE_VALUE)} : v}" }; event.set("${into}", tags.join(","))`;
+}
+
+if (JSON.stringify(ERROR_LINES_LABELS) !== JSON.stringify(TRAIN_GAUGE_LABELS)) throw new Error('log-event-metrics: the error-line and gauge labels must be the same list (one tags field)');
 
 /** Logstash output text: the statsd increment to the sidecar on loopback. */
 export function renderEventCounterOutput(): string {
@@ -93,14 +116,47 @@ export function renderEventCounterOutput(): string {
     '    increment => ["%{[@metadata][mlobs_metric]}"]',
     '  }',
     '}',
+    ...seriesOutputs(),
   ].join('\n');
 }
 
+/** One statsd output: namespace and sender as the counter's, loopback to the sidecar. */
+function statsd(id: string, option: string): string[] {
+  return ['  statsd {', `    id => "${id}"`, '    host => "127.0.0.1"', `    port => ${STATSD_PORT}`, '    protocol => "udp"', `    namespace => "${STATSD_NAMESPACE}"`, `    sender => "${STATSD_SENDER}"`, `    ${option}`, '  }'];
+}
+
+/** The error-line counter and the training gauges (a gauge only when its field is on the line). */
+function seriesOutputs(): string[] {
+  const tags = '%{[@metadata][mlobs_series_tags]}';
+  const out: string[] = [
+    `if [@metadata][mlobs_series_tags] and [ml][level] in [${ERROR_LEVELS.map((l) => JSON.stringify(l)).join(', ')}] {`,
+    ...statsd('mlobs_error_lines', `increment => ["${ERROR_LINES_METRIC},${tags}"]`),
+    '}',
+  ];
+  for (const g of TRAIN_GAUGES) {
+    const unit = g.metric === TRAIN_METRICS.throughput ? `,${THROUGHPUT_UNIT_LABEL}=%{[ml][throughput_unit]}` : '';
+    const also = g.metric === TRAIN_METRICS.throughput ? ' and [ml][throughput_unit]' : '';
+    out.push(
+      // ">= 0": statsd reads a leading sign as a change to the gauge, not a value (a negative loss is not exported on this path).
+      `if [@metadata][mlobs_series_tags] and [ml][event] == ${JSON.stringify(TRAINING_EVENTS.progress)} and [ml][${g.field}] and [ml][${g.field}] >= 0${also} {`,
+      ...statsd(`${g.metric}`, `gauge => { "${g.metric},${tags}${unit}" => "%{[ml][${g.field}]}" }`),
+      '}',
+    );
+  }
+  return out;
+}
+
+/** The series the sidecar exports (everything else is dropped, by statsd_exporter and again by the PodMonitor). */
+export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric)];
+
 /** statsd_exporter's mapping: the one counter, everything else dropped. */
 export function renderStatsdMapping(): Record<string, unknown> {
+  const name = (m: string) => `${STATSD_NAMESPACE}.${STATSD_SENDER}.${m}`;
   return {
     mappings: [
       { match: STATSD_EVENTS_NAME, name: LOG_EVENTS_METRIC, help: 'ML log lines classified with a catalog event (from Logstash, mlobs Elastic pipeline)' },
+      { match: name(ERROR_LINES_METRIC), name: ERROR_LINES_METRIC, help: 'Log lines at an error level (from Logstash, mlobs Elastic pipeline)' },
+      ...TRAIN_GAUGES.map((g) => ({ match: name(g.metric), name: g.metric, help: `${g.help} (from Logstash, mlobs Elastic pipeline)` })),
       { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' },
     ],
   };
@@ -159,7 +215,7 @@ export function renderEventMetricsPodMonitor(p: EventMetricsPodMonitorProps): Ku
           // namespace/pod/container on the series name the training pod, not Logstash
           honorLabels: true,
           metricRelabelings: [
-            { action: 'keep', sourceLabels: ['__name__'], regex: LOG_EVENTS_METRIC },
+            { action: 'keep', sourceLabels: ['__name__'], regex: EXPORTED_SERIES.join('|') },
             ...OPTIONAL_LOG_EVENTS_LABELS.map((l) => ({ action: 'replace', sourceLabels: [l], regex: NONE_VALUE, targetLabel: l, replacement: '' })),
           ],
         },

@@ -18,11 +18,13 @@ import {
   STRUCTURED_METADATA_FIELDS,
   TRAIN_PROGRESS_EVENT,
   TRAIN_STEP_BUCKETS,
+  TRAIN_GAUGES,
   agentMetricName,
   checkCatalogLabels,
 } from './labels';
 import type { LokiEndpoint } from './endpoint';
 import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
+import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
 
 /** Where the Alloy pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const ALLOY_LOKI_CA_DIR = '/etc/alloy/loki-ca';
@@ -58,6 +60,21 @@ const indent = (text: string, n: number): string =>
     .split('\n')
     .map((l) => (l.length > 0 ? ' '.repeat(n) + l : l))
     .join('\n');
+
+/** One gauge of the training contract, set from an extracted field. */
+function gauge(metric: string, field: string, help: string): string {
+  const n = agentMetricName(metric);
+  return [
+    '      metric.gauge {',
+    `        name              = ${str(n.name)}`,
+    `        prefix            = ${str(n.prefix)}`,
+    `        description       = ${str(help)}`,
+    `        source            = ${str(field)}`,
+    '        action            = "set"',
+    '        max_idle_duration = "24h"',
+    '      }',
+  ].join('\n');
+}
 
 /** The full River configuration. */
 export function renderAlloyConfig(p: AlloyConfigProps): string {
@@ -198,6 +215,35 @@ ${indent(sm, 2)}
         description       = "Training step time from the logs, in seconds"
         source            = ${str(STEP_SECONDS_KEY)}
         buckets           = [${TRAIN_STEP_BUCKETS.join(', ')}]
+        max_idle_duration = "24h"
+      }
+    }
+    // training gauges: the last value of each signal a progress line carries (absent fields are skipped)
+    stage.metrics {
+${TRAIN_GAUGES.filter((g) => g.metric !== TRAIN_METRICS.throughput)
+  .map((g) => gauge(g.metric, g.field, g.help))
+  .join('\n')}
+    }
+    // throughput, labelled with its unit for the metric only (dropped again before the push)
+    stage.labels {
+      values = { ${THROUGHPUT_UNIT_LABEL} = "throughput_unit" }
+    }
+    stage.metrics {
+${gauge(TRAIN_METRICS.throughput, 'throughput', TRAIN_GAUGES.find((g) => g.metric === TRAIN_METRICS.throughput)?.help ?? '')}
+    }
+    stage.label_drop {
+      values = [${str(THROUGHPUT_UNIT_LABEL)}]
+    }
+  }
+  stage.match {
+    selector = ${str(`{level=~"${ERROR_LEVELS.join('|')}"}`)}
+    stage.metrics {
+      metric.counter {
+        name              = ${str(agentMetricName(LOG_METRICS.errorLines).name)}
+        prefix            = ${str(agentMetricName(LOG_METRICS.errorLines).prefix)}
+        description       = "Log lines at an error level (mlobs catalog)"
+        match_all         = true
+        action            = "inc"
         max_idle_duration = "24h"
       }
     }

@@ -14,6 +14,10 @@ import {
   TRAIN_STEP_SECONDS_LABELS,
   TRAIN_STEP_SECONDS_METRIC,
   TRAINING_EVENTS,
+  TRAIN_GAUGES,
+  TRAIN_GAUGE_LABELS,
+  ERROR_LINES_METRIC,
+  ERROR_LINES_LABELS,
 } from '../contracts/log-metrics';
 
 /** Labels a Loki stream may carry. Collectors drop every other label before writing. */
@@ -47,7 +51,12 @@ export const LOG_METRICS = {
   eventsTotal: LOG_EVENTS_METRIC,
   /** Histogram of the training step time in seconds. */
   trainStepSeconds: TRAIN_STEP_SECONDS_METRIC,
+  /** Counter of error-level lines. */
+  errorLines: ERROR_LINES_METRIC,
 } as const;
+
+/** The training gauges (last loss, learning rate, grad norm, step, throughput) the agents set. */
+export { TRAIN_GAUGES };
 
 /** Buckets of {@link LOG_METRICS.trainStepSeconds}, in seconds (the contract's). */
 export const TRAIN_STEP_BUCKETS: readonly number[] = TRAIN_STEP_SECONDS_BUCKETS;
@@ -59,7 +68,7 @@ export const TRAIN_PROGRESS_EVENT = TRAINING_EVENTS.progress;
 export const CONTRACT_HAS_NODE_LABEL: boolean = (LOG_EVENTS_LABELS as readonly string[]).includes('node');
 
 /** Labels the contract's metrics carry that a stream must have (the metrics stage reads stream labels). */
-export const CONTRACT_LABELS: readonly string[] = [...new Set<string>([...LOG_EVENTS_LABELS, ...TRAIN_STEP_SECONDS_LABELS])];
+export const CONTRACT_LABELS: readonly string[] = [...new Set<string>([...LOG_EVENTS_LABELS, ...TRAIN_STEP_SECONDS_LABELS, ...TRAIN_GAUGE_LABELS, ...ERROR_LINES_LABELS])];
 
 /**
  * Checks the catalog fields a collector is asked to promote to labels: each must be in

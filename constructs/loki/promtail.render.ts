@@ -21,12 +21,14 @@ import {
   STRUCTURED_METADATA_FIELDS,
   TRAIN_PROGRESS_EVENT,
   TRAIN_STEP_BUCKETS,
+  TRAIN_GAUGES,
   agentMetricName,
   checkCatalogLabels,
 } from './labels';
 import { JOURNAL_PATH, STEP_SECONDS_KEY, STEP_SECONDS_TEMPLATE } from './alloy.render';
 import type { LokiEndpoint } from './endpoint';
 import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
+import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';
@@ -94,6 +96,48 @@ function mlStages(catalogLabels: readonly string[]): Stage[] {
                 prefix: steps.prefix,
                 max_idle_duration: '24h',
                 config: { buckets: [...TRAIN_STEP_BUCKETS] },
+              },
+            },
+          },
+          // training gauges: the last value of each signal a progress line carries
+          {
+            metrics: Object.fromEntries(
+              TRAIN_GAUGES.filter((g) => g.metric !== TRAIN_METRICS.throughput).map((g) => [
+                agentMetricName(g.metric).name,
+                { type: 'Gauge', description: g.help, source: g.field, prefix: agentMetricName(g.metric).prefix, max_idle_duration: '24h', config: { action: 'set' } },
+              ]),
+            ),
+          },
+          // throughput, labelled with its unit for the metric only (dropped again before the push)
+          { labels: { [THROUGHPUT_UNIT_LABEL]: 'throughput_unit' } },
+          {
+            metrics: {
+              [agentMetricName(TRAIN_METRICS.throughput).name]: {
+                type: 'Gauge',
+                description: TRAIN_GAUGES.find((g) => g.metric === TRAIN_METRICS.throughput)?.help ?? '',
+                source: 'throughput',
+                prefix: agentMetricName(TRAIN_METRICS.throughput).prefix,
+                max_idle_duration: '24h',
+                config: { action: 'set' },
+              },
+            },
+          },
+          { labeldrop: [THROUGHPUT_UNIT_LABEL] },
+        ],
+      },
+    },
+    {
+      match: {
+        selector: `{level=~"${ERROR_LEVELS.join('|')}"}`,
+        stages: [
+          {
+            metrics: {
+              [agentMetricName(LOG_METRICS.errorLines).name]: {
+                type: 'Counter',
+                description: 'Log lines at an error level (mlobs catalog)',
+                prefix: agentMetricName(LOG_METRICS.errorLines).prefix,
+                max_idle_duration: '24h',
+                config: { match_all: true, action: 'inc' },
               },
             },
           },

@@ -13,6 +13,7 @@ import {
   renderStatsdMapping,
 } from '../../constructs/elastic';
 import { LOG_EVENTS_LABELS, LOG_EVENTS_METRIC, renderTrainingRuleGroups } from '../../constructs/training';
+import { TRAIN_GAUGES, TRAIN_GAUGE_LABELS } from '../../constructs/contracts/log-metrics';
 import { trainingSchema } from '../../config/schema/gpu';
 import { ELASTIC_IMAGES } from '../../constructs/versions';
 import type { KubeManifest } from '../../constructs/core/manifest';
@@ -30,8 +31,11 @@ type PodMonitorSpec = { selector: { matchLabels: Record<string, string> }; podMe
 const podMonitor = dev.customResources.find((o) => o.kind === 'PodMonitor' && o.metadata.name === 'mlobs-ls-event-metrics') as (KubeManifest & { spec: PodMonitorSpec }) | undefined;
 
 test('the counter filter builds the contract metric with the contract labels, in order, from Kubernetes metadata and catalog fields', () => {
-  const pairs = [...pipeline.matchAll(/\["(\w+)", "(\[[^"]+\])"\]/g)].map((m) => m[1]);
-  assert.deepEqual(pairs, [...LOG_EVENTS_LABELS]);
+  const line = (id: string) => pipeline.split('\n').find((l) => l.includes(id)) ?? '';
+  const pairsOf = (text: string) => [...text.matchAll(/\["(\w+)", "(\[[^"]+\])"\]/g)].map((m) => m[1]);
+  assert.deepEqual(pairsOf(line('mlobs_event_labels')), [...LOG_EVENTS_LABELS]);
+  // The error-line counter and the training gauges carry their own contract labels.
+  assert.deepEqual(pairsOf(line('mlobs_series_labels')), [...TRAIN_GAUGE_LABELS]);
   assert.match(pipeline, new RegExp(`event\\.set\\("\\[@metadata\\]\\[mlobs_metric\\]", "${LOG_EVENTS_METRIC}" \\+ "," \\+ tags\\.join\\(","\\)\\)`));
   assert.match(pipeline, /if \[ml\]\[event\] \{\n\s+ruby \{ id => "mlobs_event_labels"/, 'only lines with a catalog event are counted');
   assert.match(pipeline, new RegExp(`v\\.empty\\? \\? "${NONE_VALUE}" : v`), 'an unknown origin label is sent as the stand-in');
@@ -44,10 +48,18 @@ test('the counts go over loopback UDP to the sidecar, whose mapping keeps only t
   const cm = dev.customResources.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mlobs-ls-event-metrics') as { data: Record<string, string> } | undefined;
   assert.ok(cm);
   assert.deepEqual(parse(cm.data['mapping.yaml'] ?? ''), renderStatsdMapping());
-  assert.deepEqual(renderStatsdMapping().mappings, [
-    { match: `mlobs.logstash.${LOG_EVENTS_METRIC}`, name: LOG_EVENTS_METRIC, help: 'ML log lines classified with a catalog event (from Logstash, mlobs Elastic pipeline)' },
-    { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' },
-  ]);
+  const mappings = renderStatsdMapping().mappings as { match: string; name: string }[];
+  assert.deepEqual(mappings[0], { match: `mlobs.logstash.${LOG_EVENTS_METRIC}`, name: LOG_EVENTS_METRIC, help: 'ML log lines classified with a catalog event (from Logstash, mlobs Elastic pipeline)' });
+  assert.deepEqual(
+    mappings.map((m) => m.name),
+    [LOG_EVENTS_METRIC, 'mlobs_log_error_lines_total', 'mlobs_train_loss', 'mlobs_train_learning_rate', 'mlobs_train_grad_norm', 'mlobs_train_step', 'mlobs_train_throughput', 'dropped'],
+  );
+  for (const m of mappings.slice(0, -1)) assert.equal(m.match, `mlobs.logstash.${m.name}`);
+  assert.deepEqual(mappings[mappings.length - 1], { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' });
+  // Each gauge is sent only when its field is on a progress line; throughput with its unit.
+  for (const g of TRAIN_GAUGES) assert.match(pipeline, new RegExp(`\\[ml\\]\\[event\\] == "train_progress" and \\[ml\\]\\[${g.field}\\] and \\[ml\\]\\[${g.field}\\] >= 0`), `${g.metric}: only a value statsd reads as a value (no leading sign)`);
+  assert.match(pipeline, /gauge => \{ "mlobs_train_throughput,%\{\[@metadata\]\[mlobs_series_tags\]\},unit=%\{\[ml\]\[throughput_unit\]\}" => "%\{\[ml\]\[throughput\]\}" \}/);
+  assert.match(pipeline, /increment => \["mlobs_log_error_lines_total,%\{\[@metadata\]\[mlobs_series_tags\]\}"\]/);
   assert.equal(STATSD_EVENTS_NAME, 'mlobs.logstash.mlobs_log_events_total');
 });
 
@@ -98,7 +110,7 @@ test('catalog events counted by the Elastic pipeline fire the training alerts (c
   // a kernel line: no Kubernetes origin, only the node
   const xidSeries = storedSeries({ '[ml][event]': xid.fields.event, '[ml][framework]': xid.family, '[mlobs][node]': 'gpu-node-7' });
   assert.deepEqual(Object.keys(xidSeries).sort(), ['event', 'framework', 'node'], 'the stand-in never reaches Prometheus');
-  const pod = { '[kubernetes][namespace]': 'ml-research', '[kubernetes][pod][name]': 'llama-ft-0', '[kubernetes][container][name]': 'trainer', '[mlobs][node]': 'gpu-node-1' };
+  const pod = { '[kubernetes][namespace]': 'ml-research', '[kubernetes][pod][name]': 'llama-ft-0', '[kubernetes][container][name]': 'trainer', '[mlobs][node]': 'gpu-node-1', '[mlobs][job]': 'llama-ft' };
   const oomSeries = storedSeries({ '[ml][event]': oom.fields.event, '[ml][framework]': oom.family, ...pod });
   assert.deepEqual(Object.keys(oomSeries).sort(), [...LOG_EVENTS_LABELS].sort());
   const text = (l: Record<string, string>) => `${LOG_EVENTS_METRIC}{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;

@@ -4,6 +4,7 @@
  * engine, and the label allowlist.
  */
 import { test } from 'node:test';
+import { ERROR_LINES_METRIC, TRAIN_GAUGES } from '../../constructs/contracts/log-metrics';
 import assert from 'node:assert/strict';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs';
 import { applyJsonMapping } from '../../constructs/mllogs/engine';
@@ -87,7 +88,12 @@ test('label allowlist: label_keep holds exactly the allowlist and runs before th
   assert.ok(keep);
   assert.deepEqual(JSON.parse(`[${keep[1]}]`), [...LOKI_LABEL_ALLOWLIST]);
   assert.ok(ml.indexOf('stage.label_keep') < ml.indexOf('stage.metrics'), 'labels are filtered before the metrics read them');
-  assert.ok(ml.indexOf('stage.label_keep') > ml.lastIndexOf('stage.labels {'), 'the filter is after the last stage that adds labels');
+  // After the allowlist a label is added only for a metric (the throughput's unit) and dropped before the push.
+  const after = ml.slice(ml.indexOf('stage.label_keep'));
+  const added = [...after.matchAll(/stage\.labels \{\n\s+values = \{ (\w+) = "[^"]*" \}/g)];
+  assert.equal(added.length, (after.match(/stage\.labels \{/g) ?? []).length, 'every stage.labels after the allowlist is a metric-only label');
+  for (const m of added) assert.match(after.slice(m.index ?? 0), new RegExp(`stage\\.label_drop \\{\\n\\s+values = \\["${m[1]}"\\]`), `${m[1]} is dropped again`);
+  assert.ok(ml.indexOf('stage.label_keep') > ml.slice(0, ml.indexOf('stage.label_keep')).lastIndexOf('stage.labels {'), 'the filter is after the catalog\'s label stages');
 });
 
 test('log-derived metrics: names, buckets and node label come from the training contract', () => {
@@ -95,7 +101,11 @@ test('log-derived metrics: names, buckets and node label come from the training 
   // published name = prefix + name; an empty prefix would fall back to loki_process_custom_
   const published = (kind: string): string[] =>
     [...text.matchAll(new RegExp(`metric\\.${kind} \\{\\n\\s+name += "(\\w+)"\\n\\s+prefix += "(\\w+)"`, 'g'))].map((m) => m[2]! + m[1]!);
-  assert.deepEqual(published('counter'), [LOG_EVENTS_METRIC]);
+  assert.deepEqual(published('counter'), [LOG_EVENTS_METRIC, ERROR_LINES_METRIC]);
+  assert.deepEqual(published('gauge'), TRAIN_GAUGES.map((g) => g.metric));
+  // each gauge reads its catalog field; the error counter counts the error levels
+  for (const g of TRAIN_GAUGES) assert.match(text, new RegExp(`name += "${g.metric.slice('mlobs_'.length)}"[^}]*source += "${g.field}"[^}]*action += "set"`, 's'));
+  assert.match(text, /selector = "\{level=~\\"error\|critical\\"\}"/);
   assert.deepEqual(published('histogram'), [TRAIN_STEP_SECONDS_METRIC]);
   assert.doesNotMatch(text, /prefix += ""/);
   assert.match(text, new RegExp(`buckets += \\[${TRAIN_STEP_SECONDS_BUCKETS.join(', ').replace(/\./g, '\\.')}\\]`));

@@ -4,6 +4,7 @@
  * `tpl` leaves the catalog's Go templates alone), same stages as Alloy, label allowlist.
  */
 import { test } from 'node:test';
+import { ERROR_LINES_METRIC, TRAIN_GAUGES } from '../../constructs/contracts/log-metrics';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import {
@@ -107,11 +108,20 @@ test('Promtail config: tenant, TLS CA, kernel journal, node labels, allowlist be
     const allow = kinds.indexOf('labelallow');
     assert.deepEqual(job.pipeline_stages[allow].labelallow, [...LOKI_LABEL_ALLOWLIST]);
     assert.ok(allow > kinds.lastIndexOf('labels') && allow < kinds.indexOf('match'), kinds.join(','));
+    // Inside the metric matches, a label is added only for a metric and dropped again before the push.
+    for (const m of (job.pipeline_stages as Values[]).filter((x) => x.match)) {
+      const inner = m.match.stages as Values[];
+      inner.forEach((x, i) => {
+        if (!x.labels) return;
+        const dropped = inner.slice(i + 1).flatMap((y) => (y.labeldrop as string[] | undefined) ?? []);
+        for (const k of Object.keys(x.labels)) assert.ok(dropped.includes(k), `${k}: added after the allowlist and never dropped`);
+      });
+    }
     const metrics = (job.pipeline_stages as Values[])
       .filter((s) => s.match)
       .flatMap((s) => s.match.stages.filter((x: Values) => x.metrics))
       .flatMap((s: Values) => Object.entries(s.metrics).map(([name, m]) => (m as Values).prefix + name));
-    assert.deepEqual(metrics, [LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC]);
+    assert.deepEqual(metrics, [LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), ERROR_LINES_METRIC]);
   }
   assert.equal(pods.pipeline_stages[0].cri !== undefined, true);
   assert.equal(cfg.clients[0].tls_config.ca_file, `${PROMTAIL_LOKI_CA_DIR}/ca.crt`);

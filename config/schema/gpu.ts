@@ -52,6 +52,8 @@ const celsius = (what: string, dflt: number) =>
   z.number().int().min(30, { message: 'must be at least 30 (°C)' }).max(120, { message: 'must be at most 120 (°C)' }).default(dflt).describe(`${what}. Default: ${dflt}`);
 
 const d = (what: string, dflt: string) => duration(`${what}. Default: ${dflt}`).default(dflt);
+const above1 = (what: string, dflt: number) =>
+  z.number().gt(1, { message: 'must be more than 1 (e.g. 2 = twice the baseline)' }).max(1000, { message: 'must be at most 1000' }).default(dflt).describe(`${what}. Default: ${dflt}`);
 
 const D = DEFAULT_GPU_ALERTS;
 const gpuAlerts = z
@@ -134,6 +136,31 @@ export const trainingSchema = z
         stepTimeWindow: d('Window of the recent mean step time', T.stepTimeWindow),
         stepTimeBaseline: d('Window of the baseline, just before the recent window', T.stepTimeBaseline),
         stepTimeFor: d('How long the regression must last', T.stepTimeFor),
+        lossSpikeRatio: above1('TrainingLossSpike: a job\'s mean loss over lossSpikeWindow above this multiple of its mean over the lossSpikeBaseline before', T.lossSpikeRatio),
+        lossSpikeWindow: d('Window of the recent mean loss', T.lossSpikeWindow),
+        lossSpikeBaseline: d('Window of the loss baseline, just before the recent window', T.lossSpikeBaseline),
+        lossSpikeFor: d('How long the spike must last', T.lossSpikeFor),
+        gradNormRatio: above1('TrainingGradientExplosion: a job\'s largest grad norm over gradNormWindow above this multiple of its mean over the gradNormBaseline before', T.gradNormRatio),
+        gradNormWindow: d('Window of the recent largest grad norm', T.gradNormWindow),
+        gradNormBaseline: d('Window of the grad-norm baseline, just before the recent window', T.gradNormBaseline),
+        gradNormFor: d('How long the explosion must last', T.gradNormFor),
+        throughputDropRatio: z
+          .number()
+          .gt(0, { message: 'must be more than 0' })
+          .lt(1, { message: 'must be less than 1 (e.g. 0.5 = half the baseline)' })
+          .default(T.throughputDropRatio)
+          .describe(`TrainingThroughputDrop: a job's mean throughput over throughputWindow below this fraction of its mean over the throughputBaseline before. Default: ${T.throughputDropRatio}`),
+        throughputWindow: d('Window of the recent mean throughput', T.throughputWindow),
+        throughputBaseline: d('Window of the throughput baseline, just before the recent window', T.throughputBaseline),
+        throughputFor: d('How long the drop must last', T.throughputFor),
+        errorLines: z
+          .number()
+          .int({ message: 'must be a whole number of lines' })
+          .min(1, { message: 'must be at least 1' })
+          .max(1_000_000, { message: 'must be at most 1000000' })
+          .default(T.errorLines)
+          .describe(`TrainingErrorLines: more than this many error-level lines from one job in errorLinesWindow. Default: ${T.errorLines}`),
+        errorLinesWindow: d('Window in which error lines are counted', T.errorLinesWindow),
       })
       .prefault({})
       .describe('Thresholds and durations of the training alerts'),

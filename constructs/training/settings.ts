@@ -13,6 +13,20 @@ export const DEFAULT_TRAINING_ALERTS = {
   stepTimeWindow: '15m',
   stepTimeBaseline: '2h',
   stepTimeFor: '15m',
+  lossSpikeRatio: 2,
+  lossSpikeWindow: '10m',
+  lossSpikeBaseline: '1h',
+  lossSpikeFor: '5m',
+  gradNormRatio: 10,
+  gradNormWindow: '5m',
+  gradNormBaseline: '1h',
+  gradNormFor: '2m',
+  throughputDropRatio: 0.5,
+  throughputWindow: '15m',
+  throughputBaseline: '2h',
+  throughputFor: '15m',
+  errorLines: 50,
+  errorLinesWindow: '5m',
 } as const;
 
 /** The label a training pod carries to have its /metrics scraped by the training PodMonitor. */
@@ -28,6 +42,24 @@ export interface TrainingAlertSettings {
   readonly stepTimeWindow: string;
   readonly stepTimeBaseline: string;
   readonly stepTimeFor: string;
+  /** TrainingLossSpike: a job's mean loss over the window above this multiple (> 1) of its mean over the baseline just before. */
+  readonly lossSpikeRatio: number;
+  readonly lossSpikeWindow: string;
+  readonly lossSpikeBaseline: string;
+  readonly lossSpikeFor: string;
+  /** TrainingGradientExplosion: a job's largest grad norm over the window above this multiple (> 1) of its mean over the baseline. */
+  readonly gradNormRatio: number;
+  readonly gradNormWindow: string;
+  readonly gradNormBaseline: string;
+  readonly gradNormFor: string;
+  /** TrainingThroughputDrop: a job's mean throughput over the window below this fraction (0 < r < 1) of its baseline mean. */
+  readonly throughputDropRatio: number;
+  readonly throughputWindow: string;
+  readonly throughputBaseline: string;
+  readonly throughputFor: string;
+  /** TrainingErrorLines: more than this many error-level lines from one job in the window. */
+  readonly errorLines: number;
+  readonly errorLinesWindow: string;
 }
 
 /** The training component's settings, every default applied. */

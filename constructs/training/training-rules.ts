@@ -5,7 +5,8 @@
  */
 import type { TrainingAlertSettings } from './settings';
 import type { AlertRule, RuleGroup } from '../core/prometheus-rule';
-import { LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC, TRAINING_EVENTS as E, logEvents } from '../contracts/log-metrics';
+import { ERROR_LINES_METRIC, LOG_EVENTS_METRIC, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS as M, TRAIN_STEP_SECONDS_METRIC, TRAINING_EVENTS as E, logEvents } from '../contracts/log-metrics';
+import { JOB_LABEL } from '../contracts/jobs';
 
 import { TRAINING_COMPONENT, TRAINING_RUNBOOK_URLS } from '../contracts/components';
 export { TRAINING_COMPONENT, TRAINING_RUNBOOK_URLS };
@@ -14,7 +15,11 @@ export const TRAINING_EVENT_WINDOW = '10m';
 
 
 const pod = 'pod {{ $labels.namespace }}/{{ $labels.pod }}';
-const byPod = 'sum by (namespace, pod, container, framework)';
+const byPod = `sum by (namespace, pod, container, framework, ${JOB_LABEL})`;
+const job = `job {{ $labels.namespace }}/{{ $labels.${JOB_LABEL} }}`;
+/** A job's series (log-derived or scraped): only those with a job name. */
+const ofJobs = (metric: string): string => `${metric}{${JOB_LABEL}!=""}`;
+const byJob = (extra = ''): string => `by (namespace, ${JOB_LABEL}${extra})`;
 
 function alert(a: Omit<AlertRule, 'labels'> & { readonly severity: AlertRule['labels']['severity'] }): AlertRule {
   const { severity, ...rest } = a;
@@ -85,7 +90,7 @@ export function renderTrainingRuleGroups(t: TrainingAlertSettings): readonly Rul
     alert({
       alert: 'TrainingJobStalled',
       expr:
-        `(sum by (namespace, pod) (increase(${logEvents(E.progress)}[${t.stalledFor}])) == 0)` +
+        `(sum by (namespace, pod, ${JOB_LABEL}) (increase(${logEvents(E.progress)}[${t.stalledFor}])) == 0)` +
         ` and on (namespace, pod) (max by (namespace, pod) (kube_pod_status_phase{phase="Running"}) == 1)`,
       severity: 'warning',
       annotations: {
@@ -106,11 +111,63 @@ export function renderTrainingRuleGroups(t: TrainingAlertSettings): readonly Rul
       },
     }),
   ];
+  const recentMean = (metric: string, window: string, extra = '') => `avg ${byJob(extra)} (avg_over_time(${ofJobs(metric)}[${window}]))`;
+  const baselineMean = (metric: string, window: string, before: string, extra = '') => `avg ${byJob(extra)} (avg_over_time(${ofJobs(metric)}[${window}] offset ${before}))`;
+  const lossBase = baselineMean(M.loss, t.lossSpikeBaseline, t.lossSpikeWindow);
+  const gradBase = baselineMean(M.gradNorm, t.gradNormBaseline, t.gradNormWindow);
+  const unit = `, ${THROUGHPUT_UNIT_LABEL}`;
+  const tputBase = baselineMean(M.throughput, t.throughputBaseline, t.throughputWindow, unit);
+  const jobs: AlertRule[] = [
+    alert({
+      alert: 'TrainingLossSpike',
+      expr: `(${recentMean(M.loss, t.lossSpikeWindow)} > ${t.lossSpikeRatio} * ${lossBase}) and (${lossBase} > 0)`,
+      for: t.lossSpikeFor,
+      severity: 'warning',
+      annotations: {
+        summary: 'A training job\'s loss jumped above its own recent baseline',
+        description: `${job}: the mean loss over ${t.lossSpikeWindow} is {{ $value }}, more than ${t.lossSpikeRatio}x its mean over the ${t.lossSpikeBaseline} before. What to do: look at the loss curve and the learning rate on the "mlobs / Training job" dashboard; a spike after a learning-rate warmup or a data shard change often needs a lower peak learning rate, gradient clipping, or skipping the bad batch and resuming from the last checkpoint.`,
+        runbook_url: TRAINING_RUNBOOK_URLS.nan,
+      },
+    }),
+    alert({
+      alert: 'TrainingGradientExplosion',
+      expr: `(max ${byJob()} (max_over_time(${ofJobs(M.gradNorm)}[${t.gradNormWindow}])) > ${t.gradNormRatio} * ${gradBase}) and (${gradBase} > 0)`,
+      for: t.gradNormFor,
+      severity: 'warning',
+      annotations: {
+        summary: 'A training job\'s gradient norm exploded against its own baseline',
+        description: `${job}: the largest gradient norm over ${t.gradNormWindow} is {{ $value }}, more than ${t.gradNormRatio}x its mean over the ${t.gradNormBaseline} before; a NaN loss often follows. What to do: enable or lower gradient clipping (max_grad_norm), lower the learning rate, check fp16 loss scaling, and look for a bad batch in the data.`,
+        runbook_url: TRAINING_RUNBOOK_URLS.nan,
+      },
+    }),
+    alert({
+      alert: 'TrainingThroughputDrop',
+      expr: `(${recentMean(M.throughput, t.throughputWindow, unit)} < ${t.throughputDropRatio} * ${tputBase}) and (${tputBase} > 0)`,
+      for: t.throughputFor,
+      severity: 'warning',
+      annotations: {
+        summary: 'A training job\'s throughput fell below its own recent baseline',
+        description: `${job}: the mean throughput over ${t.throughputWindow} is {{ $value }} {{ $labels.${THROUGHPUT_UNIT_LABEL} }}, below ${t.throughputDropRatio}x its mean over the ${t.throughputBaseline} before. What to do: check the job's GPUs on the "mlobs / Training job" dashboard (utilization, throttling, memory), a straggler rank or a slow NVLink/network link, and the input pipeline (low GPU utilization means the data loader is the bottleneck).`,
+        runbook_url: TRAINING_RUNBOOK_URLS.progress,
+      },
+    }),
+    alert({
+      alert: 'TrainingErrorLines',
+      expr: `sum ${byJob()} (increase(${ofJobs(ERROR_LINES_METRIC)}[${t.errorLinesWindow}])) > ${t.errorLines}`,
+      severity: 'warning',
+      annotations: {
+        summary: 'A training job is logging many error lines',
+        description: `${job} logged {{ $value }} error-level lines in the last ${t.errorLinesWindow} (threshold ${t.errorLines}). What to do: read them in Grafana Explore ({${JOB_LABEL}="{{ $labels.${JOB_LABEL} }}", level=~"error|critical"}) or Kibana (mlobs.job); repeated errors from every rank usually share one cause (a missing file, a failed collective, a full disk).`,
+        runbook_url: TRAINING_RUNBOOK_URLS.progress,
+      },
+    }),
+  ];
   return [
     { name: 'mlobs-training-log-events', rules: events },
     { name: 'mlobs-training-progress', rules: progress },
+    { name: 'mlobs-training-jobs', rules: jobs },
   ];
 }
 
 /** For tests and docs: the series names the training rules read. */
-export const TRAINING_RULE_METRICS = [LOG_EVENTS_METRIC, `${TRAIN_STEP_SECONDS_METRIC}_sum`, `${TRAIN_STEP_SECONDS_METRIC}_count`, 'kube_pod_status_phase'] as const;
+export const TRAINING_RULE_METRICS = [LOG_EVENTS_METRIC, `${TRAIN_STEP_SECONDS_METRIC}_sum`, `${TRAIN_STEP_SECONDS_METRIC}_count`, 'kube_pod_status_phase', M.loss, M.gradNorm, M.throughput, ERROR_LINES_METRIC] as const;

@@ -140,3 +140,61 @@ test('the stack ships the training PodMonitor, PrometheusRule and dashboard in e
     assert.ok(r.json.includes('dashboard-mlobs-training-job'), exporter);
   }
 });
+
+// ---------------------------------------------------------------- per-job alerts (issue 16 item 4)
+
+const JOB = { namespace: 'ml-research', job: 'llama-ft' };
+const gaugeOf = (metric: string, values: string, l: Readonly<Record<string, string>> = { ...JOB, pod: 'llama-ft-node-0-0', container: 'trainer', framework: 'pytorch', node: 'gpu-node-1' }) => ({
+  series: `${metric}{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(', ')}}`,
+  values,
+});
+
+test('promtool: a loss jump against the job\'s own baseline fires TrainingLossSpike; a decreasing or noisy loss is quiet; series without a job are ignored', () => {
+  promtoolTestRules(groups, [
+    {
+      // loss 2.0 for 2h, then 5.0: fires once the jump has held for lossSpikeFor; the new level becomes the baseline within the hour
+      name: 'spike',
+      inputSeries: [gaugeOf('mlobs_train_loss', '2x120 5x40')],
+      alertRuleTests: [quiet('TrainingLossSpike', '120m'), quiet('TrainingLossSpike', '130m'), fires('TrainingLossSpike', '136m', JOB, '5'), quiet('TrainingLossSpike', '150m')],
+    },
+    { name: 'decreasing', inputSeries: [gaugeOf('mlobs_train_loss', '3-0.01x160')], alertRuleTests: [quiet('TrainingLossSpike', '150m')] },
+    { name: 'noisy', inputSeries: [gaugeOf('mlobs_train_loss', '2 2.6 1.8 2.4 2 2.6 1.8 2.4 2 2.6 1.8 2.4 2 2.6 1.8 2.4 2 2.6 1.8 2.4 2 2.6 1.8 2.4 2x100')], alertRuleTests: [quiet('TrainingLossSpike', '120m')] },
+    { name: 'no job label', inputSeries: [gaugeOf('mlobs_train_loss', '2x120 5x40', { namespace: 'ml-research', pod: 'notebook-0' })], alertRuleTests: [quiet('TrainingLossSpike', '145m')] },
+  ]);
+});
+
+test('promtool: a grad norm 50x its baseline fires TrainingGradientExplosion; clipping-level norms are quiet', () => {
+  promtoolTestRules(groups, [
+    { name: 'explosion', inputSeries: [gaugeOf('mlobs_train_grad_norm', '1x70 50x10')], alertRuleTests: [quiet('TrainingGradientExplosion', '70m'), fires('TrainingGradientExplosion', '75m', JOB, '50')] },
+    { name: 'steady', inputSeries: [gaugeOf('mlobs_train_grad_norm', '1 1.5 0.8 1.2x80')], alertRuleTests: [quiet('TrainingGradientExplosion', '75m')] },
+  ]);
+});
+
+test('promtool: throughput halving against the job\'s baseline fires TrainingThroughputDrop per unit; a steady job is quiet', () => {
+  const tput = (values: string) => gaugeOf('mlobs_train_throughput', values, { ...JOB, pod: 'llama-ft-node-0-0', unit: 'tokens/s' });
+  promtoolTestRules(groups, [
+    { name: 'drop', inputSeries: [tput('12000x150 4000x40')], alertRuleTests: [quiet('TrainingThroughputDrop', '150m'), fires('TrainingThroughputDrop', '185m', { ...JOB, unit: 'tokens/s' }, '4000')] },
+    { name: 'steady', inputSeries: [tput('12000x190')], alertRuleTests: [quiet('TrainingThroughputDrop', '185m')] },
+  ]);
+});
+
+test('promtool: more than 50 error lines from one job in 5m fire TrainingErrorLines (summed over its pods); a few are quiet', () => {
+  const pod = (p: string) => ({ ...JOB, pod: p, container: 'trainer', framework: 'pytorch', node: 'gpu-node-1' });
+  promtoolTestRules(groups, [
+    {
+      name: 'two ranks, 40 lines a minute together',
+      inputSeries: [gaugeOf('mlobs_log_error_lines_total', '0+20x15', pod('llama-ft-node-0-0')), gaugeOf('mlobs_log_error_lines_total', '0+20x15', pod('llama-ft-node-0-1'))],
+      alertRuleTests: [fires('TrainingErrorLines', '10m', JOB, '200')],
+    },
+    { name: 'a few', inputSeries: [gaugeOf('mlobs_log_error_lines_total', '0+2x15', pod('llama-ft-node-0-0'))], alertRuleTests: [quiet('TrainingErrorLines', '10m')] },
+  ]);
+});
+
+test('per-job thresholds come from config and are validated', () => {
+  const custom = renderTrainingRuleGroups(trainingSchema.parse({ alerts: { errorLines: 500, lossSpikeRatio: 3 } }).alerts);
+  assert.match(findAlert(custom, 'TrainingErrorLines').expr, /> 500$/);
+  assert.match(findAlert(custom, 'TrainingLossSpike').expr, / > 3 \* /);
+  assert.throws(() => trainingSchema.parse({ alerts: { lossSpikeRatio: 1 } }), /more than 1/);
+  assert.throws(() => trainingSchema.parse({ alerts: { throughputDropRatio: 1.2 } }), /less than 1/);
+  assert.throws(() => trainingSchema.parse({ alerts: { errorLines: 0 } }), /at least 1/);
+});

@@ -40,3 +40,14 @@ export function jobRelabeling(keys: readonly string[] = DEFAULT_JOB_LABEL_KEYS):
   if (keys.length === 0 || keys.length > MAX_JOB_LABEL_KEYS) throw new Error(`job label keys: between 1 and ${MAX_JOB_LABEL_KEYS}, got ${keys.length}`);
   return { sourceLabels: keys.map(podLabelMeta), separator: ';', regex: '^;*([^;]+).*$' };
 }
+
+/**
+ * A series scraped without a `job` label inherits the scrape job's (`<namespace>/<PodMonitor>`,
+ * the Prometheus Operator's default for a PodMonitor), which would make a collector or a plain pod
+ * look like a training job. This metric relabeling blanks it again for the contract's series
+ * (`mlobs_*`): a job name can never contain "/", so a real one is never touched.
+ */
+export function inheritedJobRelabeling(namespace: string, podMonitor: string): { readonly action: 'replace'; readonly sourceLabels: readonly string[]; readonly separator: string; readonly regex: string; readonly targetLabel: string; readonly replacement: string } {
+  const scrapeJob = `${namespace}/${podMonitor}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { action: 'replace', sourceLabels: ['__name__', JOB_LABEL], separator: ';', regex: `mlobs_.+;${scrapeJob}`, targetLabel: JOB_LABEL, replacement: '' };
+}

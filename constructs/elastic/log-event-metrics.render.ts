@@ -35,7 +35,7 @@ import {
   TRAINING_EVENTS,
 } from '../contracts/log-metrics';
 import { LS_METRICS_PORT } from './names';
-import { DEFAULT_JOB_LABEL_KEYS, jobRelabeling } from '../contracts/jobs';
+import { DEFAULT_JOB_LABEL_KEYS, inheritedJobRelabeling, jobRelabeling } from '../contracts/jobs';
 
 /** Stand-in for a label with no value (statsd_exporter ignores empty tags). */
 export const NONE_VALUE = '_none_';
@@ -217,6 +217,7 @@ export function renderEventMetricsPodMonitor(p: EventMetricsPodMonitorProps): Ku
           metricRelabelings: [
             { action: 'keep', sourceLabels: ['__name__'], regex: EXPORTED_SERIES.join('|') },
             ...OPTIONAL_LOG_EVENTS_LABELS.map((l) => ({ action: 'replace', sourceLabels: [l], regex: NONE_VALUE, targetLabel: l, replacement: '' })),
+            inheritedJobRelabeling(p.common.namespace, p.name),
           ],
         },
       ],

@@ -9,6 +9,7 @@ import type { HelmValues } from '../core/values';
 import { CHARTS, type PinnedChart } from '../versions';
 import { ALLOY_CONFIG_MAP, ALLOY_HTTP_PORT_NAME, renderAlloyConfig, renderAlloyValues } from './alloy.render';
 import type { LokiEndpoint } from './endpoint';
+import { inheritedJobRelabeling } from '../contracts/jobs';
 import { PROMTAIL_HTTP_PORT, renderPromtailValues } from './promtail.render';
 
 export type Collector = (typeof COLLECTORS)[number];
@@ -54,7 +55,7 @@ export function collectorPodMonitor(common: CommonConfig, name: string, podLabel
       podMetricsEndpoints: [
         // honorLabels: the log-derived series keep the workload's namespace/pod/container,
         // not the collector pod's.
-        { port, path: '/metrics', interval: '30s', honorLabels: true },
+        { port, path: '/metrics', interval: '30s', honorLabels: true, metricRelabelings: [inheritedJobRelabeling(common.namespace, name)] },
       ],
     },
   };

@@ -5,7 +5,7 @@
  */
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
-import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
+import { JOB_LABEL, inheritedJobRelabeling, jobRelabeling } from '../contracts/jobs';
 
 export const DEFAULT_TRAINING_POD_MONITOR_NAME = 'mlobs-training-pods';
 export const DEFAULT_TRAINING_SCRAPE_INTERVAL = '30s';
@@ -35,6 +35,8 @@ export function renderTrainingPodMonitor(p: TrainingPodMonitorProps): KubeManife
           port: p.metricsPort,
           path: '/metrics',
           interval: p.interval ?? DEFAULT_TRAINING_SCRAPE_INTERVAL,
+          // The contract's series of a pod outside any job must not carry the scrape job as its `job`.
+          metricRelabelings: [inheritedJobRelabeling(p.common.namespace, DEFAULT_TRAINING_POD_MONITOR_NAME)],
           relabelings: [
             { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
             // The training job (first workload-controller label present); pods without one keep the scrape job.

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_JOB_LABEL_KEYS, JOB_LABEL, jobRelabeling, podLabelMeta } from '../../constructs/contracts/jobs';
+import { DEFAULT_JOB_LABEL_KEYS, JOB_LABEL, inheritedJobRelabeling, jobRelabeling, podLabelMeta } from '../../constructs/contracts/jobs';
 import { renderAlloyConfig } from '../../constructs/loki/alloy.render';
 import { renderPromtailConfig } from '../../constructs/loki/promtail.render';
 import { renderTrainingPodMonitor } from '../../constructs/training/pod-monitor.render';
@@ -65,4 +65,15 @@ test('training.jobLabelKeys: bad keys, duplicates and more than 16 are config er
   assert.throws(bad(Array.from({ length: 17 }, (_, i) => `k${i}`)), (e: unknown) => e instanceof ConfigError && /at most 16/.test(e.message));
   assert.throws(bad([]), (e: unknown) => e instanceof ConfigError && /at least one/.test(e.message));
   assert.deepEqual(parseEnvironment('x', MINIMAL_INPUT).settings.training.jobLabelKeys, [...DEFAULT_JOB_LABEL_KEYS]);
+});
+
+test('a contract series scraped without a job does not inherit the scrape job; a real job and other series are kept', () => {
+  const r = inheritedJobRelabeling('mlobs', 'mlobs-alloy');
+  const apply = (name: string, job: string) => (new RegExp(`^(?:${r.regex})$`).test(`${name}${r.separator}${job}`) ? r.replacement : job);
+  assert.equal(apply('mlobs_train_loss', 'mlobs/mlobs-alloy'), '', 'inherited from the collector PodMonitor');
+  assert.equal(apply('mlobs_train_loss', 'llama-ft'), 'llama-ft');
+  assert.equal(apply('alloy_build_info', 'mlobs/mlobs-alloy'), 'mlobs/mlobs-alloy', 'the collector\'s own series keep their job');
+  assert.equal(apply('mlobs_train_loss', 'mlobsXmlobs-alloy'), 'mlobsXmlobs-alloy', 'the name is matched literally');
+  const pm = renderTrainingPodMonitor({ common, scrapeLabel: { key: 'k', value: 'v' }, metricsPort: 'metrics' });
+  assert.deepEqual((pm.spec as { podMetricsEndpoints: { metricRelabelings: unknown[] }[] }).podMetricsEndpoints[0]?.metricRelabelings, [inheritedJobRelabeling('mlobs', 'mlobs-training-pods')]);
 });

@@ -233,7 +233,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
 
   // 6. events
   for (const r of catalog.eventRules) {
-    stages.push({ kind: 'regex', comment: `event rule ${r.id} -> ${r.event ?? 'none'}`, expression: `(?P<${eventRuleCapture(r)}>${r.pattern})` });
+    stages.push(gated({ kind: 'regex', comment: `event rule ${r.id} -> ${r.event ?? 'none'}`, expression: `(?P<${eventRuleCapture(r)}>${r.pattern})` }, r.prefilter, `event rule ${r.id}`));
   }
   const eventBranches: [string, string][] = catalog.eventRules.map((r) => [`.${eventRuleCapture(r)}`, r.event ?? '']);
   for (const f of catalog.formats) if (f.event) eventBranches.push([`eq .${FORMAT_KEY} "${f.id}"`, f.event]);

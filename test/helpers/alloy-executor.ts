@@ -283,17 +283,16 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
   };
   count(stages);
 
-  // Go's regexp reads the bytes of the string; the line and each source are encoded once per line
-  // (Buffer in, Buffer out), as the agent holds them, not once per regex.
-  const exec = (list: readonly Stage[], line: LineBytes, labels: Readonly<Record<string, string>>, extracted: Map<string, string>, rec: LineRunMutable | undefined): void => {
+  // Go's regexp reads the bytes of the string and a submatch is a slice of it: the line is encoded
+  // once, extracted values stay bytes (re2's Buffer in, Buffer out) and become text only for the record.
+  const exec = (list: readonly Stage[], line: string, bytes: Buffer, labels: Readonly<Record<string, string>>, extracted: Map<string, Buffer>, rec: LineRunMutable | undefined): void => {
     for (const s of list) {
       if (s.kind === 'regex') {
-        let input = line.bytes;
+        let input = bytes;
         if (s.source !== undefined) {
           const v = extracted.get(s.source);
           if (v === undefined) continue;
-          input = line.sources.get(s.source) ?? (v === line.text ? line.bytes : Buffer.from(v));
-          line.sources.set(s.source, input);
+          input = v;
         }
         if (rec) {
           if (s.names.length === 0) rec.replaceRuns++;
@@ -305,18 +304,16 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
         }
         const m = s.re.exec(input);
         if (!m) continue;
-        s.names.forEach((name, i) => {
-          if (name) {
-            extracted.set(name, m[i + 1]?.toString('utf8') ?? '');
-            line.sources.delete(name);
-          }
-        });
+        for (let i = 0; i < s.names.length; i++) {
+          const name = s.names[i];
+          if (name) extracted.set(name, m[i + 1] ?? EMPTY);
+        }
       } else if (s.kind === 'match') {
         if (rec) rec.gates++;
         if (!s.matchers.every((mt) => mt.test(labels[mt.name] ?? ''))) continue;
         let pass = true;
         for (const f of s.filters) {
-          const hit = f.re ? f.re.test(line.bytes) : line.text.includes(f.text);
+          const hit = f.re ? f.re.test(bytes) : line.includes(f.text);
           if (hit !== (f.op === '|=' || f.op === '|~')) {
             pass = false;
             break;
@@ -324,7 +321,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
         }
         if (!pass) continue;
         if (rec) rec.gatesPassed++;
-        exec(s.stages, line, labels, extracted, rec);
+        exec(s.stages, line, bytes, labels, extracted, rec);
       }
     }
   };
@@ -333,22 +330,18 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
     counts,
     run(line, labels = {}) {
       const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0 };
-      exec(stages, bytesOf(line), labels, rec.extracted, rec);
+      const extracted = new Map<string, Buffer>();
+      exec(stages, line, Buffer.from(line, 'utf8'), labels, extracted, rec);
+      for (const [k, v] of extracted) rec.extracted.set(k, v.toString('utf8'));
       return rec;
     },
     runQuiet(line, labels = {}) {
-      exec(stages, bytesOf(line), labels, new Map(), undefined);
+      exec(stages, line, Buffer.from(line, 'utf8'), labels, new Map(), undefined);
     },
   };
 }
 
-interface LineBytes {
-  readonly text: string;
-  readonly bytes: Buffer;
-  /** Encoded extracted values used as a `source`, dropped when a stage rewrites the key. */
-  readonly sources: Map<string, Buffer>;
-}
-const bytesOf = (text: string): LineBytes => ({ text, bytes: Buffer.from(text, 'utf8'), sources: new Map() });
+const EMPTY = Buffer.alloc(0);
 
 type LineRunMutable = { -readonly [K in keyof LineRun]: LineRun[K] };
 

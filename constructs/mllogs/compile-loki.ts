@@ -19,7 +19,8 @@ export type LokiStage =
   | { readonly kind: 'regex'; readonly expression: string; readonly source?: string; readonly comment?: string }
   | { readonly kind: 'json'; readonly expressions: Readonly<Record<string, string>>; readonly source?: string; readonly comment?: string }
   | { readonly kind: 'template'; readonly source: string; readonly template: string; readonly comment?: string }
-  | { readonly kind: 'labels'; readonly values: Readonly<Record<string, string>>; readonly comment?: string };
+  | { readonly kind: 'labels'; readonly values: Readonly<Record<string, string>>; readonly comment?: string }
+  | { readonly kind: 'match'; readonly selector: string; readonly stages: readonly LokiStage[]; readonly comment?: string };
 
 export interface LokiPipelineOptions {
   /**
@@ -35,6 +36,49 @@ export const TEXT_KEY = 'mlobs_text';
 export const FORMAT_KEY = 'mlobs_format';
 
 const DEFAULT_LABELS = ['framework', 'level', 'event'] as const;
+
+/**
+ * Label of the gates' stream selector. The agents' LogQL grammar needs one label matcher before
+ * a line filter; no stage or source sets this label, so `=""` holds for every entry (an absent
+ * label reads as the empty value) and only the line filter decides.
+ */
+export const GATE_LABEL = 'mlobs_gate';
+
+/** A Go string literal (what the agents' LogQL lexer unquotes with strconv.Unquote). */
+function goQuoted(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** The literal as Go regexp text. */
+function regexLiteral(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+}
+
+/**
+ * The stream selector of a prefilter gate: `|=` (substring, no regex) for one literal, `|~` with
+ * an alternation of escaped literals for several (the agents' LogQL has no `or` between `|=`
+ * filters; `|~` is Go's regexp, searched unanchored, which is what "one of these literals occurs" is).
+ */
+export function gateSelector(prefilter: readonly string[]): string {
+  if (prefilter.length === 0) throw new Error('a gate needs at least one literal');
+  const filter = prefilter.length === 1 ? `|= ${goQuoted(prefilter[0]!)}` : `|~ ${goQuoted(prefilter.map(regexLiteral).join('|'))}`;
+  return `{${GATE_LABEL}=""} ${filter}`;
+}
+
+/**
+ * The stage, run only on lines holding one of the literals (the engine's prefilter), or the stage
+ * alone when there is no prefilter. A `stage.match` whose selector fails passes the entry on
+ * unchanged, so a gated regex that is skipped is a regex that did not match.
+ */
+function gated(stage: LokiStage, prefilter: readonly string[] | undefined, what: string): LokiStage {
+  if (!prefilter || prefilter.length === 0) return stage;
+  return { kind: 'match', comment: `prefilter of ${what}`, selector: gateSelector(prefilter), stages: [stage] };
+}
+
+/** The stages in execution order with the gates' nested stages in place (for readers of the stage list). */
+export function flattenLokiStages(stages: readonly LokiStage[]): LokiStage[] {
+  return stages.flatMap((s) => (s.kind === 'match' ? flattenLokiStages(s.stages) : [s]));
+}
 
 /** A Go template raw string literal (backquotes); the text must not contain a backquote. */
 function goRaw(text: string): string {
@@ -93,7 +137,8 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   // 2. formats
   for (const f of catalog.formats) {
     const prefix = formatPrefix(f);
-    stages.push({ kind: 'regex', comment: `format ${f.id}: ${f.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` });
+    const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
+    stages.push(gated(regex, f.prefilter, `format ${f.id}`));
   }
   stages.push({
     kind: 'template',
@@ -134,7 +179,8 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   // 4. extractors
   for (const x of catalog.extractors) {
     const prefix = extractorPrefix(x);
-    stages.push({ kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` });
+    const regex: LokiStage = { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` };
+    stages.push(gated(regex, x.prefilter, `extractor ${x.id}`));
   }
   const extracted = new Set<string>();
   for (const x of catalog.extractors) for (const c of templateCaptures(x.pattern)) extracted.add(c);
@@ -187,7 +233,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
 
   // 6. events
   for (const r of catalog.eventRules) {
-    stages.push({ kind: 'regex', comment: `event rule ${r.id} -> ${r.event ?? 'none'}`, expression: `(?P<${eventRuleCapture(r)}>${r.pattern})` });
+    stages.push(gated({ kind: 'regex', comment: `event rule ${r.id} -> ${r.event ?? 'none'}`, expression: `(?P<${eventRuleCapture(r)}>${r.pattern})` }, r.prefilter, `event rule ${r.id}`));
   }
   const eventBranches: [string, string][] = catalog.eventRules.map((r) => [`.${eventRuleCapture(r)}`, r.event ?? '']);
   for (const f of catalog.formats) if (f.event) eventBranches.push([`eq .${FORMAT_KEY} "${f.id}"`, f.event]);
@@ -229,10 +275,17 @@ function riverKey(k: string): string {
  * @see https://grafana.com/docs/alloy/latest/reference/components/loki/loki.process/
  */
 export function compileAlloyStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options: LokiPipelineOptions = {}): string {
-  const out: string[] = ['// Generated by mlobs from the ML log-format catalog (constructs/mllogs). Do not edit.'];
-  for (const s of buildLokiStages(catalog, options)) {
+  return ['// Generated by mlobs from the ML log-format catalog (constructs/mllogs). Do not edit.', ...alloyBlocks(buildLokiStages(catalog, options))].join('\n') + '\n';
+}
+
+function alloyBlocks(stages: readonly LokiStage[]): string[] {
+  const out: string[] = [];
+  for (const s of stages) {
     if (s.comment) out.push(`// ${s.comment.replace(/\n/g, ' ')}`);
     switch (s.kind) {
+      case 'match':
+        out.push('stage.match {', `  selector = ${riverString(s.selector)}`, ...alloyBlocks(s.stages).map((l) => `  ${l}`), '}');
+        break;
       case 'regex':
         out.push('stage.regex {', `  expression = ${riverString(s.expression)}`);
         if (s.source) out.push(`  source     = ${riverString(s.source)}`);
@@ -256,7 +309,7 @@ export function compileAlloyStages(catalog: MlLogCatalog = ML_LOG_CATALOG, optio
         break;
     }
   }
-  return out.join('\n') + '\n';
+  return out;
 }
 
 // ---------------------------------------------------------------- Promtail
@@ -269,8 +322,14 @@ export type PromtailStage = Readonly<Record<string, Readonly<Record<string, unkn
  * @see https://grafana.com/docs/loki/latest/send-data/promtail/stages/
  */
 export function compilePromtailStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options: LokiPipelineOptions = {}): PromtailStage[] {
-  return buildLokiStages(catalog, options).map((s): PromtailStage => {
+  return promtailStages(buildLokiStages(catalog, options));
+}
+
+function promtailStages(stages: readonly LokiStage[]): PromtailStage[] {
+  return stages.map((s): PromtailStage => {
     switch (s.kind) {
+      case 'match':
+        return { match: { selector: s.selector, stages: promtailStages(s.stages) } };
       case 'regex':
         return { regex: s.source ? { expression: s.expression, source: s.source } : { expression: s.expression } };
       case 'json':

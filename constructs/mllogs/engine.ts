@@ -8,7 +8,7 @@
  *   3. a captured `json_payload` is decoded with the same mapping (fills empty fields)
  *   4. extractors are searched in order and fill only empty fields
  *   5. normalizations: timestamp rewrites, level rules, scales, bytes, number rewrites, unit maps, numbers
- *   6. event: first event rule found in the line, else the format's event, else the first matching extractor's
+ *   6. event: first event rule found in the line (prefilter, then pattern), else the format's event, else the first matching extractor's
  */
 import { ML_LOG_CATALOG } from './catalog';
 import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
@@ -199,6 +199,7 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
           }
         }
         for (const r of rules) {
+          if (!hasPrefilter(line, r.rule.prefilter)) continue;
           if (run(r.regex, input)) {
             ruleDecided = true;
             ruleEvent = r.rule.event;

@@ -81,6 +81,12 @@ export interface EventRule {
   readonly id: string;
   /** The event, or null: "this line has no event" (stops lower rules and defaults). */
   readonly event: EventName | null;
+  /**
+   * Literals of which at least one occurs in every line the pattern finds (a necessary condition,
+   * so skipping the pattern when none occurs changes nothing); lets the collectors run the rule's
+   * regex on the few lines that may match.
+   */
+  readonly prefilter?: readonly string[];
   /** Search pattern (plain regex text, no captures). */
   readonly pattern: string;
 }

@@ -130,7 +130,7 @@ test('catalog events counted by the Elastic pipeline fire the training alerts (c
         { evalTime: '2m', alertname: 'GpuXidInKernelLog', expAlerts: [] },
         fires('GpuXidInKernelLog', '5m', { node: 'gpu-node-7' }),
         { evalTime: '4m', alertname: 'TrainingOutOfMemory', expAlerts: [] },
-        fires('TrainingOutOfMemory', '7m', { namespace: 'ml-research', pod: 'llama-ft-0', container: 'trainer', framework: oom.family ?? '' }),
+        fires('TrainingOutOfMemory', '7m', { namespace: 'ml-research', pod: 'llama-ft-0', container: 'trainer', framework: oom.family ?? '', job: 'llama-ft' }),
       ],
     },
   ]);

@@ -107,9 +107,11 @@ test('Promtail config: tenant, TLS CA, kernel journal, node labels, allowlist be
     const kinds = (job.pipeline_stages as Values[]).map((s) => Object.keys(s)[0]);
     const allow = kinds.indexOf('labelallow');
     assert.deepEqual(job.pipeline_stages[allow].labelallow, [...LOKI_LABEL_ALLOWLIST]);
-    assert.ok(allow > kinds.lastIndexOf('labels') && allow < kinds.indexOf('match'), kinds.join(','));
-    // Inside the metric matches, a label is added only for a metric and dropped again before the push.
-    for (const m of (job.pipeline_stages as Values[]).filter((x) => x.match)) {
+    // the catalog's prefilter gates are match stages too; the metrics' match stages come after the allowlist
+    const firstMetrics = (job.pipeline_stages as Values[]).findIndex((s) => s.match?.stages.some((x: Values) => x.metrics));
+    assert.ok(allow > kinds.lastIndexOf('labels') && allow < firstMetrics, kinds.join(','));
+    // After the allowlist, a label is added only for a metric and dropped again before the push.
+    for (const m of (job.pipeline_stages as Values[]).slice(allow + 1).filter((x) => x.match)) {
       const inner = m.match.stages as Values[];
       inner.forEach((x, i) => {
         if (!x.labels) return;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
-import { buildLokiStages, compileAlloyStages, compilePromtailStages } from '../../constructs/mllogs/compile-loki';
+import { buildLokiStages, compileAlloyStages, compilePromtailStages, flattenLokiStages, type PromtailStage } from '../../constructs/mllogs/compile-loki';
 import { assertGolden, parserFor, re2Engine, trainingLogs } from './helpers';
 
 const ALLOY = compileAlloyStages();
@@ -29,10 +29,17 @@ test('every regex expression in the Alloy text compiles on RE2', () => {
   for (const e of expressions) assert.doesNotThrow(() => engine.compilePlain(e), e);
 });
 
-test('Alloy and Promtail carry the same regexes and templates in the same order', () => {
-  const fromPromtail = PROMTAIL.flatMap((s) => ('regex' in s ? [String(s.regex.expression)] : []));
+/** Promtail stages in execution order, the gates' nested stages in place. */
+function flatPromtail(stages: readonly PromtailStage[]): PromtailStage[] {
+  return stages.flatMap((s) => ('match' in s ? flatPromtail(s.match.stages as PromtailStage[]) : [s]));
+}
+
+test('Alloy and Promtail carry the same regexes, templates and gates in the same order', () => {
+  const flat = flatPromtail(PROMTAIL);
+  const fromPromtail = flat.flatMap((s) => ('regex' in s ? [String(s.regex.expression)] : []));
   assert.deepEqual(alloyValues(ALLOY, 'expression'), fromPromtail);
-  const templatesPromtail = PROMTAIL.flatMap((s) => ('template' in s ? [String(s.template.template)] : []));
+  assert.deepEqual(alloyValues(ALLOY, 'selector'), PROMTAIL.flatMap((s) => ('match' in s ? [String(s.match.selector)] : [])));
+  const templatesPromtail = flat.flatMap((s) => ('template' in s ? [String(s.template.template)] : []));
   assert.deepEqual(alloyValues(ALLOY, 'template'), templatesPromtail);
 });
 
@@ -47,7 +54,7 @@ test('Go templates are balanced and use raw strings for regexes', () => {
 
 test('JSON lines are decoded by stage.json and text formats read only non-JSON lines', () => {
   assert.match(ALLOY, /stage\.json \{\n  expressions = \{\n    mlobs_j_level_string_0_0 = "type\(level\.name\) == 'string' && level\.name \|\| ''",/);
-  const formatStages = buildLokiStages().filter((s) => s.kind === 'regex' && s.comment?.startsWith('format '));
+  const formatStages = flattenLokiStages(buildLokiStages()).filter((s) => s.kind === 'regex' && s.comment?.startsWith('format '));
   assert.equal(formatStages.length, ML_LOG_CATALOG.formats.length);
   for (const s of formatStages) assert.equal(s.kind === 'regex' ? s.source : undefined, 'mlobs_text');
 });
@@ -60,7 +67,7 @@ test('only bounded fields become labels', () => {
 
 test('the emitted format regexes, run on RE2 in order, pick the same format as the engine for every corpus line', async () => {
   const engine = re2Engine();
-  const formatRegexes = buildLokiStages()
+  const formatRegexes = flattenLokiStages(buildLokiStages())
     .filter((s) => s.kind === 'regex' && s.comment?.startsWith('format '))
     .map((s) => ({ id: /^format (\w+):/.exec(s.comment ?? '')?.[1], re: engine.compilePlain(s.kind === 'regex' ? s.expression : '') }));
   const parser = await parserFor('re2');

@@ -339,6 +339,11 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
 ];
 
 /** A non-finite value in any spelling: `nan`, `NaN`, `NAN`, `NaNs`, `inf`, `-inf`, `Inf`, `INF`, `infinity`, `infinite`. */
+/** Every upper/lower-case spelling of a word (`nan` -> `nan`, `naN`, ..., `NAN`), for prefilters of case-mixed patterns. */
+function caseSpellings(word: string): string[] {
+  return [...word].reduce<string[]>((acc, c) => acc.flatMap((p) => [...new Set([p + c.toLowerCase(), p + c.toUpperCase()])]), ['']);
+}
+
 const NON_FINITE = '(?:[Nn][Aa][Nn]s?|[+-]?[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt](?:[Yy]|[Ee]))?)';
 /**
  * After a non-finite value: not a lower-case letter, digit or `_` (`nanoGPT`, `inference`, `nan_to_num`
@@ -364,42 +369,48 @@ const NAN_LOSS = [
 ].join('|');
 
 export const EVENT_RULES: readonly EventRule[] = [
-  { id: 'watchdog_timeout', event: 'nccl_timeout', pattern: 'Watchdog caught collective operation timeout' },
+  { id: 'watchdog_timeout', event: 'nccl_timeout', prefilter: ['Watchdog caught collective operation timeout'], pattern: 'Watchdog caught collective operation timeout' },
   {
     id: 'nccl_failure',
     event: 'nccl_error',
+    prefilter: ['NCCL', 'nccl', 'detected by watchdog'],
     pattern:
       'NCCL error|\\bnccl[A-Z]\\w*Error\\b|Exception \\(either an error or timeout\\) detected by watchdog|NCCL WARN .{0,400}?(?:[Ff]ail|[Ee]rror|[Cc]losed|[Tt]imed? ?out|[Aa]bort|[Rr]efused)',
   },
-  { id: 'xid', event: 'xid', pattern: '\\bXid \\(' },
-  { id: 'gpu_lost', event: 'gpu_lost', pattern: 'fallen off the bus|Unable to determine the device handle|GPU is lost|GPU has been lost' },
+  { id: 'xid', event: 'xid', prefilter: ['Xid ('], pattern: '\\bXid \\(' },
+  { id: 'gpu_lost', event: 'gpu_lost', prefilter: ['fallen off the bus', 'Unable to determine the device handle', 'GPU is lost', 'GPU has been lost'], pattern: 'fallen off the bus|Unable to determine the device handle|GPU is lost|GPU has been lost' },
   {
     id: 'nan_loss',
     event: 'nan_loss',
+    // every branch holds a NON_FINITE spelling (nan/inf in any case), `[Ff]inite` or `Invalid loss`
+    prefilter: [...caseSpellings('nan'), ...caseSpellings('inf'), 'finite', 'Finite', 'Invalid loss'],
     pattern: NAN_LOSS,
   },
   {
     id: 'oom',
     event: 'oom',
+    prefilter: ['out of memory', 'OutOfMemory', 'Out of memory', 'OOM when allocating', 'Resource exhausted: OOM', 'ResourceExhaustedError', 'oom-kill', "can't allocate memory", 'Killed process '],
     pattern:
       "out of memory|OutOfMemory|Out of memory|OOM when allocating|Resource exhausted: OOM|ResourceExhaustedError|oom-kill|can't allocate memory|Killed process \\d+",
   },
   {
     id: 'checkpoint',
     event: 'checkpoint',
+    prefilter: ['aved in', 'aved to', 'aving model', 'Saving ', 'heckpoint saved'],
     pattern:
       '\\b[Ss]aved (?:in|to)\\b|[Ss]aving model|Saving (?:model )?(?:weights|checkpoint)|Saving \\S*checkpoint|[Cc]heckpoint saved|are saved in',
   },
-  { id: 'run_start', event: 'run_start', pattern: '\\*\\*\\*\\*\\* Running training \\*\\*\\*\\*\\*|&&&& RUNNING|Starting training|Start training' },
-  { id: 'run_end', event: 'run_end', pattern: '`?Trainer\\.fit`? stopped|Engine run complete|End of run|&&&& PASSED' },
+  { id: 'run_start', event: 'run_start', prefilter: ['***** Running training *****', '&&&& RUNNING', 'Starting training', 'Start training'], pattern: '\\*\\*\\*\\*\\* Running training \\*\\*\\*\\*\\*|&&&& RUNNING|Starting training|Start training' },
+  { id: 'run_end', event: 'run_end', prefilter: ['Trainer.fit', 'Engine run complete', 'End of run', '&&&& PASSED'], pattern: '`?Trainer\\.fit`? stopped|Engine run complete|End of run|&&&& PASSED' },
   {
     id: 'eval_metrics',
     event: 'eval_metrics',
+    prefilter: ["{'eval_", 'Test set: Average loss', 'eval loss', 'evaluation loss', 'val loss', 'val_loss', 'validation loss', 'validation_loss'],
     // nanoGPT-style evaluation prints start with the step and report a validation loss: `step 250: train loss 1.54, val loss 1.72`, `step:7500/7500 val_loss:2.91 ...`
     pattern: "\\{'eval_|Test set: Average loss|\\beval(?:uation)? loss\\b|^[Ss]tep[: ] ?\\d+(?:/\\d+)?:?[^|]{0,60}?\\bval(?:idation)?[ _]loss\\b",
   },
   // a JSON record with a training loss is a progress record (fairseq `--log-format json`, HF log_history)
-  { id: 'json_train_record', event: 'train_progress', pattern: '^\\{\\s*".*"(?:loss|train_loss)"\\s*:' },
-  { id: 'not_training_bar', event: null, pattern: '^(?:Validating|Validation|Sanity Checking|Testing|Predicting|Evaluating)\\b' },
-  { id: 'traceback', event: 'traceback', pattern: 'Traceback \\(most recent call last\\)' },
+  { id: 'json_train_record', event: 'train_progress', prefilter: ['loss"'], pattern: '^\\{\\s*".*"(?:loss|train_loss)"\\s*:' },
+  { id: 'not_training_bar', event: null, prefilter: ['Validati', 'Sanity Checking', 'Testing', 'Predicting', 'Evaluating'], pattern: '^(?:Validating|Validation|Sanity Checking|Testing|Predicting|Evaluating)\\b' },
+  { id: 'traceback', event: 'traceback', prefilter: ['Traceback (most recent call last)'], pattern: 'Traceback \\(most recent call last\\)' },
 ];

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:pipeline`: per-line cost of the generated collector pipelines on the corpus
+ * (training-logs + training-quality lines), executed as the agents execute them:
+ *
+ * - Alloy: the regex stages of the rendered `loki.process "ml"` in order, `stage.match` gates
+ *   honoured, on RE2 (`re2` package; Go's regexp is the same family). Templates and JSON
+ *   stages are not executed (no Go template engine here), so this is the regex work alone.
+ * - Logstash: the guarded groks and event conditionals of the generated filter on Oniguruma.
+ *
+ * Ends with `pipeline-cost alloy_us_per_line=X grok_us_per_line=Y`. Reads ../shared (override
+ * with MLOBS_SHARED_DIR); BENCH_SECONDS (default 2) per pipeline.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { renderAlloyConfig } from '../constructs/loki/alloy.render';
+import { compileLogstashFilter } from '../constructs/mllogs/compile-logstash';
+import { createGrokEngine, loadGrokDefinitions } from '../constructs/mllogs/regex-engine';
+import { loadAlloyPipeline } from '../test/helpers/alloy-executor';
+import { loadLogstashFilter } from '../test/helpers/logstash-executor';
+
+const SHARED = path.resolve(process.env.MLOBS_SHARED_DIR ?? path.join(__dirname, '..', '..', '..', 'shared'));
+const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? '2');
+
+function corpusLines(): string[] {
+  return ['training-logs.jsonl', 'training-quality.jsonl'].flatMap((f) =>
+    fs
+      .readFileSync(path.join(SHARED, 'corpus', f), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { line: string }).line),
+  );
+}
+
+/** Microseconds per line: best of three timed passes of at least MIN_SECONDS / 3 each. */
+function timePerLine(lines: readonly string[], run: (line: string) => void): number {
+  for (const l of lines) run(l); // warm-up
+  let best = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    let elapsed = 0;
+    while (elapsed < MIN_SECONDS / 3) {
+      for (const l of lines) run(l);
+      n += lines.length;
+      elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    }
+    best = Math.min(best, (elapsed * 1e6) / n);
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const lines = corpusLines();
+  const alloyText = renderAlloyConfig({
+    common: { namespace: 'mlobs', clusterName: 'bench', environment: 'bench', labels: {}, monitorSelector: {} },
+    loki: { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false },
+  });
+  const alloy = loadAlloyPipeline(alloyText);
+  const labels = { namespace: 'train', pod: 'train-0', container: 'trainer', app: 'trainer' };
+  let regexRuns = 0;
+  let gates = 0;
+  let replaceRuns = 0;
+  for (const l of lines) {
+    const r = alloy.run(l, labels);
+    regexRuns += r.regexRuns.length;
+    replaceRuns += r.replaceRuns;
+    gates += r.gates;
+  }
+  const alloyUs = timePerLine(lines, (l) => alloy.runQuiet(l, labels));
+
+  const engine = await createGrokEngine(loadGrokDefinitions(path.join(SHARED, 'grok-patterns', 'legacy')));
+  const logstash = loadLogstashFilter(compileLogstashFilter(), engine, loadGrokDefinitions(path.join(SHARED, 'grok-patterns', 'legacy')));
+  let grokRuns = 0;
+  let ruleRuns = 0;
+  for (const l of lines) {
+    const r = logstash.run(l);
+    grokRuns += r.grokRuns.length;
+    ruleRuns += r.ruleRuns;
+  }
+  const grokUs = timePerLine(lines, (l) => logstash.run(l));
+
+  const avg = (n: number): string => (n / lines.length).toFixed(1);
+  process.stdout.write(
+    `mlobs pipeline benchmark: ${lines.length} corpus lines (training-logs + training-quality), >= ${MIN_SECONDS}s per pipeline\n` +
+      `alloy    ${alloy.counts.regex} regex stages (${alloy.counts.match} stage.match): per line ${avg(regexRuns)} stage.regex run, ${avg(replaceRuns)} stage.replace, ${avg(gates)} gates evaluated; ${alloyUs.toFixed(1)} us/line (regex work only)\n` +
+      `logstash ${logstash.groks} groks: per line ${avg(grokRuns)} grok run, ${avg(ruleRuns)} event conditionals; ${grokUs.toFixed(1)} us/line\n` +
+      `pipeline-cost alloy_us_per_line=${alloyUs.toFixed(1)} grok_us_per_line=${grokUs.toFixed(1)}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:pipeline: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

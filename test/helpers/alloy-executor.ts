@@ -1,0 +1,384 @@
+/**
+ * Executes the regex stages of a generated Alloy `loki.process` component the way the agent does:
+ * stages in file order, `stage.match` gates honoured (label matchers, then line filters `|=`,
+ * `!=`, `|~`, `!~` ANDed, as Alloy's internal/loki/logql reads them), a `stage.regex` with a
+ * `source` skipped when the source is not in the extracted map, and every named group of a match
+ * written to the extracted map ("" for a group that did not take part, like Go's
+ * FindStringSubmatch). Regexes run on RE2 (the `re2` package, the family of Go's regexp).
+ *
+ * Only regex work is executed: `stage.json`, `stage.template` and the other stages are read
+ * but not run (Go templates and JMESPath have no engine here); {@link catalogFields} merges
+ * the extracted map the way the generated templates do, for the fields copied unchanged.
+ *
+ * Shared by the tests that hold the pipeline equal to the reference engine and by
+ * `npm run bench:pipeline`.
+ */
+import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
+import { extractorPrefix, formatPrefix, markerName, eventRuleCapture } from '../../constructs/mllogs/naming';
+import type { MlLogCatalog } from '../../constructs/mllogs/types';
+
+interface Re2Like {
+  exec(s: Buffer): (Buffer | undefined)[] | null;
+  test(s: Buffer): boolean;
+}
+type Re2Ctor = new (pattern: string, flags?: string) => Re2Like;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const RE2 = require('re2') as Re2Ctor;
+
+// ---------------------------------------------------------------- River (Alloy syntax), the subset the generator writes
+
+/** A River block: attributes (raw value text; strings decoded) and nested blocks in order. */
+export interface RiverBlock {
+  readonly name: string;
+  readonly label?: string;
+  readonly attrs: Map<string, string>;
+  readonly blocks: RiverBlock[];
+  /** The `//` comment lines right before the block. */
+  readonly comments: string[];
+}
+
+class RiverReader {
+  private i = 0;
+  private pendingComments: string[] = [];
+  constructor(private readonly text: string) {}
+
+  private skip(): void {
+    for (;;) {
+      const c = this.text[this.i];
+      if (c === ' ' || c === '\t' || c === '\n' || c === '\r') this.i++;
+      else if (c === '/' && this.text[this.i + 1] === '/') {
+        const end = this.text.indexOf('\n', this.i);
+        const stop = end < 0 ? this.text.length : end;
+        this.pendingComments.push(this.text.slice(this.i + 2, stop).trim());
+        this.i = stop;
+      } else return;
+    }
+  }
+
+  private string(): string {
+    const start = this.i;
+    this.i++;
+    while (this.text[this.i] !== '"') this.i += this.text[this.i] === '\\' ? 2 : 1;
+    this.i++;
+    return JSON.parse(this.text.slice(start, this.i)) as string;
+  }
+
+  /** A value's raw text up to the end of the attribute (strings decoded when the value is one string). */
+  private value(): string {
+    const start = this.i;
+    let depth = 0;
+    while (this.i < this.text.length) {
+      const c = this.text[this.i]!;
+      if (c === '"') {
+        this.string();
+        continue;
+      }
+      if (c === '{' || c === '[' || c === '(') depth++;
+      else if (c === '}' || c === ']' || c === ')') {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === '\n' && depth === 0) break;
+      this.i++;
+    }
+    const raw = this.text.slice(start, this.i).trim();
+    return /^"(?:[^"\\]|\\.)*"$/.test(raw) ? (JSON.parse(raw) as string) : raw;
+  }
+
+  body(): { attrs: Map<string, string>; blocks: RiverBlock[] } {
+    const attrs = new Map<string, string>();
+    const blocks: RiverBlock[] = [];
+    for (;;) {
+      this.skip();
+      if (this.i >= this.text.length || this.text[this.i] === '}') return { attrs, blocks };
+      const m = /^[A-Za-z_][\w.]*/.exec(this.text.slice(this.i, this.i + 200));
+      if (!m) throw new Error(`River: unexpected ${JSON.stringify(this.text.slice(this.i, this.i + 40))}`);
+      const name = m[0];
+      this.i += name.length;
+      const comments = this.pendingComments;
+      this.pendingComments = [];
+      this.skip();
+      if (this.text[this.i] === '=') {
+        this.i++;
+        this.skip();
+        attrs.set(name, this.value());
+        continue;
+      }
+      let label: string | undefined;
+      if (this.text[this.i] === '"') {
+        label = this.string();
+        this.skip();
+      }
+      if (this.text[this.i] !== '{') throw new Error(`River: expected { after ${name}`);
+      this.i++;
+      const inner = this.body();
+      this.i++; // }
+      blocks.push({ name, ...(label !== undefined ? { label } : {}), attrs: inner.attrs, blocks: inner.blocks, comments });
+    }
+  }
+}
+
+/** The top-level blocks of a River text. */
+export function parseRiver(text: string): RiverBlock[] {
+  return new RiverReader(text).body().blocks;
+}
+
+// ---------------------------------------------------------------- LogQL selector of stage.match (Alloy's internal/loki/logql grammar)
+
+interface LabelMatcher {
+  readonly name: string;
+  test(value: string): boolean;
+}
+interface LineFilter {
+  readonly op: '|=' | '!=' | '|~' | '!~';
+  readonly text: string;
+  readonly re?: Re2Like;
+}
+
+/** `{a="b", c=~"d"} |= "x" |~ "y"`: label matchers (at least one) and line filters, all ANDed. */
+export function parseSelector(selector: string): { matchers: LabelMatcher[]; filters: LineFilter[] } {
+  const tok = /\s*(?:("(?:[^"\\]|\\.)*")|(=~|!~|!=|\|=|\|~|=|\{|\}|,)|([A-Za-z_]\w*))/y;
+  const tokens: string[] = [];
+  for (let m = tok.exec(selector); m; m = tok.exec(selector)) tokens.push(m[0].trim());
+  if (tok.lastIndex !== 0 && selector.slice(tok.lastIndex).trim() !== '') throw new Error(`selector: cannot read ${selector}`);
+  let i = 0;
+  const next = (): string => {
+    const t = tokens[i++];
+    if (t === undefined) throw new Error(`selector: unexpected end of ${selector}`);
+    return t;
+  };
+  const str = (): string => {
+    const t = next();
+    if (!t.startsWith('"')) throw new Error(`selector: expected a string in ${selector}`);
+    return JSON.parse(t) as string;
+  };
+  if (next() !== '{') throw new Error(`selector: must start with {: ${selector}`);
+  const matchers: LabelMatcher[] = [];
+  for (;;) {
+    const name = next();
+    const op = next();
+    const value = str();
+    const re = op === '=~' || op === '!~' ? new RE2(`^(?:${value})$`, 'u') : undefined;
+    const test =
+      op === '=' ? (v: string) => v === value : op === '!=' ? (v: string) => v !== value : op === '=~' ? (v: string) => re!.test(Buffer.from(v)) : (v: string) => !re!.test(Buffer.from(v));
+    if (!['=', '!=', '=~', '!~'].includes(op)) throw new Error(`selector: bad matcher ${op}`);
+    matchers.push({ name, test });
+    const sep = next();
+    if (sep === '}') break;
+    if (sep !== ',') throw new Error(`selector: expected , or } in ${selector}`);
+  }
+  const filters: LineFilter[] = [];
+  while (i < tokens.length) {
+    const op = next() as LineFilter['op'];
+    if (!['|=', '!=', '|~', '!~'].includes(op)) throw new Error(`selector: bad line filter ${op} in ${selector}`);
+    const text = str();
+    filters.push(op === '|~' || op === '!~' ? { op, text, re: new RE2(text, 'u') } : { op, text });
+  }
+  return { matchers, filters };
+}
+
+// ---------------------------------------------------------------- the executable stage tree
+
+/** A stage.regex (or the regex of a stage.replace: it runs, but writes nothing we read). */
+interface RegexStage {
+  readonly kind: 'regex';
+  readonly what: string;
+  readonly source?: string;
+  readonly re: Re2Like;
+  readonly names: readonly (string | undefined)[];
+}
+interface MatchStage {
+  readonly kind: 'match';
+  readonly selector: string;
+  readonly matchers: readonly LabelMatcher[];
+  readonly filters: readonly LineFilter[];
+  readonly stages: readonly Stage[];
+}
+interface OtherStage {
+  readonly kind: 'other';
+  readonly name: string;
+}
+type Stage = RegexStage | MatchStage | OtherStage;
+
+function groupNames(expression: string): (string | undefined)[] {
+  // RE2 (Go) syntax: capture groups are `(` not followed by `?`, and `(?P<name>`; escapes and classes skipped
+  const names: (string | undefined)[] = [];
+  let inClass = false;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') {
+      inClass = true;
+      if (expression[i + 1] === '^') i++;
+      if (expression[i + 1] === ']') i++;
+    } else if (c === '(') {
+      const named = /^\(\?P?<(\w+)>/.exec(expression.slice(i));
+      if (named) names.push(named[1]);
+      else if (expression[i + 1] !== '?') names.push(undefined);
+    }
+  }
+  return names;
+}
+
+function toStages(blocks: readonly RiverBlock[]): Stage[] {
+  return blocks
+    .filter((b) => b.name.startsWith('stage.'))
+    .map((b): Stage => {
+      const what = b.comments.at(-1) ?? b.name;
+      if (b.name === 'stage.regex' || b.name === 'stage.replace') {
+        const expression = b.attrs.get('expression');
+        if (expression === undefined) throw new Error(`${b.name} without expression`);
+        const source = b.attrs.get('source');
+        // the re2 package reads JavaScript-style named groups; (?P<n>...) is the same group
+        const re = new RE2(expression, 'u');
+        return {
+          kind: 'regex',
+          what: b.name === 'stage.replace' ? `replace: ${what}` : what,
+          ...(source !== undefined ? { source } : {}),
+          re,
+          names: b.name === 'stage.regex' ? groupNames(expression) : [],
+        };
+      }
+      if (b.name === 'stage.match') {
+        const selector = b.attrs.get('selector');
+        if (selector === undefined) throw new Error('stage.match without selector');
+        return { kind: 'match', selector, ...parseSelector(selector), stages: toStages(b.blocks) };
+      }
+      return { kind: 'other', name: b.name };
+    });
+}
+
+/** What one line did in the pipeline. */
+export interface LineRun {
+  /** The extracted map after the regex stages. */
+  readonly extracted: Map<string, string>;
+  /** Regex evaluations of `stage.regex` stages (each `what` once per run), in order. */
+  readonly regexRuns: string[];
+  /** Regex evaluations of `stage.replace` stages (the multiline marks: they run on every line). */
+  readonly replaceRuns: number;
+  /** Gates evaluated, and how many of them let the line through. */
+  readonly gates: number;
+  readonly gatesPassed: number;
+}
+
+export interface AlloyPipeline {
+  /** Stage count by kind, nested stages included. */
+  readonly counts: { readonly regex: number; readonly match: number; readonly other: number };
+  run(line: string, labels?: Readonly<Record<string, string>>): LineRun;
+  /** Same work as {@link run}, without recording it (for the benchmark). */
+  runQuiet(line: string, labels?: Readonly<Record<string, string>>): void;
+}
+
+/** The stages of `loki.process "<component>"` in a generated Alloy config (or of bare stage blocks). */
+export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPipeline {
+  const top = parseRiver(configText);
+  const proc = top.find((b) => b.name === 'loki.process' && b.label === component);
+  const stages = toStages(proc ? proc.blocks : top);
+  const counts = { regex: 0, match: 0, other: 0 };
+  const count = (list: readonly Stage[]): void => {
+    for (const s of list) {
+      counts[s.kind]++;
+      if (s.kind === 'match') count(s.stages);
+    }
+  };
+  count(stages);
+
+  // Go's regexp reads the bytes of the string and a submatch is a slice of it: the line is encoded
+  // once, extracted values stay bytes (re2's Buffer in, Buffer out) and become text only for the record.
+  const exec = (list: readonly Stage[], line: string, bytes: Buffer, labels: Readonly<Record<string, string>>, extracted: Map<string, Buffer>, rec: LineRunMutable | undefined): void => {
+    for (const s of list) {
+      if (s.kind === 'regex') {
+        let input = bytes;
+        if (s.source !== undefined) {
+          const v = extracted.get(s.source);
+          if (v === undefined) continue;
+          input = v;
+        }
+        if (rec) {
+          if (s.names.length === 0) rec.replaceRuns++;
+          else rec.regexRuns.push(s.what);
+        }
+        if (s.names.length === 0) {
+          s.re.test(input);
+          continue;
+        }
+        const m = s.re.exec(input);
+        if (!m) continue;
+        for (let i = 0; i < s.names.length; i++) {
+          const name = s.names[i];
+          if (name) extracted.set(name, m[i + 1] ?? EMPTY);
+        }
+      } else if (s.kind === 'match') {
+        if (rec) rec.gates++;
+        if (!s.matchers.every((mt) => mt.test(labels[mt.name] ?? ''))) continue;
+        let pass = true;
+        for (const f of s.filters) {
+          const hit = f.re ? f.re.test(bytes) : line.includes(f.text);
+          if (hit !== (f.op === '|=' || f.op === '|~')) {
+            pass = false;
+            break;
+          }
+        }
+        if (!pass) continue;
+        if (rec) rec.gatesPassed++;
+        exec(s.stages, line, bytes, labels, extracted, rec);
+      }
+    }
+  };
+
+  return {
+    counts,
+    run(line, labels = {}) {
+      const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0 };
+      const extracted = new Map<string, Buffer>();
+      exec(stages, line, Buffer.from(line, 'utf8'), labels, extracted, rec);
+      for (const [k, v] of extracted) rec.extracted.set(k, v.toString('utf8'));
+      return rec;
+    },
+    runQuiet(line, labels = {}) {
+      exec(stages, line, Buffer.from(line, 'utf8'), labels, new Map(), undefined);
+    },
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+type LineRunMutable = { -readonly [K in keyof LineRun]: LineRun[K] };
+
+// ---------------------------------------------------------------- the templates' merge, for fields copied unchanged
+
+/** Format, event and raw captures as the generated templates merge them from the extracted map. */
+export interface MergedCaptures {
+  readonly formatId?: string;
+  /** Capture name -> value (format first, then extractors filling empty ones), before normalization. */
+  readonly raw: Map<string, string>;
+  readonly event?: string | null;
+}
+
+/**
+ * The template stages' logic on the extracted map of a text line: the first format whose marker is
+ * set wins (`mlobs_format`), its captures are copied, extractors fill empty fields in order, and
+ * the event is the first event rule found, else the format's, else the first matching extractor's.
+ */
+export function mergeExtracted(extracted: ReadonlyMap<string, string>, catalog: MlLogCatalog = ML_LOG_CATALOG): MergedCaptures {
+  const set = (k: string): string | undefined => {
+    const v = extracted.get(k);
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const raw = new Map<string, string>();
+  const format = catalog.formats.find((f) => set(markerName(formatPrefix(f))) !== undefined);
+  if (format) {
+    const prefix = formatPrefix(format);
+    for (const [k, v] of extracted) if (k.startsWith(prefix) && k !== markerName(prefix) && v !== '') raw.set(k.slice(prefix.length), v);
+  }
+  let extractorEvent: string | undefined;
+  for (const x of catalog.extractors) {
+    const prefix = extractorPrefix(x);
+    if (set(markerName(prefix)) === undefined) continue;
+    for (const [k, v] of extracted) if (k.startsWith(prefix) && k !== markerName(prefix) && v !== '' && !raw.has(k.slice(prefix.length))) raw.set(k.slice(prefix.length), v);
+    extractorEvent ??= x.event;
+  }
+  const rule = catalog.eventRules.find((r) => set(eventRuleCapture(r)) !== undefined);
+  const event = rule ? rule.event : (format?.event ?? extractorEvent);
+  return { ...(format ? { formatId: format.id } : {}), raw, ...(event !== undefined ? { event } : {}) };
+}

@@ -1,0 +1,122 @@
+/**
+ * The generated Alloy pipeline executed as the agent executes it (test/helpers/alloy-executor:
+ * stages in order, stage.match gates honoured, RE2): the same format, event and fields as the
+ * reference engine on every corpus line, and a line without any prefilter literal runs only the
+ * regexes that have no prefilter.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ML_LOG_CATALOG } from '../../constructs/mllogs';
+import { applyJsonMapping } from '../../constructs/mllogs/engine';
+import { GATE_LABEL, gateSelector } from '../../constructs/mllogs/compile-loki';
+import { FIELD_NAMES, isNumberField } from '../../constructs/mllogs/schema';
+import type { CaptureName } from '../../constructs/mllogs/types';
+import { renderAlloyConfig } from '../../constructs/loki';
+import { loadAlloyPipeline, mergeExtracted, parseSelector } from '../helpers/alloy-executor';
+import { parserFor, trainingLogs, trainingQuality } from '../mllogs/helpers';
+
+const CONFIG = renderAlloyConfig({
+  common: { namespace: 'mlobs', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} },
+  loki: { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false },
+});
+const PIPELINE = loadAlloyPipeline(CONFIG);
+const POD = { namespace: 'team-a', pod: 'train-0', container: 'trainer', app: 'trainer' };
+const KERNEL = { app: 'kernel', node: 'gpu-1' };
+
+/** Fields the stages copy unchanged from a capture (no timestamp/level/unit normalization). */
+const PASS_THROUGH = FIELD_NAMES.filter(
+  (f) =>
+    !['level', 'timestamp', 'event', 'framework'].includes(f) &&
+    !ML_LOG_CATALOG.scales.some((s) => s.target === f) &&
+    !ML_LOG_CATALOG.bytes.some((b) => b.target === f) &&
+    !ML_LOG_CATALOG.unitMaps.some((u) => u.target === f) &&
+    !ML_LOG_CATALOG.numberRewrites.some((r) => r.field === f),
+);
+
+const isJsonLine = (line: string): boolean => /^\{\s*"/.test(line);
+
+test('the gated Alloy pipeline, executed stage by stage, gives the engine\'s format, event and fields on every corpus line', async () => {
+  const parser = await parserFor('re2');
+  let lines = 0;
+  let compared = 0;
+  for (const rec of [...trainingLogs(), ...trainingQuality()]) {
+    for (const labels of [POD, KERNEL]) {
+      const run = PIPELINE.run(rec.line, labels);
+      const merged = mergeExtracted(run.extracted);
+      const expected = parser.parse(rec.line);
+      const fields = expected.fields as Readonly<Record<string, string | number>>;
+      assert.equal(merged.event ?? undefined, fields.event, `${rec.id}: event`);
+      if (isJsonLine(rec.line)) {
+        assert.equal(run.extracted.has('mlobs_text'), false, `${rec.id}: a JSON line is not text`);
+        continue;
+      }
+      assert.equal(merged.formatId, expected.formatId, `${rec.id}: format`);
+      const raw = new Map(merged.raw) as Map<CaptureName, string>;
+      const payload = raw.get('json_payload');
+      if (payload !== undefined) {
+        raw.delete('json_payload');
+        try {
+          applyJsonMapping(JSON.parse(payload) as unknown, ML_LOG_CATALOG.json, raw);
+        } catch {
+          // stage.json on a payload that is not JSON extracts nothing
+        }
+      }
+      for (const field of PASS_THROUGH) {
+        const v = raw.get(field as CaptureName);
+        const got = v !== undefined && isNumberField(field) ? (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined) : v;
+        assert.equal(got, fields[field], `${rec.id}: ${field}`);
+        if (got !== undefined) compared++;
+      }
+    }
+    lines++;
+  }
+  assert.ok(lines > 350, `${lines} corpus lines`);
+  assert.ok(compared > 1000, `compared ${compared} field values`);
+});
+
+/** Every literal of every gate in the config. */
+function gateLiterals(): string[] {
+  return [...CONFIG.matchAll(/^\s*selector = ("(?:[^"\\]|\\.)*")$/gm)]
+    .map((m) => JSON.parse(m[1]!) as string)
+    .filter((s) => s.startsWith(`{${GATE_LABEL}=`))
+    .flatMap((s) => parseSelector(s).filters.flatMap((f) => (f.op === '|=' ? [f.text] : f.text.split(/(?<!\\)\|/).map((l) => l.replace(/\\(.)/g, '$1')))));
+}
+
+/** The regex stages no gate wraps: the text/JSON split, patterns without a prefilter, event rules without one. */
+function ungatedStages(): string[] {
+  return [
+    'lines that are not JSON objects are text; JSON lines are decoded, never regex-parsed',
+    ...ML_LOG_CATALOG.formats.filter((f) => !f.prefilter?.length).map((f) => `format ${f.id}: ${f.summary}`),
+    ...ML_LOG_CATALOG.extractors.filter((x) => !x.prefilter?.length).map((x) => `extractor ${x.id}: ${x.summary}`),
+    ...ML_LOG_CATALOG.eventRules.filter((r) => !r.prefilter?.length).map((r) => `event rule ${r.id} -> ${r.event ?? 'none'}`),
+  ];
+}
+
+test('a line holding none of the prefilter literals runs no gated regex stage; one literal opens its gate', () => {
+  const literals = gateLiterals();
+  assert.ok(literals.length > 80, `${literals.length} literals read from the gates`);
+  const line = 'qqqq';
+  assert.deepEqual(literals.filter((l) => line.includes(l)), [], 'the probe line holds no literal');
+  const run = PIPELINE.run(line, POD);
+  assert.deepEqual(run.regexRuns, ungatedStages().map((s) => s.replace(/\n/g, ' ')));
+  assert.equal(run.gatesPassed, 0);
+  assert.ok(run.gates >= PIPELINE.counts.match - 2, `${run.gates} gates evaluated`);
+  const gatedTotal = PIPELINE.counts.regex - 2 /* multiline marks */ - run.regexRuns.length;
+  assert.ok(gatedTotal > 60, `${gatedTotal} regex stages are gated`);
+  // the same line with the NCCL literal runs the nccl_debug format's regex, and only the gates that literal opens
+  const nccl = PIPELINE.run(`${line} NCCL x`, POD);
+  assert.ok(nccl.regexRuns.some((w) => w.startsWith('format nccl_debug:')), nccl.regexRuns.join('\n'));
+  assert.ok(nccl.gatesPassed >= 1 && nccl.gatesPassed <= 3, `${nccl.gatesPassed} gates passed`);
+});
+
+test('gate selectors: one literal is a substring filter, several an escaped alternation, as the agents\' LogQL reads them', () => {
+  assert.equal(gateSelector(['NCCL ']), '{mlobs_gate=""} |= "NCCL "');
+  assert.equal(gateSelector(['it/s]', 's/it]']), '{mlobs_gate=""} |~ "it/s\\\\]|s/it\\\\]"');
+  assert.equal(gateSelector(['\t']), '{mlobs_gate=""} |= "\\t"');
+  const { matchers, filters } = parseSelector(gateSelector(['(ms)', '[rank: ']));
+  assert.equal(matchers.length, 1);
+  assert.equal(matchers[0]!.test(''), true, 'the gate label is absent on every entry');
+  assert.equal(filters[0]!.re!.test(Buffer.from('took 3 (ms)')), true);
+  assert.equal(filters[0]!.re!.test(Buffer.from('took 3 ms')), false);
+  assert.throws(() => gateSelector([]), /a gate needs at least one literal/);
+});

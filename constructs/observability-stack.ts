@@ -128,10 +128,10 @@ export class ObservabilityStack extends Construct {
     // The stack's own alert rules (what kube-prometheus' defaults do not cover).
     this.resources.add(renderStackPrometheusRule({ common: this.common, retentionTime: this.metrics.settings.prometheus.retentionTime }), [this.metrics.chart.release]);
     // The training job of a pod, named the same way on every path (streams, log-derived and scraped metrics).
-    const jobLabelKeys = props.training?.jobLabelKeys;
+    const jobLabels = props.training?.jobLabels;
     if (props.elastic) {
       this.elastic = new ElasticPipeline(this, 'elastic', {
-        ...(jobLabelKeys ? { jobLabelKeys } : {}),
+        ...(jobLabels ? { jobLabels } : {}),
         ...props.elastic,
         common: this.common,
         resources: this.resources,
@@ -143,7 +143,7 @@ export class ObservabilityStack extends Construct {
     }
     if (props.loki) {
       this.loki = new LokiPipeline(this, 'loki', {
-        ...(jobLabelKeys ? { jobLabelKeys } : {}),
+        ...(jobLabels ? { jobLabels } : {}),
         ...props.loki,
         common: this.common,
         resources: this.resources,

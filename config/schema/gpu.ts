@@ -122,7 +122,7 @@ export const trainingSchema = z
       .prefault({})
       .describe('Pods with this label (in any namespace) get their /metrics scraped by the training PodMonitor'),
     metricsPort: z.string().min(1).default(DEFAULT_TRAINING_METRICS_PORT).describe(`Name of the container port serving /metrics. Default: ${DEFAULT_TRAINING_METRICS_PORT}`),
-    jobLabelKeys: z
+    jobLabels: z
       .array(labelKey)
       .min(1, { message: 'needs at least one pod label key; please set e.g. [batch.kubernetes.io/job-name]' })
       .max(MAX_JOB_LABEL_KEYS, { message: `must list at most ${MAX_JOB_LABEL_KEYS} keys (each is one more relabeling input per target)` })

@@ -44,7 +44,7 @@ export interface ElasticPipelineProps {
   /** @default - ELASTIC_DEFAULT_RESOURCES.filebeat, DEFAULT_KERNEL_LOG_PATH */
   readonly filebeat?: Partial<FilebeatSettings>;
   /** Pod label keys that name a pod's training job (`mlobs.job`, the metrics' `job`), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
   /** The ECK operator's resources. @default ELASTIC_DEFAULT_RESOURCES.operator */
   readonly operatorResources?: ResourceRequirements;
   /** TLS component; used when `elasticsearch.httpCertificate` is 'issuer' and for the collectors hop. @default - ECK's own CA, plain beats */
@@ -124,7 +124,7 @@ export class ElasticPipeline extends Construct {
       ...(props.elasticsearch ? { elasticsearch: props.elasticsearch } : {}),
       ...(props.kibana ? { kibana: props.kibana } : {}),
     });
-    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabelKeys ? { jobLabelKeys: props.jobLabelKeys } : {}) });
+    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}) });
     this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}) });
 
     const c = this.cluster;

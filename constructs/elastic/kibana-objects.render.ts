@@ -3,10 +3,10 @@
  * takes (`POST /api/saved_objects/_import?overwrite=true`). Pure: no cdktf import.
  *
  * - a data view (`index-pattern`) on the data stream Logstash writes, time field `@timestamp`;
- * - three saved searches: ML events (`ml.event` present), errors by event and errors by framework
- *   (`ml.level` error or critical);
- * - a dashboard of by-value Lens panels (events over time by type, loss and step time by job,
- *   i.e. by pod, Xids by node) plus the errors search by reference.
+ * - four saved searches: ML events (`ml.event` present), errors by event and errors by framework
+ *   (`ml.level` error or critical), and the jobs that hit a NaN loss (`mlobs.job` first);
+ * - a dashboard of by-value Lens panels (events over time by type, loss against step and against
+ *   epoch per job, step time per job, Xids by node) plus the errors and NaN searches by reference.
  *
  * Ids are derived from the data stream (so from the environment), never random: importing the
  * same file again with `overwrite=true` replaces the same objects, which makes delivery
@@ -72,6 +72,7 @@ export interface KibanaObjects {
     readonly mlEventsSearch: string;
     readonly errorsByEventSearch: string;
     readonly errorsSearch: string;
+    readonly nanJobsSearch: string;
     readonly dashboard: string;
   };
 }
@@ -121,6 +122,16 @@ const average = (field: string): Column => ({
   scale: 'ratio',
   params: { emptyAsNull: true },
 });
+/** A number histogram (Lens `range` in histogram mode): x against a number field such as `ml.step`. */
+const histogram = (field: string): Column => ({
+  label: field,
+  dataType: 'number',
+  operationType: 'range',
+  sourceField: field,
+  isBucketed: true,
+  scale: 'interval',
+  params: { type: 'histogram', ranges: [{ from: 0, to: 1000, label: '' }], maxBars: 'auto', includeEmptyRows: false },
+});
 const terms = (field: string, size: number, orderByColumn: string, dataType: 'string' | 'number'): Column => ({
   label: `Top ${size} values of ${field}`,
   dataType,
@@ -160,6 +171,7 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
     mlEventsSearch: `${prefix}-search-ml-events`,
     errorsByEventSearch: `${prefix}-search-errors-by-event`,
     errorsSearch: `${prefix}-search-errors-by-framework`,
+    nanJobsSearch: `${prefix}-search-jobs-with-nan-loss`,
     dashboard: `${prefix}-dashboard-overview`,
   };
   const used: { field: string; allowed: readonly string[]; by: string }[] = [];
@@ -217,6 +229,14 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
     ['ml.framework', 'ml.event', 'ml.level', 'kubernetes.pod.name', 'ml.message'],
   );
 
+  const nanJobs = search(
+    ids.nanJobsSearch,
+    'Jobs that hit a NaN loss',
+    'Lines with a NaN or infinite loss, with the job (mlobs.job), namespace, pod and step: which jobs diverged, and when.',
+    'ml.event:nan_loss',
+    ['mlobs.job', 'kubernetes.namespace', 'kubernetes.pod.name', 'ml.step', 'ml.message'],
+  );
+
   const lens: LensPanelSpec[] = [
     {
       key: 'events-by-type',
@@ -229,24 +249,34 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
       grid: { x: 0, y: 0, w: 48, h: 12 },
     },
     {
-      key: 'loss-by-job',
-      title: 'Training loss by job (pod)',
-      query: 'ml.loss:*',
+      key: 'loss-by-step-per-job',
+      title: 'Training loss against step, by job',
+      query: 'ml.loss:* and ml.step:*',
       seriesType: 'line',
-      x: dateHistogram(),
+      x: histogram('ml.step'),
       y: average('ml.loss'),
-      split: terms('kubernetes.pod.name', 10, 'y', 'string'),
+      split: terms('mlobs.job', 10, 'y', 'string'),
       grid: { x: 0, y: 12, w: 24, h: 12 },
     },
     {
+      key: 'loss-by-epoch-per-job',
+      title: 'Training loss against epoch, by job',
+      query: 'ml.loss:* and ml.epoch:*',
+      seriesType: 'line',
+      x: histogram('ml.epoch'),
+      y: average('ml.loss'),
+      split: terms('mlobs.job', 10, 'y', 'string'),
+      grid: { x: 24, y: 12, w: 24, h: 12 },
+    },
+    {
       key: 'step-time-by-job',
-      title: 'Step time (s) by job (pod)',
+      title: 'Step time (s) by job',
       query: 'ml.step_time_s:*',
       seriesType: 'line',
       x: dateHistogram(),
       y: average('ml.step_time_s'),
-      split: terms('kubernetes.pod.name', 10, 'y', 'string'),
-      grid: { x: 24, y: 12, w: 24, h: 12 },
+      split: terms('mlobs.job', 10, 'y', 'string'),
+      grid: { x: 0, y: 36, w: 24, h: 12 },
     },
     {
       key: 'xids-by-node',
@@ -269,7 +299,7 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
     const columns: Record<string, Column> = { x: l.x, y: l.y, ...(l.split ? { split: l.split } : {}) };
     for (const c of Object.values(columns)) {
       if (c.sourceField === RECORDS_FIELD) continue;
-      const allowed = c.operationType === 'date_histogram' ? ['date', 'date_nanos'] : c.operationType === 'average' ? NUMBER_TYPES : TERMS_TYPES;
+      const allowed = c.operationType === 'date_histogram' ? ['date', 'date_nanos'] : c.operationType === 'average' || c.operationType === 'range' ? NUMBER_TYPES : TERMS_TYPES;
       use(c.sourceField, allowed, l.title);
     }
     return {
@@ -315,13 +345,24 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
     panelRefName: `panel_${errorsPanelKey}`,
   });
   dashboardRefs.push({ type: 'search', id: ids.errorsSearch, name: `${errorsPanelKey}:panel_${errorsPanelKey}` });
+  const nanPanelKey = 'jobs-with-nan-loss';
+  panels.push({
+    version: KIBANA_PANEL_VERSION,
+    type: 'search',
+    gridData: { x: 24, y: 36, w: 24, h: 12, i: nanPanelKey },
+    panelIndex: nanPanelKey,
+    title: 'Jobs that hit a NaN loss',
+    embeddableConfig: { enhancements: {} },
+    panelRefName: `panel_${nanPanelKey}`,
+  });
+  dashboardRefs.push({ type: 'search', id: ids.nanJobsSearch, name: `${nanPanelKey}:panel_${nanPanelKey}` });
 
   const dashboard: KibanaSavedObject = {
     type: 'dashboard',
     id: ids.dashboard,
     attributes: {
       title: `ML training logs (${p.dataStream})`,
-      description: 'Generated by mlobs: ML events by type, loss and step time by job, GPU Xids by node, errors by framework.',
+      description: 'Generated by mlobs: ML events by type, loss against step and epoch by job, step time by job, GPU Xids by node, errors by framework, jobs that hit a NaN loss.',
       timeRestore: true,
       timeFrom: 'now-24h',
       timeTo: 'now',
@@ -341,6 +382,6 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
     throw new Error(`Kibana objects do not fit the index template of ${p.dataStream}:\n  - ${[...new Set(problems)].join('\n  - ')}\nMap the field in renderIndexTemplate (constructs/elastic/ilm.render.ts) or change the object.`);
   }
 
-  const objects = [dataView, mlEvents, errorsByEvent, errors, dashboard];
+  const objects = [dataView, mlEvents, errorsByEvent, errors, nanJobs, dashboard];
   return { objects, ndjson: objects.map((o) => JSON.stringify(o)).join('\n') + '\n', ids };
 }

@@ -31,7 +31,7 @@ export interface LogstashProps {
   /** Instances, resources, JVM heap. @default - one instance, ELASTIC_DEFAULT_RESOURCES.logstash */
   readonly logstash?: Partial<LogstashSettings>;
   /** Pod label keys that name a pod's training job (`mlobs.job`, the metrics' `job`), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
   /** TLS component: the beats input gets a certificate when it serves the `collectors` hop. @default - plain beats */
   readonly tls?: Tls;
   /** Where Logstash records its flows. @default - none recorded */
@@ -76,7 +76,7 @@ export class Logstash extends Construct {
       ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
       esAlias: DEFAULT_ES_ALIAS,
       dataStream: es.dataStreamParts,
-      extraFilter: `${renderJobFilter(props.jobLabelKeys)}\n${renderEventCounterFilter()}`,
+      extraFilter: `${renderJobFilter(props.jobLabels)}\n${renderEventCounterFilter()}`,
       extraOutput: renderEventCounterOutput(),
     });
     // Event counters for the training alerts (Kibana's connectors are not free): a

@@ -51,7 +51,7 @@ export interface AlloyConfigProps {
    */
   readonly catalogLabels?: readonly string[];
   /** Pod label keys that name a pod's training job (the `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -86,7 +86,7 @@ export function renderAlloyConfig(p: AlloyConfigProps): string {
     target_label  = "node"
   }`
     : '';
-  const job = jobRelabeling(p.jobLabelKeys);
+  const job = jobRelabeling(p.jobLabels);
   const jobRule = `
   rule {
     source_labels = [${job.sourceLabels.map(str).join(', ')}]

@@ -19,7 +19,7 @@ export interface CollectorRenderProps {
   /** Where and how to push (URL, tenant, TLS). */
   readonly loki: LokiEndpoint;
   /** Pod label keys that name a pod's training job. @default DEFAULT_JOB_LABEL_KEYS */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
 }
 
 export interface CollectorOutput {

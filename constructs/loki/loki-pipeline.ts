@@ -28,7 +28,7 @@ export interface LokiPipelineProps {
   /** The collector DaemonSet. @default DEFAULT_LOKI.collector ('alloy') */
   readonly collector?: CollectorName;
   /** Pod label keys that name a pod's training job (the streams' and metrics' `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -93,7 +93,7 @@ export class LokiPipeline extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
-    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabelKeys ? { jobLabelKeys: props.jobLabelKeys } : {}) });
+    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}) });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
         literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {

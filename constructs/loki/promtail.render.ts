@@ -47,7 +47,7 @@ export interface PromtailConfigProps {
    */
   readonly catalogLabels?: readonly string[];
   /** Pod label keys that name a pod's training job (the `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
 }
 
 type Stage = Readonly<Record<string, unknown>>;
@@ -181,7 +181,7 @@ export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> 
             target_label: 'app',
           },
           (() => {
-            const j = jobRelabeling(p.jobLabelKeys);
+            const j = jobRelabeling(p.jobLabels);
             return { source_labels: [...j.sourceLabels], separator: j.separator, regex: j.regex, target_label: JOB_LABEL };
           })(),
           {

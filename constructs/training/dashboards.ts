@@ -1,39 +1,57 @@
 /**
- * "mlobs / Training job": one job's GPUs (from dcgm-exporter's pod mapping) beside its
- * log-derived events, step time and, when Loki is on, its log lines. Variables: namespace, pod.
+ * "mlobs / Training job": one job's training curves (loss, learning rate, grad norm, throughput,
+ * step, step time: the log-derived or scraped gauges of the contract) beside that job's GPUs
+ * (dcgm-exporter's pod mapping, joined on the job's pods) and, when Loki is on, its log lines.
+ * Variables: namespace, job (contracts/jobs.ts), and the job's pods.
  */
 import { logql, logs, promql, stat, timeseries, type PanelSpec } from '../contracts/dashboards';
 import type { DashboardWithVariables } from '../contracts/dashboard-variables';
-import { LOG_EVENTS_METRIC, TRAIN_STEP_SECONDS_METRIC } from '../contracts/log-metrics';
+import { ERROR_LINES_METRIC, LOG_EVENTS_METRIC, TRAIN_METRICS as M, TRAIN_STEP_SECONDS_METRIC } from '../contracts/log-metrics';
+import { JOB_LABEL } from '../contracts/jobs';
 
-const P = 'namespace="$namespace", pod=~"$pod"';
+/** Series that name a job's pods: any of its log-derived events or its step gauge. */
+const JOB_SERIES = `{__name__=~"${LOG_EVENTS_METRIC}|${M.step}", namespace="$namespace", ${JOB_LABEL}="$job"}`;
+/** The job's pods, as a set to join GPU series on. */
+const JOB_PODS = `group by (namespace, pod) (${JOB_SERIES})`;
+/** A job's series of a contract metric, for the chosen pods. */
+const J = `namespace="$namespace", ${JOB_LABEL}="$job", pod=~"$pod"`;
+/** A DCGM metric of the job's GPUs (the exporter labels a GPU with the pod using it). */
+const gpu = (metric: string): string => `${metric}{namespace="$namespace", pod=~"$pod"} and on (namespace, pod) ${JOB_PODS}`;
 
 export function trainingJobDashboard(opts: { readonly loki: boolean }): DashboardWithVariables {
   const logPanels: PanelSpec[] = opts.loki
     ? [
-        logs({ title: 'Error, OOM, NaN, NCCL and Xid lines', width: 24, queries: [logql(`{${P}} |~ "(?i)(error|out of memory|nan|nccl|xid|traceback)"`)] }),
-        logs({ title: 'All log lines', width: 24, queries: [logql(`{${P}}`)] }),
+        logs({ title: 'Error, OOM, NaN, NCCL and Xid lines', width: 24, queries: [logql(`{namespace="$namespace", ${JOB_LABEL}="$job", pod=~"$pod"} |~ "(?i)(error|out of memory|nan|nccl|xid|traceback)"`)] }),
+        logs({ title: 'All log lines', width: 24, queries: [logql(`{namespace="$namespace", ${JOB_LABEL}="$job", pod=~"$pod"}`)] }),
       ]
     : [];
   return {
     variables: [
       { name: 'namespace', label: 'Namespace', metric: 'kube_pod_info', labelName: 'namespace' },
-      { name: 'pod', label: 'Pod', metric: `kube_pod_info{namespace="$namespace"}`, labelName: 'pod', multi: true },
+      { name: 'job', label: 'Job', metric: `{__name__=~"${LOG_EVENTS_METRIC}|${M.step}", namespace="$namespace"}`, labelName: JOB_LABEL },
+      { name: 'pod', label: 'Pod', metric: JOB_SERIES, labelName: 'pod', multi: true },
     ],
     spec: {
       uid: 'mlobs-training-job',
       title: 'mlobs / Training job',
       tags: ['mlobs', 'training', 'gpu'],
       panels: [
-        stat({ title: 'GPUs in use', width: 6, queries: [promql(`count(DCGM_FI_DEV_GPU_UTIL{${P}}) or vector(0)`)] }),
-        stat({ title: 'Mean GPU utilization', width: 6, unit: 'percent', queries: [promql(`avg(DCGM_FI_DEV_GPU_UTIL{${P}})`)] }),
-        stat({ title: 'Error events (1h)', width: 6, queries: [promql(`sum(increase(${LOG_EVENTS_METRIC}{${P}, event=~"oom|nan_loss|nccl_error|nccl_timeout|traceback"}[1h])) or vector(0)`)] }),
-        stat({ title: 'Training alerts firing', width: 6, queries: [promql(`count(ALERTS{alertstate="firing", component="training", namespace="$namespace"}) or vector(0)`)] }),
-        timeseries({ title: 'GPU utilization', unit: 'percent', queries: [promql(`DCGM_FI_DEV_GPU_UTIL{${P}}`, '{{pod}} {{node}} gpu{{gpu}}')] }),
-        timeseries({ title: 'GPU memory used', unit: 'decmbytes', queries: [promql(`DCGM_FI_DEV_FB_USED{${P}}`, '{{pod}} {{node}} gpu{{gpu}}')] }),
-        timeseries({ title: 'Mean step time', unit: 's', queries: [promql(`sum by (pod) (rate(${TRAIN_STEP_SECONDS_METRIC}_sum{${P}}[5m])) / sum by (pod) (rate(${TRAIN_STEP_SECONDS_METRIC}_count{${P}}[5m]))`, '{{pod}}')] }),
-        timeseries({ title: 'Step time p90', unit: 's', queries: [promql(`histogram_quantile(0.9, sum by (pod, le) (rate(${TRAIN_STEP_SECONDS_METRIC}_bucket{${P}}[5m])))`, '{{pod}}')] }),
-        timeseries({ title: 'Log events by type', width: 24, queries: [promql(`sum by (event) (increase(${LOG_EVENTS_METRIC}{${P}}[5m]))`, '{{event}}')] }),
+        stat({ title: 'GPUs in use', width: 6, queries: [promql(`count(${gpu('DCGM_FI_DEV_GPU_UTIL')}) or vector(0)`)] }),
+        stat({ title: 'Mean GPU utilization', width: 6, unit: 'percent', queries: [promql(`avg(${gpu('DCGM_FI_DEV_GPU_UTIL')})`)] }),
+        stat({ title: 'Error events (1h)', width: 6, queries: [promql(`sum(increase(${LOG_EVENTS_METRIC}{${J}, event=~"oom|nan_loss|nccl_error|nccl_timeout|traceback"}[1h])) or vector(0)`)] }),
+        stat({ title: 'Training alerts firing', width: 6, queries: [promql(`count(ALERTS{alertstate="firing", component="training", namespace="$namespace", ${JOB_LABEL}="$job"}) or vector(0)`)] }),
+        timeseries({ title: 'Loss', queries: [promql(`${M.loss}{${J}}`, '{{pod}}')] }),
+        timeseries({ title: 'Learning rate', queries: [promql(`${M.learningRate}{${J}}`, '{{pod}}')] }),
+        timeseries({ title: 'Gradient norm', queries: [promql(`${M.gradNorm}{${J}}`, '{{pod}}')] }),
+        timeseries({ title: 'Throughput', queries: [promql(`${M.throughput}{${J}}`, '{{pod}} {{unit}}')] }),
+        timeseries({ title: 'Step', queries: [promql(`max by (pod) (${M.step}{${J}})`, '{{pod}}')] }),
+        timeseries({ title: 'Mean step time', unit: 's', queries: [promql(`sum by (pod) (rate(${TRAIN_STEP_SECONDS_METRIC}_sum{${J}}[5m])) / sum by (pod) (rate(${TRAIN_STEP_SECONDS_METRIC}_count{${J}}[5m]))`, '{{pod}}')] }),
+        timeseries({ title: 'GPU utilization', unit: 'percent', queries: [promql(gpu('DCGM_FI_DEV_GPU_UTIL'), '{{pod}} {{node}} gpu{{gpu}}')] }),
+        timeseries({ title: 'GPU memory used', unit: 'decmbytes', queries: [promql(gpu('DCGM_FI_DEV_FB_USED'), '{{pod}} {{node}} gpu{{gpu}}')] }),
+        timeseries({ title: 'GPU temperature', unit: 'celsius', queries: [promql(gpu('DCGM_FI_DEV_GPU_TEMP'), '{{pod}} {{node}} gpu{{gpu}}')] }),
+        timeseries({ title: 'GPU power', unit: 'watt', queries: [promql(gpu('DCGM_FI_DEV_POWER_USAGE'), '{{pod}} {{node}} gpu{{gpu}}')] }),
+        timeseries({ title: 'Log events by type', queries: [promql(`sum by (event) (increase(${LOG_EVENTS_METRIC}{${J}}[5m]))`, '{{event}}')] }),
+        timeseries({ title: 'Error lines', queries: [promql(`sum by (pod) (increase(${ERROR_LINES_METRIC}{${J}}[5m]))`, '{{pod}}')] }),
         ...logPanels,
       ],
     },

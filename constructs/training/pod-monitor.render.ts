@@ -19,7 +19,7 @@ export interface TrainingPodMonitorProps {
   /** @default DEFAULT_TRAINING_SCRAPE_INTERVAL */
   readonly interval?: string;
   /** Pod label keys that name the pod's training job (the `job` label). @default DEFAULT_JOB_LABEL_KEYS */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
 }
 
 export function renderTrainingPodMonitor(p: TrainingPodMonitorProps): KubeManifest {
@@ -41,7 +41,7 @@ export function renderTrainingPodMonitor(p: TrainingPodMonitorProps): KubeManife
             { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
             // The training job (first workload-controller label present); pods without one keep the scrape job.
             (() => {
-              const j = jobRelabeling(p.jobLabelKeys);
+              const j = jobRelabeling(p.jobLabels);
               return { action: 'replace', sourceLabels: [...j.sourceLabels], separator: j.separator, regex: j.regex, targetLabel: JOB_LABEL };
             })(),
           ],

@@ -67,7 +67,7 @@ export interface TrainingSettings {
   readonly scrapeLabel: { readonly key: string; readonly value: string };
   readonly metricsPort: string;
   /** Pod label keys that name a pod's training job, tried in order (contracts/jobs.ts). */
-  readonly jobLabelKeys: readonly string[];
+  readonly jobLabels: readonly string[];
   readonly alerts: TrainingAlertSettings;
 }
 
@@ -78,7 +78,7 @@ export interface TrainingOptions {
   /** @default DEFAULT_TRAINING_METRICS_PORT ('metrics') */
   readonly metricsPort?: string;
   /** @default DEFAULT_JOB_LABEL_KEYS (Kubeflow Trainer/Training Operator, JobSet, LeaderWorkerSet, Volcano, KubeRay, batch Job) */
-  readonly jobLabelKeys?: readonly string[];
+  readonly jobLabels?: readonly string[];
   /** @default DEFAULT_TRAINING_ALERTS (field by field) */
   readonly alerts?: Partial<TrainingAlertSettings>;
 }
@@ -88,7 +88,7 @@ export function trainingSettings(options: TrainingOptions = {}): TrainingSetting
   return {
     scrapeLabel: options.scrapeLabel ?? DEFAULT_TRAINING_SCRAPE_LABEL,
     metricsPort: options.metricsPort ?? DEFAULT_TRAINING_METRICS_PORT,
-    jobLabelKeys: options.jobLabelKeys ?? DEFAULT_JOB_LABEL_KEYS,
+    jobLabels: options.jobLabels ?? DEFAULT_JOB_LABEL_KEYS,
     alerts: withDefaults<TrainingAlertSettings>(DEFAULT_TRAINING_ALERTS, options.alerts),
   };
 }

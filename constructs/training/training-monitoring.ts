@@ -39,7 +39,7 @@ export class TrainingMonitoring extends Construct {
     const { common } = props;
     const training = trainingSettings(props.training);
     this.settings = training;
-    this.podMonitor = renderTrainingPodMonitor({ common, scrapeLabel: training.scrapeLabel, metricsPort: training.metricsPort, jobLabelKeys: training.jobLabelKeys });
+    this.podMonitor = renderTrainingPodMonitor({ common, scrapeLabel: training.scrapeLabel, metricsPort: training.metricsPort, jobLabels: training.jobLabels });
     props.resources.add(this.podMonitor, [props.operatorRelease]);
     this.rule = renderPrometheusRule(DEFAULT_TRAINING_RULE_NAME, renderTrainingRuleGroups(training.alerts), common);
     props.resources.add(this.rule, [props.operatorRelease]);

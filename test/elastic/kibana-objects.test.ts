@@ -55,11 +55,11 @@ const panelsOf = (o: Obj): Panel[] => JSON.parse(o.attributes.panelsJSON as stri
 const devObjects = parseNdjson(elasticOf(dev).kibanaObjects.ndjson);
 const prodObjects = parseNdjson(elasticOf(prod).kibanaObjects.ndjson);
 
-test('ndjson: one saved object a line: a data view, three searches, a dashboard', () => {
-  assert.deepEqual(devObjects.map((o) => o.type), ['index-pattern', 'search', 'search', 'search', 'dashboard']);
+test('ndjson: one saved object a line: a data view, four searches, a dashboard', () => {
+  assert.deepEqual(devObjects.map((o) => o.type), ['index-pattern', 'search', 'search', 'search', 'search', 'dashboard']);
   assert.deepEqual(
     devObjects.map((o) => o.attributes.title),
-    ['logs-ml-dev', 'ML events', 'ML errors by event', 'ML errors by framework', 'ML training logs (logs-ml-dev)'],
+    ['logs-ml-dev', 'ML events', 'ML errors by event', 'ML errors by framework', 'Jobs that hit a NaN loss', 'ML training logs (logs-ml-dev)'],
   );
   assertElasticGolden('kibana-objects-dev.ndjson', elasticOf(dev).kibanaObjects.ndjson);
 });
@@ -175,8 +175,21 @@ test('searches and panels: KQL queries non-empty; errors search selects error an
   assert.equal(searchSource(searches[1] as Obj).query.query, 'ml.level:(error or critical) and ml.event:*');
   assert.deepEqual((searches[1]?.attributes.columns as readonly string[] | undefined)?.[0], 'ml.event', 'errors by event: event first');
   assert.equal(searchSource(searches[2] as Obj).query.query, 'ml.level:(error or critical)');
-  const lens = panelsOf(devObjects.find((o) => o.type === 'dashboard') as Obj).filter((p) => p.type === 'lens');
-  assert.equal(lens.length, 4);
+  // The NaN table: jobs first, from the NaN event of the catalog.
+  assert.equal(searchSource(searches[3] as Obj).query.query, 'ml.event:nan_loss');
+  assert.deepEqual((searches[3]?.attributes.columns as readonly string[] | undefined)?.[0], 'mlobs.job');
+  const dashboardPanels = panelsOf(devObjects.find((o) => o.type === 'dashboard') as Obj);
+  const lens = dashboardPanels.filter((p) => p.type === 'lens');
+  assert.equal(lens.length, 5);
+  assert.deepEqual(dashboardPanels.filter((p) => p.type === 'search').map((p) => p.panelIndex), ['errors-by-framework', 'jobs-with-nan-loss']);
+  // Loss against step and against epoch, one line per job.
+  for (const key of ['loss-by-step-per-job', 'loss-by-epoch-per-job']) {
+    const p = lens.find((x) => x.panelIndex === key);
+    const cols = Object.values((p?.embeddableConfig.attributes?.state.datasourceStates as { formBased: { layers: Record<string, { columns: Record<string, { operationType: string; sourceField: string }> }> } }).formBased.layers)[0]?.columns ?? {};
+    assert.equal(cols['x']?.operationType, 'range', key);
+    assert.equal(cols['x']?.sourceField, key.includes('step') ? 'ml.step' : 'ml.epoch');
+    assert.equal(cols['split']?.sourceField, 'mlobs.job');
+  }
   for (const p of lens) assert.ok(p.embeddableConfig.attributes?.state.query.query.trim(), `${p.panelIndex} has a query`);
   assert.deepEqual(kqlFields('ml.level:(error or critical) and kubernetes.pod.name : "a:b"'), ['ml.level', 'kubernetes.pod.name']);
 });
@@ -191,7 +204,7 @@ test('the renderer refuses a field the template does not map, a wrong type, and 
   );
   assert.throws(
     () => renderKibanaObjects({ dataStream: 'logs-ml-dev', fields: { ...fields, 'ml.loss': 'keyword' } }),
-    /"Training loss by job \(pod\)" uses ml\.loss \(mapped as keyword\) where only long, integer, short, byte, double/,
+    /"Training loss against step, by job" uses ml\.loss \(mapped as keyword\) where only long, integer, short, byte, double/,
   );
   assert.throws(() => renderKibanaObjects({ dataStream: 'ml-dev', fields }), /data stream "ml-dev" is not of the form logs-<dataset>-<namespace>/);
 });

@@ -42,12 +42,12 @@ test('the job is the most specific controller\'s name: TrainJob over its JobSet 
 
 test('the same rule on every path: Alloy, Promtail, the training PodMonitor and Logstash', () => {
   const keys = ['example.com/run', 'job-name'];
-  const alloy = renderAlloyConfig({ common, loki, jobLabelKeys: keys });
+  const alloy = renderAlloyConfig({ common, loki, jobLabels: keys });
   assert.match(alloy, /source_labels = \["__meta_kubernetes_pod_label_example_com_run", "__meta_kubernetes_pod_label_job_name"\]\n {4}separator {5}= ";"\n {4}regex {9}= "\^;\*\(\[\^;\]\+\)\.\*\$"\n {4}target_label {2}= "job"/);
   assert.match(renderAlloyConfig({ common, loki }), new RegExp(podLabelMeta(DEFAULT_JOB_LABEL_KEYS[0] as string)));
-  const promtail = renderPromtailConfig({ common, loki, jobLabelKeys: keys });
+  const promtail = renderPromtailConfig({ common, loki, jobLabels: keys });
   assert.match(promtail, /- __meta_kubernetes_pod_label_example_com_run\n\s+- __meta_kubernetes_pod_label_job_name\n\s+separator: ;\n\s+regex: \^;\*\(\[\^;\]\+\)\.\*\$\n\s+target_label: job/);
-  const pm = renderTrainingPodMonitor({ common, scrapeLabel: { key: 'mlobs.dev/scrape', value: 'training' }, metricsPort: 'metrics', jobLabelKeys: keys });
+  const pm = renderTrainingPodMonitor({ common, scrapeLabel: { key: 'mlobs.dev/scrape', value: 'training' }, metricsPort: 'metrics', jobLabels: keys });
   const rl = (pm.spec as { podMetricsEndpoints: { relabelings: { sourceLabels: string[]; targetLabel: string; regex?: string }[] }[] }).podMetricsEndpoints[0]?.relabelings ?? [];
   const job = rl.find((r) => r.targetLabel === JOB_LABEL);
   assert.deepEqual(job?.sourceLabels, keys.map(podLabelMeta));
@@ -58,13 +58,13 @@ test('the same rule on every path: Alloy, Promtail, the training PodMonitor and 
   assert.match(filter, /event\.set\("\[mlobs\]\[job\]", v\)/);
 });
 
-test('training.jobLabelKeys: bad keys, duplicates and more than 16 are config errors naming the field', () => {
-  const bad = (jobLabelKeys: unknown) => () => parseEnvironment('x', { ...MINIMAL_INPUT, training: { jobLabelKeys } } as never);
-  assert.throws(bad(['Not A Key!']), (e: unknown) => e instanceof ConfigError && /training\.jobLabelKeys\[0\]/.test(e.message) && /label key/.test(e.message));
+test('training.jobLabels: bad keys, duplicates and more than 16 are config errors naming the field', () => {
+  const bad = (jobLabels: unknown) => () => parseEnvironment('x', { ...MINIMAL_INPUT, training: { jobLabels } } as never);
+  assert.throws(bad(['Not A Key!']), (e: unknown) => e instanceof ConfigError && /training\.jobLabels\[0\]/.test(e.message) && /label key/.test(e.message));
   assert.throws(bad(['job-name', 'job-name']), (e: unknown) => e instanceof ConfigError && /lists a key twice/.test(e.message));
   assert.throws(bad(Array.from({ length: 17 }, (_, i) => `k${i}`)), (e: unknown) => e instanceof ConfigError && /at most 16/.test(e.message));
   assert.throws(bad([]), (e: unknown) => e instanceof ConfigError && /at least one/.test(e.message));
-  assert.deepEqual(parseEnvironment('x', MINIMAL_INPUT).settings.training.jobLabelKeys, [...DEFAULT_JOB_LABEL_KEYS]);
+  assert.deepEqual(parseEnvironment('x', MINIMAL_INPUT).settings.training.jobLabels, [...DEFAULT_JOB_LABEL_KEYS]);
 });
 
 test('a contract series scraped without a job does not inherit the scrape job; a real job and other series are kept', () => {

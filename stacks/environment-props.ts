@@ -7,6 +7,7 @@
 import type { EnvironmentSettings } from '../config/schema/environment';
 import { commonConfig, type CommonConfig } from '../constructs/core/common';
 import type { ObservabilityStackProps } from '../constructs/observability-stack';
+import type { JsonFieldType } from '../constructs/contracts/json-fields';
 
 /** The {@link CommonConfig} of an environment (namespace, cluster label, labels). */
 export function commonConfigFor(environment: string, settings: EnvironmentSettings): CommonConfig {
@@ -20,6 +21,8 @@ function commonPropsFor(environment: string, s: EnvironmentSettings) {
 /** The props of one environment's {@link ObservabilityStack}: each component from its section. */
 export function observabilityPropsFor(environment: string, s: EnvironmentSettings): ObservabilityStackProps {
   const pipelines = s.logs.pipelines;
+  // Validated by the schema (names, types, bound): the same set for both pipelines.
+  const jsonFields: Readonly<Record<string, JsonFieldType>> = s.logs.jsonFields;
   return {
     ...commonPropsFor(environment, s),
     ...(s.tls.enabled && s.tls.issuer ? { tls: { issuer: s.tls.issuer, hops: s.tls.hops, certificate: s.tls.certificate, certManager: s.certManager } } : {}),
@@ -28,7 +31,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
       alertmanager: s.alertmanager,
       grafana: s.grafana,
     },
-    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector } } : {}),
+    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector, jsonFields } } : {}),
     ...(pipelines.includes('elastic')
       ? {
           elastic: {
@@ -47,6 +50,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
             logstash: s.elastic.logstash,
             filebeat: s.elastic.filebeat,
             operatorResources: s.elastic.operator.resources,
+            jsonFields,
           },
         }
       : {}),

@@ -24,6 +24,7 @@ import { checkLoki, lokiShape } from './loki';
 import { checkElastic, elasticSchema } from './elastic';
 import type { Conforms } from './conforms';
 import { DEFAULT_NAMESPACE } from '../../constructs/core/common';
+import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIELDS, jsonFieldProblems } from '../../constructs/contracts/json-fields';
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
 import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, type GrafanaSettings } from '../../constructs/metrics/settings';
 import { DEFAULT_ELASTIC, DEFAULT_ILM, ELASTIC_DEFAULT_RESOURCES } from '../../constructs/elastic/settings';
@@ -150,6 +151,15 @@ const logs = z
       .enum(COLLECTORS)
       .default(DEFAULT_LOKI.collector)
       .describe(`Collector for the Loki pipeline: alloy, or promtail (deprecated upstream, end of life 2026-03-02). Default: ${DEFAULT_LOKI.collector}`),
+    jsonFields: z
+      .record(z.string(), z.enum(JSON_FIELD_TYPES))
+      .superRefine((f, ctx) => {
+        for (const p of jsonFieldProblems(f)) ctx.addIssue({ code: 'custom', path: p.name ? [p.name] : [], message: p.message });
+      })
+      .default({ ...DEFAULT_JSON_FIELDS })
+      .describe(
+        `Top-level keys of JSON log lines kept queryable by both pipelines (Loki structured metadata, never labels; Elasticsearch ${JSON_FIELDS_OBJECT}.<name>): name -> ${JSON_FIELD_TYPES.join(' | ')}, at most ${MAX_JSON_FIELDS}. Default: ${Object.entries(DEFAULT_JSON_FIELDS).map(([n, t]) => `${n}: ${t}`).join(', ')}`,
+      ),
   })
   .prefault({})
   .describe('Which log pipelines run and how logs are collected');

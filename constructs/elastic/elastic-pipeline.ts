@@ -15,6 +15,7 @@ import type { IlmPolicy } from './ilm.render';
 import type { KibanaObjects } from './kibana-objects.render';
 import { Logstash } from './logstash';
 import type { ElasticsearchOptions, FilebeatSettings, KibanaSettings, LogstashSettings } from './settings';
+import type { JsonFieldType } from '../contracts/json-fields';
 
 export { DEFAULT_ECK_RELEASE_NAME } from './eck-operator';
 export { DEFAULT_SETUP_BACKOFF_LIMIT, DEFAULT_SETUP_RESOURCES } from './setup-job.render';
@@ -45,6 +46,8 @@ export interface ElasticPipelineProps {
   readonly filebeat?: Partial<FilebeatSettings>;
   /** Pod label keys that name a pod's training job (`mlobs.job`, the metrics' `job`), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
   readonly jobLabels?: readonly string[];
+  /** Top-level keys of JSON log lines mapped as `team.<name>` with these types. @default DEFAULT_JSON_FIELDS */
+  readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** The ECK operator's resources. @default ELASTIC_DEFAULT_RESOURCES.operator */
   readonly operatorResources?: ResourceRequirements;
   /** TLS component; used when `elasticsearch.httpCertificate` is 'issuer' and for the collectors hop. @default - ECK's own CA, plain beats */
@@ -123,6 +126,7 @@ export class ElasticPipeline extends Construct {
       ...(props.name ? { name: props.name } : {}),
       ...(props.elasticsearch ? { elasticsearch: props.elasticsearch } : {}),
       ...(props.kibana ? { kibana: props.kibana } : {}),
+      ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}),
     });
     this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}) });
     this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}) });

@@ -5,6 +5,7 @@ import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { KubeManifest } from '../core/manifest';
 import type { NetworkFlows, Workload } from '../core/network';
 import { serviceUrl } from '../core/urls';
+import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
 import type { Tls } from '../tls/tls';
 import { ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
 import type { EckOperator } from './eck-operator';
@@ -45,6 +46,8 @@ export interface ElasticsearchClusterProps {
   readonly elasticsearch?: ElasticsearchOptions;
   /** Kibana instances and resources. @default - one instance, ELASTIC_DEFAULT_RESOURCES.kibana */
   readonly kibana?: Partial<KibanaSettings>;
+  /** Team JSON fields mapped under `team.<name>` in the index template. @default DEFAULT_JSON_FIELDS */
+  readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** TLS component; required when `elasticsearch.httpCertificate` is 'issuer'. @default - ECK's own CA */
   readonly tls?: Tls;
   /** Where the cluster records its flows. @default - none recorded */
@@ -87,6 +90,8 @@ export class ElasticsearchCluster extends Construct {
   readonly workloads: { readonly elasticsearch: Workload; readonly kibana: Workload; readonly setupJob: Workload };
   /** The in-cluster HTTPS endpoint of Elasticsearch. */
   readonly url: string;
+  /** The team JSON fields the index template maps (writers copy them to `team.<name>`). */
+  readonly jsonFields: Readonly<Record<string, JsonFieldType>>;
   /** The Secret with the CA clients use to verify Elasticsearch (`ca.crt`). */
   readonly caSecretName: string;
   private readonly network?: NetworkFlows;
@@ -145,7 +150,8 @@ export class ElasticsearchCluster extends Construct {
     this.dataStream = `logs-${dataset}-${dsNamespace}`;
     const policyName = `${name}-logs-${dataset}`;
     this.ilmPolicy = renderIlmPolicy(s.retention, common.environment);
-    this.indexTemplate = renderIndexTemplate({ dataset, policyName, replicas: Math.min(1, s.replicas - 1), totalFieldsLimit: s.totalFieldsLimit });
+    this.jsonFields = checkJsonFields(props.jsonFields ?? DEFAULT_JSON_FIELDS, `${this.node.path}: props.jsonFields`);
+    this.indexTemplate = renderIndexTemplate({ dataset, policyName, replicas: Math.min(1, s.replicas - 1), totalFieldsLimit: s.totalFieldsLimit, jsonFields: this.jsonFields });
     this.kibanaObjects = renderKibanaObjects({ dataStream: this.dataStream, fields: mappedFields(this.indexTemplate) });
     const setup = renderSetupFiles({
       url: this.url,

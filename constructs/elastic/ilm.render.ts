@@ -7,6 +7,7 @@
  */
 import { durationToMs } from '../../config/quantity';
 import type { IlmRetention } from './settings';
+import { JSON_FIELDS_OBJECT, type JsonFieldType } from '../contracts/json-fields';
 import { FIELD_NAMES, NUMBER_FIELDS, type FieldName } from '../mllogs/schema';
 import { TIER_ATTRIBUTE } from './elasticsearch.render';
 
@@ -151,6 +152,13 @@ export function mlFieldMappings(): Record<string, { type: string }> {
   return out;
 }
 
+/** Mapping of each team JSON field: numbers and dates tolerate a malformed value (the field is skipped, never the document). */
+export function teamFieldMappings(fields: Readonly<Record<string, JsonFieldType>>): Record<string, Record<string, unknown>> {
+  const one = (t: JsonFieldType): Record<string, unknown> =>
+    t === 'keyword' ? { type: 'keyword', ignore_above: 1024 } : t === 'boolean' ? { type: 'boolean' } : { type: t, ignore_malformed: true };
+  return Object.fromEntries(Object.entries(fields).map(([n, t]) => [n, one(t)]));
+}
+
 export interface IndexTemplateProps {
   /** Data stream dataset (logs-<dataset>-*). */
   readonly dataset: string;
@@ -160,6 +168,8 @@ export interface IndexTemplateProps {
   readonly replicas: number;
   /** index.mapping.total_fields.limit. */
   readonly totalFieldsLimit: number;
+  /** Team JSON fields mapped under `team` with their types. @default - none */
+  readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
 }
 
 /** Priority above the built-in `logs-*-*` template (100), so ours applies to logs-<dataset>-*. */
@@ -205,6 +215,8 @@ export function renderIndexTemplate(p: IndexTemplateProps): Record<string, unkno
           log: { properties: { file: { properties: { path: kw } } } },
           input: { properties: { type: kw } },
           // Filebeat's input and node name; kernel (Xid) lines carry no kubernetes.* but do carry mlobs.node.
+          // team.<name>: the team JSON fields, with their declared types (contracts/json-fields.ts).
+          ...(Object.keys(p.jsonFields ?? {}).length > 0 ? { [JSON_FIELDS_OBJECT]: { properties: teamFieldMappings(p.jsonFields ?? {}) } } : {}),
           // mlobs.job: the pod's training job (contracts/jobs.ts), set by Logstash.
           mlobs: { properties: { source: kw, node: kw, job: kw } },
         },

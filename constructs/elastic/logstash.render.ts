@@ -15,6 +15,8 @@
  */
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
+import { checkJsonFields, JSON_FIELDS_OBJECT, type JsonFieldType } from '../contracts/json-fields';
+import { LOGSTASH_JSON_METADATA } from '../mllogs/compile-logstash';
 import { jvmHeapOption } from './elasticsearch.render';
 import { LS_BEATS_PORT } from './names';
 
@@ -168,4 +170,16 @@ export function renderLogstash(p: LogstashRenderProps): KubeManifest {
       },
     },
   };
+}
+
+/**
+ * Logstash filter text: the team JSON fields (contracts/json-fields.ts) of a JSON line, copied from
+ * its decoded object to `team.<name>` when they are scalars (an object or array would not fit the
+ * mapped type and would make Elasticsearch refuse the document).
+ */
+export function renderTeamFieldsFilter(fields: Readonly<Record<string, JsonFieldType>>): string {
+  const names = Object.keys(checkJsonFields(fields, 'logstash: jsonFields'));
+  if (names.length === 0) return '';
+  const code = `${JSON.stringify(names)}.each { |n| v = event.get("${LOGSTASH_JSON_METADATA}[#{n}]"); event.set("[${JSON_FIELDS_OBJECT}][#{n}]", v) unless v.nil? || v.is_a?(Hash) || v.is_a?(Array) }`;
+  return [`# team JSON fields (contracts/json-fields.ts) -> ${JSON_FIELDS_OBJECT}.<name>`, `if ${LOGSTASH_JSON_METADATA} {`, `  ruby { id => "mlobs_team_fields" code => '${code}' }`, '}'].join('\n');
 }

@@ -16,7 +16,7 @@ import {
   renderEventMetricsSidecar,
   renderStatsdMappingConfigMap,
 } from './log-event-metrics.render';
-import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline } from './logstash.render';
+import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline, renderTeamFieldsFilter } from './logstash.render';
 import { eckPods, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
 import { logstashSettings, type LogstashSettings } from './settings';
 
@@ -72,7 +72,8 @@ export class Logstash extends Construct {
     }
     this.beatsHost = `${lsBeatsService(name)}.${common.namespace}.svc:${LS_BEATS_PORT}`;
     this.pipeline = renderLogstashPipeline({
-      catalogFilter: compileLogstashFilter(),
+      // The team JSON fields the cluster maps, copied where the template maps them.
+      catalogFilter: [compileLogstashFilter().replace(/\n$/, ''), renderTeamFieldsFilter(es.jsonFields)].filter((x) => x !== '').join('\n') + '\n',
       ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
       esAlias: DEFAULT_ES_ALIAS,
       dataStream: es.dataStreamParts,

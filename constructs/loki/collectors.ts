@@ -10,6 +10,7 @@ import { CHARTS, type PinnedChart } from '../versions';
 import { ALLOY_CONFIG_MAP, ALLOY_HTTP_PORT_NAME, renderAlloyConfig, renderAlloyValues } from './alloy.render';
 import type { LokiEndpoint } from './endpoint';
 import { inheritedJobRelabeling } from '../contracts/jobs';
+import type { JsonFieldType } from '../contracts/json-fields';
 import { PROMTAIL_HTTP_PORT, renderPromtailValues } from './promtail.render';
 
 export type Collector = (typeof COLLECTORS)[number];
@@ -20,6 +21,8 @@ export interface CollectorRenderProps {
   readonly loki: LokiEndpoint;
   /** Pod label keys that name a pod's training job. @default DEFAULT_JOB_LABEL_KEYS */
   readonly jobLabels?: readonly string[];
+  /** Team JSON fields kept as structured metadata. @default DEFAULT_JSON_FIELDS */
+  readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
 }
 
 export interface CollectorOutput {

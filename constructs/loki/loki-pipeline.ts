@@ -12,6 +12,7 @@ import { COLLECTOR_MODULES, type CollectorModule } from './collectors';
 import { Loki } from './loki';
 import { LOKI_RULES_FILE, renderLokiRuleGroups, renderLokiRulesFile } from './ruler.render';
 import type { AlertRule } from '../core/prometheus-rule';
+import type { JsonFieldType } from '../contracts/json-fields';
 import type { NetworkFlows, Workload } from '../core/network';
 import { LOKI_POD_PORTS } from './loki';
 import { DEFAULT_LOKI, LOKI_MIN_RETENTION, lokiSettings, type CollectorName, type LokiOptions, type LokiSettings } from './settings';
@@ -29,6 +30,8 @@ export interface LokiPipelineProps {
   readonly collector?: CollectorName;
   /** Pod label keys that name a pod's training job (the streams' and metrics' `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
   readonly jobLabels?: readonly string[];
+  /** Top-level keys of JSON log lines kept queryable as structured metadata (never labels). @default DEFAULT_JSON_FIELDS */
+  readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -93,7 +96,7 @@ export class LokiPipeline extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
-    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}) });
+    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}) });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
         literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {

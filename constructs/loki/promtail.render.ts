@@ -29,6 +29,8 @@ import { JOURNAL_PATH, STEP_SECONDS_KEY, STEP_SECONDS_TEMPLATE } from './alloy.r
 import type { LokiEndpoint } from './endpoint';
 import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
+import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
+import { gateSelector } from '../mllogs/compile-loki';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';
@@ -48,20 +50,25 @@ export interface PromtailConfigProps {
   readonly catalogLabels?: readonly string[];
   /** Pod label keys that name a pod's training job (the `job` label), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
   readonly jobLabels?: readonly string[];
+  /** Team JSON fields kept as structured metadata (contracts/json-fields.ts). @default DEFAULT_JSON_FIELDS */
+  readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
 }
 
 type Stage = Readonly<Record<string, unknown>>;
 
 /** The ML stages every job runs after its source-specific decoding. */
-function mlStages(catalogLabels: readonly string[]): Stage[] {
+function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<string, JsonFieldType>>): Stage[] {
   const labels = checkCatalogLabels(catalogLabels, 'promtail');
+  const team = Object.keys(checkJsonFields(jsonFields, 'promtail: jsonFields'));
   const events = agentMetricName(LOG_METRICS.eventsTotal);
   const steps = agentMetricName(LOG_METRICS.trainStepSeconds);
   return [
     ...compilePromtailMultiline(),
     ...compilePromtailStages(undefined, { labels }),
+    // team JSON fields (contracts/json-fields.ts): top-level keys of JSON lines, structured metadata below
+    ...(team.length > 0 ? [{ match: { selector: gateSelector(['{']), stages: [{ json: { expressions: Object.fromEntries(team.map((n) => [n, n])) } }] } }] : []),
     // high-cardinality fields: structured metadata, never labels
-    { structured_metadata: Object.fromEntries(STRUCTURED_METADATA_FIELDS.map((f) => [f, ''])) },
+    { structured_metadata: Object.fromEntries([...STRUCTURED_METADATA_FIELDS, ...team].map((f) => [f, ''])) },
     // label allowlist before the metrics, so the log-derived series carry only bounded labels
     { labelallow: [...LOKI_LABEL_ALLOWLIST] },
     {
@@ -149,7 +156,7 @@ function mlStages(catalogLabels: readonly string[]): Stage[] {
 
 /** The full promtail.yaml, as an object. */
 export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> {
-  const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS);
+  const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS);
   const rule = (source: string, target: string): Stage => ({ source_labels: [source], target_label: target });
   return {
     server: { log_level: 'info', log_format: 'logfmt', http_listen_port: PROMTAIL_HTTP_PORT.number },

@@ -6,6 +6,9 @@
  */
 import { ML_LOG_CATALOG } from './catalog';
 import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
+
+/** Where the filter keeps a JSON line's decoded object (readable by later filters, never stored). */
+export const LOGSTASH_JSON_METADATA = '[@metadata][mlobs_json]';
 import { extractorPrefix, formatPrefix } from './naming';
 import { compileTemplate, templateCaptures } from './pattern';
 import { renderReplacement } from './normalize';
@@ -80,7 +83,7 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
   out.push(`if [${src}] =~ ${rubyRegexLiteral(JSON_LINE_START)} {`);
   out.push(
     ...indent([
-      `json { source => ${q(src)} target => "[@metadata][mlobs_json]" tag_on_failure => ["_mlobs_json_failure"] }`,
+      `json { source => ${q(src)} target => "${LOGSTASH_JSON_METADATA}" tag_on_failure => ["_mlobs_json_failure"] }`,
       `mutate { add_field => { ${q(F('framework'))} => "json" } }`,
       ...jsonMapping('mlobs_json'),
     ]),

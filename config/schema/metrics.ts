@@ -15,8 +15,12 @@ import {
   DEFAULT_GROUP_BY,
   DEFAULT_GROUP_INTERVAL,
   DEFAULT_GROUP_WAIT,
+  DEFAULT_CRITICAL_TIMING,
+  DEFAULT_HEARTBEAT_INTERVAL,
   DEFAULT_RECEIVER,
   DEFAULT_REPEAT_INTERVAL,
+  MESSAGE_TEMPLATE_NAMES,
+  type MessageTemplateName,
   NULL_RECEIVER,
   ROUTING_LABELS,
   alertingProblems,
@@ -98,9 +102,51 @@ const webhookReceiver = z
   })
   .describe('Generic webhook (e.g. a team\'s auto-remediation service)');
 
+const teamsReceiver = z
+  .strictObject({
+    type: z.literal('msteams'),
+    name: receiverName,
+    webhookUrl: secretRef.describe('Secret key holding the Teams Workflows webhook URL (read through webhook_url_file; Alertmanager msteamsv2)'),
+    sendResolved,
+  })
+  .describe('Microsoft Teams (Workflows webhook)');
+
+const opsgenieReceiver = z
+  .strictObject({
+    type: z.literal('opsgenie'),
+    name: receiverName,
+    apiKey: secretRef.describe('Secret key holding the Opsgenie API integration key (read through api_key_file)'),
+    region: z.enum(['us', 'eu']).optional().describe('The Opsgenie account region (eu: https://api.eu.opsgenie.com/). Default: us'),
+    sendResolved,
+  })
+  .describe('Opsgenie (pages a human; critical is P1, warning P3)');
+
+const wechatReceiver = z
+  .strictObject({
+    type: z.literal('wechat'),
+    name: receiverName,
+    corpId: z.string().min(1).describe('WeChat Work (WeCom) corporation id (not secret)'),
+    agentId: z.string().regex(/^[0-9]+$/, { message: 'is not an agent id; use the application\'s numeric AgentId' }).describe('Application AgentId'),
+    apiSecret: secretRef.describe('Secret key holding the application secret (read through api_secret_file)'),
+    toUser: z.string().min(1).optional().describe('User ids separated by "|", or "@all". Default: none'),
+    toParty: z.string().min(1).optional().describe('Department ids separated by "|". Default: none'),
+    toTag: z.string().min(1).optional().describe('Tag ids separated by "|". Default: none'),
+    sendResolved: z.boolean().default(DEFAULT_RECEIVER.emailSendResolved).describe(`Also notify when the alert resolves. Default: ${DEFAULT_RECEIVER.emailSendResolved}`),
+  })
+  .describe('WeChat Work (WeCom) application message');
+
 export const receiverSchema = z
-  .discriminatedUnion('type', [slackReceiver, pagerdutyReceiver, emailReceiver, webhookReceiver])
-  .describe('A notification receiver: slack, pagerduty, email or webhook');
+  .discriminatedUnion('type', [slackReceiver, pagerdutyReceiver, emailReceiver, webhookReceiver, teamsReceiver, opsgenieReceiver, wechatReceiver])
+  .describe('A notification receiver: slack, pagerduty, email, webhook, msteams, opsgenie or wechat');
+
+const routeTiming = (what: string) =>
+  z
+    .strictObject({
+      groupWait: duration('Wait before the first notification of a group; 0s sends at once', { zero: true }).optional(),
+      groupInterval: duration('Wait before notifying about new alerts of a group').optional(),
+      repeatInterval: duration('Re-send a still-firing alert after').optional(),
+    })
+    .describe(what);
 
 const receiverRef = (what: string) => dnsLabel(what).optional();
 
@@ -114,6 +160,7 @@ const teamRoute = z
       .array(dnsLabel('Receiver name'))
       .default([])
       .describe('Receivers that also get every critical and warning alert of this route (e.g. auto-remediation webhooks). Default: none'),
+    timing: routeTiming('Grouping timing of this route, both severities. Default: the routing\'s (critical alerts: criticalTiming)').optional(),
   })
   .refine((r) => r.component !== undefined || r.team !== undefined, {
     message: 'matches nothing; please set component: gpu (or team: training)',
@@ -133,6 +180,9 @@ export const routingSchema = z
     critical: receiverRef('Receiver that pages for severity=critical. Default: none (dropped)'),
     warning: receiverRef('Receiver (chat) for severity=warning; also gets alerts without a known severity. Default: none (dropped)'),
     routes: z.array(teamRoute).default([]).describe('Per component/team routes, first match wins. Default: none'),
+    criticalTiming: routeTiming(
+      `Timing of every critical route: pages go out at once. Default: ${JSON.stringify(DEFAULT_CRITICAL_TIMING)}`,
+    ).optional(),
   })
   .prefault({})
   .describe('How alerts reach receivers: critical pages, warning goes to chat, info goes nowhere');
@@ -141,6 +191,27 @@ export const routingSchema = z
 export const alertingShape = {
   receivers: z.array(receiverSchema).default([]).describe('Notification receivers. Default: none (every alert is dropped)'),
   routing: routingSchema,
+  inhibitRules: z
+    .array(
+      z.strictObject({
+        sourceMatchers: z.array(z.string()).describe('Matchers of the alerts that mute, e.g. alertname="NodeDown"'),
+        targetMatchers: z.array(z.string()).describe('Matchers of the alerts that are muted'),
+        equal: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'is not a label name' })).optional().describe('Labels equal on both. Default: none'),
+      }),
+    )
+    .optional()
+    .describe('Inhibit rules beside the built-in ones (critical mutes warning, a gone node or GPU mutes its symptoms, a hot or throttling GPU mutes its idle alert). Default: none'),
+  heartbeat: z
+    .strictObject({
+      urlSecret: secretRef.describe('Secret key holding the heartbeat service\'s ping URL (https; read through url_file)'),
+      interval: duration(`How often Watchdog is sent. Default: ${DEFAULT_HEARTBEAT_INTERVAL}`).optional(),
+    })
+    .optional()
+    .describe('Dead man\'s switch: Watchdog (always firing) is sent to this URL; the service alerts you when it stops hearing it. Default: none (Watchdog is dropped)'),
+  messageTemplates: z
+    .strictObject(Object.fromEntries(MESSAGE_TEMPLATE_NAMES.map((n) => [n, z.string().min(1).optional()])) as Record<MessageTemplateName, z.ZodOptional<z.ZodString>>)
+    .optional()
+    .describe(`Go templates replacing the default messages (${MESSAGE_TEMPLATE_NAMES.join(', ')}); Alertmanager's notification data. Default: the built-in ones (environment, job, node, GPU, description, runbook)`),
 };
 
 /** The schema's output is what the metrics component takes (compile-time check). */

@@ -16,11 +16,11 @@ export { DURATION_PATTERN, durationToMs };
 export const MAX_DURATION_MS = 9_223_372_036_854;
 
 /** A duration such as `30d` or `720h`, at most {@link MAX_DURATION_MS} (about 292 years). */
-export function duration(description: string) {
+export function duration(description: string, opts: { readonly zero?: boolean } = {}) {
   return z
     .string({ error: (iss) => (iss.input === undefined ? 'is required; use a duration like "30d" or "720h"' : undefined) })
     .regex(DURATION_PATTERN, { message: 'is not a duration; use a number and unit, like "30d" or "720h"', abort: true })
-    .refine((v) => durationToMs(v) > 0, { message: 'must be longer than zero', abort: true })
+    .refine((v) => opts.zero === true || durationToMs(v) > 0, { message: 'must be longer than zero', abort: true })
     .refine((v) => durationToMs(v) <= MAX_DURATION_MS, {
       message: 'exceeds what Prometheus, Alertmanager and cert-manager can hold (Go durations end at about 292 years, 2562047h); use a shorter one',
     })

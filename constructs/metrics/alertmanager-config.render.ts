@@ -15,7 +15,18 @@
  * Secret (`alertmanagerSpec.secrets` mounts each at /etc/alertmanager/secrets/<name>/<key>),
  * so only Secret names and keys ever appear in the configuration.
  */
-import { DEFAULT_RECEIVER, NULL_RECEIVER, type AlertingSettings, type ReceiverSettings } from './settings';
+import {
+  DEFAULT_CRITICAL_TIMING,
+  DEFAULT_HEARTBEAT_INTERVAL,
+  DEFAULT_RECEIVER,
+  HEARTBEAT_RECEIVER,
+  NULL_RECEIVER,
+  OPSGENIE_API_URLS,
+  type AlertingSettings,
+  type ReceiverSettings,
+  type RouteTiming,
+} from './settings';
+import { renderTemplateFile, TEMPLATE_DIR, TEMPLATE_FILE, useTemplate } from './message-templates';
 import type { SecretRef } from '../core/settings';
 
 /** Where the Prometheus Operator mounts `alertmanagerSpec.secrets` in the Alertmanager pods. */
@@ -34,8 +45,17 @@ export const GPU_GONE_ALERTS = ['GpuFellOffBus', 'GpuLost'] as const;
 /** Labels that identify "the same target" when a critical silences a warning of the same alert. */
 export const SAME_TARGET_LABELS = ['alertname', 'cluster', 'namespace', 'node', 'instance', 'pod', 'gpu'] as const;
 
-/** Alerts that always fire by design (dead man's switch, info inhibitor): never notified. */
+/** Alerts that always fire by design (dead man's switch, info inhibitor): never notified (Watchdog goes to the heartbeat when there is one). */
 export const ALWAYS_FIRING_ALERTS = ['Watchdog', 'InfoInhibitor'] as const;
+/** The dead man's switch alert (kube-prometheus' Watchdog). */
+export const WATCHDOG_ALERT = 'Watchdog';
+
+/**
+ * A GPU that is throttling or at its critical temperature is slow for that reason: its
+ * low-utilization alert would only repeat it. Names from constructs/gpu (GPU rules).
+ */
+export const GPU_HOT_ALERTS = ['GpuTemperatureCritical', 'GpuThermalThrottling', 'GpuPowerThrottling'] as const;
+export const GPU_IDLE_ALERTS = ['GpuAllocatedIdle'] as const;
 
 export interface AlertmanagerRoute {
   readonly receiver: string;
@@ -70,6 +90,8 @@ export interface AlertmanagerConfig {
 
 export interface RenderedAlertmanagerConfig {
   readonly config: AlertmanagerConfig;
+  /** Template files for the chart's `alertmanager.templateFiles` (file name → text), loaded by `templates`. */
+  readonly templateFiles: Readonly<Record<string, string>>;
   /** Names of the Secrets the configuration reads files from (to mount via alertmanagerSpec.secrets). */
   readonly secretNames: readonly string[];
 }
@@ -82,6 +104,11 @@ export interface AlertmanagerConfigProps {
    * @default DEFAULT_ALERTMANAGER_SECRETS_DIR
    */
   readonly secretsDir?: string;
+  /**
+   * Directory the template files are mounted in (tests point it at fixtures).
+   * @default TEMPLATE_DIR (where the chart mounts `alertmanager.templateFiles`)
+   */
+  readonly templatesDir?: string;
 }
 
 export const DEFAULT_RESOLVE_TIMEOUT = '5m';
@@ -91,14 +118,19 @@ const anyOf = (label: string, values: readonly string[]): string => `${label}=~$
 const noneOf = (label: string, values: readonly string[]): string => `${label}!~${JSON.stringify(values.join('|'))}`;
 
 function renderReceiver(r: ReceiverSettings, file: (ref: SecretRef) => string): AlertmanagerReceiver {
+  const title = useTemplate('title');
+  const text = useTemplate('text');
   switch (r.type) {
     case 'slack':
       return {
         name: r.name,
-        slack_configs: [{ api_url_file: file(r.apiUrl), channel: r.channel, send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved }],
+        slack_configs: [{ api_url_file: file(r.apiUrl), channel: r.channel, send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved, title, text }],
       };
     case 'pagerduty':
-      return { name: r.name, pagerduty_configs: [{ routing_key_file: file(r.routingKey), send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved }] };
+      return {
+        name: r.name,
+        pagerduty_configs: [{ routing_key_file: file(r.routingKey), send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved, description: useTemplate('pagerdutyDescription') }],
+      };
     case 'email':
       return {
         name: r.name,
@@ -109,6 +141,8 @@ function renderReceiver(r: ReceiverSettings, file: (ref: SecretRef) => string): 
             smarthost: r.smarthost,
             require_tls: r.requireTls ?? DEFAULT_RECEIVER.requireTls,
             send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.emailSendResolved,
+            headers: { Subject: useTemplate('emailSubject') },
+            html: useTemplate('emailHtml'),
             ...(r.authUsername !== undefined && r.authPassword !== undefined
               ? { auth_username: r.authUsername, auth_password_file: file(r.authPassword) }
               : {}),
@@ -126,6 +160,38 @@ function renderReceiver(r: ReceiverSettings, file: (ref: SecretRef) => string): 
           },
         ],
       };
+    case 'msteams':
+      return { name: r.name, msteamsv2_configs: [{ webhook_url_file: file(r.webhookUrl), send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved, title, text }] };
+    case 'opsgenie':
+      return {
+        name: r.name,
+        opsgenie_configs: [
+          {
+            api_key_file: file(r.apiKey),
+            ...(r.region === 'eu' ? { api_url: OPSGENIE_API_URLS.eu } : {}),
+            send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.sendResolved,
+            message: title,
+            description: text,
+            priority: '{{ if eq .CommonLabels.severity "critical" }}P1{{ else if eq .CommonLabels.severity "warning" }}P3{{ else }}P5{{ end }}',
+          },
+        ],
+      };
+    case 'wechat':
+      return {
+        name: r.name,
+        wechat_configs: [
+          {
+            corp_id: r.corpId,
+            agent_id: r.agentId,
+            api_secret_file: file(r.apiSecret),
+            ...(r.toUser ? { to_user: r.toUser } : {}),
+            ...(r.toParty ? { to_party: r.toParty } : {}),
+            ...(r.toTag ? { to_tag: r.toTag } : {}),
+            send_resolved: r.sendResolved ?? DEFAULT_RECEIVER.emailSendResolved,
+            message: `${title}\n${text}`,
+          },
+        ],
+      };
   }
 }
 
@@ -140,7 +206,22 @@ function secretsOf(r: ReceiverSettings): SecretRef[] {
       return r.authPassword ? [r.authPassword] : [];
     case 'webhook':
       return r.urlSecret ? [r.urlSecret] : [];
+    case 'msteams':
+      return [r.webhookUrl];
+    case 'opsgenie':
+      return [r.apiKey];
+    case 'wechat':
+      return [r.apiSecret];
   }
+}
+
+/** Alertmanager's timing keys for a route, only those given. */
+function timing(t: RouteTiming | undefined): Pick<AlertmanagerRoute, 'group_wait' | 'group_interval' | 'repeat_interval'> {
+  return {
+    ...(t?.groupWait ? { group_wait: t.groupWait } : {}),
+    ...(t?.groupInterval ? { group_interval: t.groupInterval } : {}),
+    ...(t?.repeatInterval ? { repeat_interval: t.repeatInterval } : {}),
+  };
 }
 
 export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): RenderedAlertmanagerConfig {
@@ -149,6 +230,8 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
   const { receivers, routing } = props.alerting;
   const critical = routing.critical ?? NULL_RECEIVER;
   const warning = routing.warning ?? NULL_RECEIVER;
+  const criticalTiming = timing({ ...DEFAULT_CRITICAL_TIMING, ...routing.criticalTiming });
+  const heartbeat = props.alerting.heartbeat;
 
   const teamRoutes: AlertmanagerRoute[] = routing.routes.map((t) => {
     const matchers = [
@@ -159,9 +242,10 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
     return {
       receiver: teamWarning,
       matchers,
+      ...timing(t.timing),
       routes: [
         ...(t.alsoNotify ?? []).map((name) => ({ receiver: name, matchers: [anyOf('severity', ['critical', 'warning'])], continue: true })),
-        { receiver: t.critical ?? critical, matchers: [eq('severity', 'critical')] },
+        { receiver: t.critical ?? critical, matchers: [eq('severity', 'critical')], ...(t.timing ? {} : criticalTiming) },
         { receiver: teamWarning, matchers: [eq('severity', 'warning')] },
       ],
     };
@@ -174,10 +258,14 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
     group_interval: routing.groupInterval,
     repeat_interval: routing.repeatInterval,
     routes: [
+      // The dead man's switch: Watchdog always fires, so a heartbeat service that stops hearing it raises the alarm.
+      ...(heartbeat
+        ? [{ receiver: HEARTBEAT_RECEIVER, matchers: [eq('alertname', WATCHDOG_ALERT)], group_wait: '0s', group_interval: heartbeat.interval ?? DEFAULT_HEARTBEAT_INTERVAL, repeat_interval: heartbeat.interval ?? DEFAULT_HEARTBEAT_INTERVAL }]
+        : []),
       { receiver: NULL_RECEIVER, matchers: [anyOf('alertname', ALWAYS_FIRING_ALERTS)] },
       { receiver: NULL_RECEIVER, matchers: [eq('severity', 'info')] },
       ...teamRoutes,
-      { receiver: critical, matchers: [eq('severity', 'critical')] },
+      { receiver: critical, matchers: [eq('severity', 'critical')], ...criticalTiming },
       { receiver: warning, matchers: [eq('severity', 'warning')] },
     ],
   };
@@ -189,17 +277,26 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
     { source_matchers: [anyOf('alertname', NODE_GONE_ALERTS)], target_matchers: [noneOf('alertname', NODE_GONE_ALERTS)], equal: ['cluster', 'node'] },
     // A GPU that is gone silences its symptoms (no utilization, no metrics, ECC...).
     { source_matchers: [anyOf('alertname', GPU_GONE_ALERTS)], target_matchers: [noneOf('alertname', GPU_GONE_ALERTS)], equal: ['cluster', 'node', 'gpu'] },
+    // A GPU that is throttling or at its critical temperature is slow for that reason: not "idle".
+    { source_matchers: [anyOf('alertname', GPU_HOT_ALERTS)], target_matchers: [anyOf('alertname', GPU_IDLE_ALERTS)], equal: ['cluster', 'node', 'gpu'] },
+    // The environment's own.
+    ...(props.alerting.inhibitRules ?? []).map((r) => ({ source_matchers: [...r.sourceMatchers], target_matchers: [...r.targetMatchers], equal: [...(r.equal ?? [])] })),
   ];
 
-  const secretNames = [...new Set(receivers.flatMap(secretsOf).map((s) => s.name))].sort();
+  const secretNames = [...new Set([...receivers.flatMap(secretsOf), ...(heartbeat ? [heartbeat.urlSecret] : [])].map((s) => s.name))].sort();
   return {
     config: {
       global: { resolve_timeout: DEFAULT_RESOLVE_TIMEOUT },
       route,
       inhibit_rules,
-      receivers: [{ name: NULL_RECEIVER }, ...receivers.map((r) => renderReceiver(r, file))],
-      templates: [],
+      receivers: [
+        { name: NULL_RECEIVER },
+        ...(heartbeat ? [{ name: HEARTBEAT_RECEIVER, webhook_configs: [{ url_file: file(heartbeat.urlSecret), send_resolved: false, max_alerts: 1 }] }] : []),
+        ...receivers.map((r) => renderReceiver(r, file)),
+      ],
+      templates: [`${props.templatesDir ?? TEMPLATE_DIR}/*.tmpl`],
     },
+    templateFiles: { [TEMPLATE_FILE]: renderTemplateFile(props.alerting.messageTemplates) },
     secretNames,
   };
 }

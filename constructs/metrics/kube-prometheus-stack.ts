@@ -69,15 +69,21 @@ export function kubePrometheusStackWorkloads(releaseName = DEFAULT_KPS_RELEASE_N
 
 /**
  * Where Alertmanager's receivers are, as egress destinations: external hosts on their ports
- * (HTTPS for Slack and PagerDuty, the smarthost's port, the webhook URL's port) and in-cluster
- * webhooks by namespace. Undefined when a destination cannot be known from the config (a
- * webhook URL kept in a Secret): then Alertmanager's egress stays open.
+ * (HTTPS for Slack, PagerDuty, Teams, Opsgenie, WeChat and the heartbeat, the smarthost's port,
+ * the webhook URL's port) and in-cluster webhooks by namespace. Undefined when a destination
+ * cannot be known from the config (a webhook URL kept in a Secret): then Alertmanager's egress
+ * stays open.
  */
-export function receiverDestinations(receivers: readonly ReceiverSettings[]): { readonly external: readonly NetworkPort[]; readonly namespaces: readonly string[] } | undefined {
+export function receiverDestinations(
+  receivers: readonly ReceiverSettings[],
+  opts: { readonly heartbeat?: boolean } = {},
+): { readonly external: readonly NetworkPort[]; readonly namespaces: readonly string[] } | undefined {
   const external = new Map<number, NetworkPort>();
   const namespaces = new Set<string>();
+  // The heartbeat services (healthchecks.io, Dead Man's Snitch, Opsgenie/Grafana heartbeats) are HTTPS.
+  if (opts.heartbeat) external.set(443, { port: 443 });
   for (const r of receivers) {
-    if (r.type === 'slack' || r.type === 'pagerduty') external.set(443, { port: 443 });
+    if (r.type === 'slack' || r.type === 'pagerduty' || r.type === 'msteams' || r.type === 'wechat' || r.type === 'opsgenie') external.set(443, { port: 443 });
     else if (r.type === 'email') {
       const port = Number(r.smarthost.split(':').pop());
       external.set(port, { port });
@@ -202,6 +208,7 @@ export class KubePrometheusStack extends Construct {
         storage: s.alertmanager.storage,
         config: this.alertmanagerConfig.config,
         secretNames: this.alertmanagerConfig.secretNames,
+        templateFiles: this.alertmanagerConfig.templateFiles,
         ...(amIngress ? { ingress: amIngress } : {}),
       },
       grafana: renderGrafanaValues({
@@ -243,7 +250,7 @@ export class KubePrometheusStack extends Construct {
       net.allow(w.grafana, w.prometheus, { port: KPS_PORTS.prometheusWeb }, 'Grafana queries its Prometheus datasource');
       net.allow(w.grafana, w.alertmanager, { port: KPS_PORTS.alertmanagerWeb }, 'Grafana reads its Alertmanager datasource');
       net.allow(KUBE_API_SERVER, w.operator, { port: KPS_PORTS.operatorWebhook }, 'the API server calls the Prometheus Operator admission webhook');
-      const receivers = receiverDestinations(s.alertmanager.receivers);
+      const receivers = receiverDestinations(s.alertmanager.receivers, { heartbeat: s.alertmanager.heartbeat !== undefined });
       if (receivers) {
         net.restrictEgress(w.alertmanager);
         if (receivers.external.length > 0) net.allow(w.alertmanager, { anywhere: true, name: 'alert-receivers' }, receivers.external, 'Alertmanager notifies its receivers');

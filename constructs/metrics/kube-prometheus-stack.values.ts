@@ -95,6 +95,8 @@ export interface KubePrometheusStackValuesProps {
     readonly config: AlertmanagerConfig;
     /** Secrets mounted at /etc/alertmanager/secrets/<name>/ (read by `*_file` fields). */
     readonly secretNames: readonly string[];
+    /** Message template files (name → text), mounted beside the config and loaded by its `templates`. */
+    readonly templateFiles?: Readonly<Record<string, string>>;
     /** @default - not exposed */
     readonly ingress?: UiIngressProps;
   };
@@ -180,6 +182,7 @@ export function renderKubePrometheusStackValues(props: KubePrometheusStackValues
       // Every top-level key of the chart's default config is set, so Helm's map merge leaves
       // exactly our document (lists replace; see test "deployed alertmanager.yaml equals the rendered config").
       config: a.config,
+      ...(a.templateFiles ? { templateFiles: { ...a.templateFiles } } : {}),
       alertmanagerSpec: {
         replicas: a.replicas,
         resources: a.resources,

@@ -7,6 +7,7 @@
  * through a `*_file` field, or a Secret Grafana reads its admin user from.
  */
 import { volumeOr, withDefaults, type IngressSettings, type ResourceRequirements, type SecretRef, type VolumeSettings } from '../core/settings';
+import { goTemplateProblems, type MessageTemplateName } from './message-templates';
 
 /** The receiver that drops alerts (no integrations). Reserved: no receiver may take its name. */
 export const NULL_RECEIVER = 'null';
@@ -100,7 +101,74 @@ export interface WebhookReceiver {
   /** @default true */
   readonly sendResolved?: boolean;
 }
-export type ReceiverSettings = SlackReceiver | PagerDutyReceiver | EmailReceiver | WebhookReceiver;
+/** Microsoft Teams through a Workflows webhook (Alertmanager's msteamsv2), the URL from a Secret (webhook_url_file). */
+export interface TeamsReceiver {
+  readonly type: 'msteams';
+  readonly name: string;
+  readonly webhookUrl: SecretRef;
+  /** @default true */
+  readonly sendResolved?: boolean;
+}
+/** Opsgenie (pages a human), the API key from a Secret (api_key_file). */
+export interface OpsgenieReceiver {
+  readonly type: 'opsgenie';
+  readonly name: string;
+  readonly apiKey: SecretRef;
+  /** The account's region: `eu` accounts use https://api.eu.opsgenie.com/. @default 'us' (Alertmanager's https://api.opsgenie.com/) */
+  readonly region?: 'us' | 'eu' | undefined;
+  /** @default true */
+  readonly sendResolved?: boolean;
+}
+/** WeChat Work (WeCom) application messages, the app secret from a Secret (api_secret_file). */
+export interface WechatReceiver {
+  readonly type: 'wechat';
+  readonly name: string;
+  readonly corpId: string;
+  readonly agentId: string;
+  readonly apiSecret: SecretRef;
+  /** Recipients: at least one of user, party, tag. @default - none of that kind */
+  readonly toUser?: string | undefined;
+  readonly toParty?: string | undefined;
+  readonly toTag?: string | undefined;
+  /** @default false */
+  readonly sendResolved?: boolean;
+}
+export type ReceiverSettings = SlackReceiver | PagerDutyReceiver | EmailReceiver | WebhookReceiver | TeamsReceiver | OpsgenieReceiver | WechatReceiver;
+export const RECEIVER_TYPES = ['slack', 'pagerduty', 'email', 'webhook', 'msteams', 'opsgenie', 'wechat'] as const satisfies readonly ReceiverSettings['type'][];
+
+/** Opsgenie's API endpoint per account region. */
+export const OPSGENIE_API_URLS = { us: 'https://api.opsgenie.com/', eu: 'https://api.eu.opsgenie.com/' } as const;
+
+/** Grouping timing of one route (Alertmanager's group_wait, group_interval, repeat_interval). */
+export interface RouteTiming {
+  readonly groupWait?: string | undefined;
+  readonly groupInterval?: string | undefined;
+  readonly repeatInterval?: string | undefined;
+}
+/** Critical alerts page at once and repeat hourly unless the config says otherwise. */
+export const DEFAULT_CRITICAL_TIMING: Required<RouteTiming> = { groupWait: '0s', groupInterval: '1m', repeatInterval: '1h' };
+
+/** An inhibit rule: while an alert matching `source` fires, alerts matching `target` with equal labels are muted. */
+export interface InhibitRuleSettings {
+  /** Alertmanager matchers, e.g. `alertname="NodeDown"`, `severity=~"critical|warning"`. */
+  readonly sourceMatchers: readonly string[];
+  readonly targetMatchers: readonly string[];
+  /** Labels that must be equal on both. @default - none */
+  readonly equal?: readonly string[];
+}
+
+/** The dead man's switch: Watchdog (always firing) goes to a heartbeat URL; silence means the alerting path is down. */
+export interface HeartbeatSettings {
+  /** Secret key holding the heartbeat service's ping URL (read through url_file). */
+  readonly urlSecret: SecretRef;
+  /** How often the heartbeat is sent. @default DEFAULT_HEARTBEAT_INTERVAL */
+  readonly interval?: string;
+}
+export const DEFAULT_HEARTBEAT_INTERVAL = '1m';
+/** The receiver the heartbeat is sent through (reserved). */
+export const HEARTBEAT_RECEIVER = 'mlobs-heartbeat';
+
+export { MESSAGE_TEMPLATE_NAMES, type MessageTemplateName } from './message-templates';
 
 /** Alerts of one component or team (at least one of the two), routed to their own receivers. */
 export interface TeamRoute {
@@ -112,6 +180,8 @@ export interface TeamRoute {
   readonly warning?: string | undefined;
   /** Receivers that also get every critical and warning alert of this route. @default - none */
   readonly alsoNotify?: readonly string[];
+  /** Grouping timing of this route (both severities). @default - the routing's (critical: criticalTiming) */
+  readonly timing?: RouteTiming | undefined;
 }
 
 /** How alerts reach receivers: critical pages, warning goes to chat, info goes nowhere. */
@@ -125,12 +195,20 @@ export interface RoutingSettings {
   /** @default - none: warnings are dropped */
   readonly warning?: string | undefined;
   readonly routes: readonly TeamRoute[];
+  /** Timing of every critical route. @default DEFAULT_CRITICAL_TIMING (page at once, repeat hourly) */
+  readonly criticalTiming?: RouteTiming | undefined;
 }
 export type RoutingOptions = Partial<RoutingSettings>;
 
 export interface AlertingSettings {
   readonly receivers: readonly ReceiverSettings[];
   readonly routing: RoutingSettings;
+  /** Inhibit rules beside the built-in ones. @default - none */
+  readonly inhibitRules?: readonly InhibitRuleSettings[];
+  /** Where Watchdog's heartbeat goes. @default - nowhere (Watchdog is dropped) */
+  readonly heartbeat?: HeartbeatSettings | undefined;
+  /** Replacements of the default message templates (Go templates). @default - the defaults (message-templates.ts) */
+  readonly messageTemplates?: Readonly<Partial<Record<MessageTemplateName, string>>>;
 }
 
 /** Routing for `options`, defaults applied. */
@@ -147,9 +225,46 @@ export interface AlertingProblem {
   readonly message: string;
 }
 
+const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)$/;
+
+/** What is wrong with an Alertmanager matcher (`label="value"`, `label=~"regex"`, `!=`, `!~`), or undefined. */
+export function matcherProblem(m: string): string | undefined {
+  const x = MATCHER.exec(m.trim());
+  if (!x) return `"${m}" is not a matcher; use label="value", label!="value", label=~"regex" or label!~"regex", e.g. alertname="NodeDown"`;
+  const [, , op, raw] = x;
+  if (op === '=~' || op === '!~') {
+    const value = raw?.startsWith('"') ? (JSON.parse(raw) as string) : (raw ?? '');
+    try {
+      new RegExp(`^(?:${value})$`);
+    } catch (e) {
+      return `"${m}": the regex does not compile (${(e as Error).message})`;
+    }
+  }
+  return undefined;
+}
+
 /** Unique receiver names, none named {@link NULL_RECEIVER}; every receiver a route names exists. */
 export function alertingProblems(alerting: AlertingSettings): AlertingProblem[] {
   const problems: AlertingProblem[] = [];
+  alerting.receivers.forEach((r, i) => {
+    if (r.name === HEARTBEAT_RECEIVER) problems.push({ path: ['receivers', i, 'name'], message: `"${HEARTBEAT_RECEIVER}" is reserved (the heartbeat receiver); choose another name` });
+    if (r.type === 'wechat' && !r.toUser && !r.toParty && !r.toTag) {
+      problems.push({ path: ['receivers', i, 'toUser'], message: 'a WeChat receiver needs recipients; please set toUser (e.g. "@all"), toParty or toTag' });
+    }
+  });
+  (alerting.inhibitRules ?? []).forEach((rule, i) => {
+    for (const side of ['sourceMatchers', 'targetMatchers'] as const) {
+      if (rule[side].length === 0) problems.push({ path: ['inhibitRules', i, side], message: 'needs at least one matcher, e.g. alertname="NodeDown"' });
+      rule[side].forEach((m, j) => {
+        const p = matcherProblem(m);
+        if (p) problems.push({ path: ['inhibitRules', i, side, j], message: p });
+      });
+    }
+  });
+  for (const [name, body] of Object.entries(alerting.messageTemplates ?? {})) {
+    const p = goTemplateProblems(body ?? '');
+    if (p.length > 0) problems.push({ path: ['messageTemplates', name], message: `does not parse as a Go template: ${p.join('; ')}` });
+  }
   const names = alerting.receivers.map((r) => r.name);
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i) problems.push({ path: ['receivers', i, 'name'], message: `"${n}" is defined twice; receiver names must be unique` });
@@ -167,6 +282,7 @@ export function alertingProblems(alerting: AlertingSettings): AlertingProblem[] 
   check(r.critical, ['critical']);
   check(r.warning, ['warning']);
   r.routes.forEach((route, i) => {
+    for (const n of route.alsoNotify ?? []) if (n === HEARTBEAT_RECEIVER) problems.push({ path: ['routing', 'routes', i, 'alsoNotify'], message: `"${HEARTBEAT_RECEIVER}" only receives Watchdog` });
     check(route.critical, ['routes', i, 'critical']);
     check(route.warning, ['routes', i, 'warning']);
     (route.alsoNotify ?? []).forEach((n, j) => check(n, ['routes', i, 'alsoNotify', j]));
@@ -222,6 +338,12 @@ export interface AlertmanagerOptions {
   readonly receivers?: readonly ReceiverSettings[];
   /** @default - see {@link routingSettings} */
   readonly routing?: RoutingOptions;
+  /** Inhibit rules beside the built-in ones. @default - none */
+  readonly inhibitRules?: readonly InhibitRuleSettings[];
+  /** The dead man's switch: where Watchdog's heartbeat goes. @default - nowhere */
+  readonly heartbeat?: HeartbeatSettings | undefined;
+  /** Replacements of the default message templates. @default - the defaults */
+  readonly messageTemplates?: Readonly<Partial<Record<MessageTemplateName, string>>>;
 }
 
 /** Grafana's admin user and password, from an existing Secret (never a literal). */
@@ -272,6 +394,9 @@ export function alertmanagerSettings(o: AlertmanagerOptions = {}): AlertmanagerS
     ...(o.ingress ? { ingress: o.ingress } : {}),
     receivers: o.receivers ?? [],
     routing: routingSettings(o.routing),
+    ...(o.inhibitRules ? { inhibitRules: o.inhibitRules } : {}),
+    ...(o.heartbeat ? { heartbeat: o.heartbeat } : {}),
+    ...(o.messageTemplates ? { messageTemplates: o.messageTemplates } : {}),
   };
 }
 

@@ -93,8 +93,12 @@ test('helm template: the deployed alertmanager.yaml equals the rendered config (
   const expected = renderAlertmanagerConfig({ alerting: prod.env.settings.alertmanager }).config;
   assert.deepEqual(deployed, JSON.parse(JSON.stringify(expected)));
   const am = findObject(prodRender(), 'Alertmanager');
-  assert.deepEqual(spec(am).secrets, ['alertmanager-pagerduty', 'alertmanager-slack', 'alertmanager-smtp']);
+  assert.deepEqual(spec(am).secrets, ['alertmanager-heartbeat', 'alertmanager-opsgenie', 'alertmanager-pagerduty', 'alertmanager-slack', 'alertmanager-smtp', 'alertmanager-wechat']);
   assert.equal(spec(am).replicas, 3);
+  // The message templates ride in the same Secret, where the config's templates glob loads them.
+  const tmpl = Buffer.from((secret.data as Record<string, string>)['mlobs.tmpl'] ?? '', 'base64').toString('utf8');
+  assert.equal(tmpl, renderAlertmanagerConfig({ alerting: prod.env.settings.alertmanager }).templateFiles['mlobs.tmpl']);
+  assert.match(tmpl, /\{\{ define "mlobs\.text" \}\}/);
 });
 
 test('staging and prod differ only through config: retention, replicas and routes', () => {

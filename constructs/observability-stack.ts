@@ -8,6 +8,8 @@ import { podSecurityLabels } from './core/security-exceptions';
 import { Tls, type TlsProps } from './tls/tls';
 import { KubePrometheusStack, type KubePrometheusStackProps } from './metrics/kube-prometheus-stack';
 import { renderStackPrometheusRule } from './metrics/stack-rules';
+import { Pushgateway } from './metrics/pushgateway';
+import type { PushgatewayOptions } from './metrics/settings';
 import { GpuMonitoring } from './gpu/gpu-monitoring';
 import { TrainingMonitoring } from './training/training-monitoring';
 import { LokiPipeline, type LokiPipelineProps } from './loki/loki-pipeline';
@@ -68,6 +70,8 @@ export interface ObservabilityStackProps extends CommonConfigProps {
   readonly gpu?: GpuOptions;
   /** Training jobs' scraping and alert thresholds. @default - see TrainingOptions */
   readonly training?: TrainingOptions;
+  /** A Pushgateway for batch jobs that cannot be scraped. @default - none */
+  readonly pushgateway?: PushgatewayOptions;
   /** NetworkPolicies. @default - default deny of ingress and the stack's flows, ingress from `ingress-nginx` */
   readonly network?: StackNetworkProps;
 }
@@ -94,6 +98,8 @@ export class ObservabilityStack extends Construct {
   readonly loki?: LokiPipeline;
   /** The Elastic log pipeline (ECK), when `logs.pipelines` has elastic. */
   readonly elastic?: ElasticPipeline;
+  /** The Pushgateway, when enabled. */
+  readonly pushgateway?: Pushgateway;
   /**
    * The stack's network flows, recorded where components are wired; rendered as
    * NetworkPolicies into {@link resources} at the end of the constructor.
@@ -172,6 +178,9 @@ export class ObservabilityStack extends Construct {
       loki: this.loki !== undefined,
       dependsOn: [this.namespace],
     });
+    if (props.pushgateway) {
+      this.pushgateway = new Pushgateway(this, 'pushgateway', { common: this.common, pushgateway: props.pushgateway, dependsOn: [this.namespace, this.metrics.chart.release], network });
+    }
     // PrometheusRules/ServiceMonitors in the resources chart need the operator's CRDs first
     // (components that add custom resources already list it: no duplicate).
     this.resources.installAfter(this.metrics.chart.release);
@@ -183,6 +192,7 @@ export class ObservabilityStack extends Construct {
       ...(this.loki?.loki.scrapeTargets ?? []),
       ...(this.elastic?.scrapeTargets ?? []),
       ...this.gpu.exporter.scrapeTargets,
+      ...(this.pushgateway?.scrapeTargets ?? []),
     ];
     for (const t of scrapeTargets) network.allow(prometheus, t.workload, t.ports, `Prometheus scrapes ${t.workload.name}`);
     // PodMonitors in the stack's chart, read back: the scraped pods reuse the component's workload when the selector is the same.

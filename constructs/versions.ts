@@ -18,6 +18,8 @@ export interface PinnedChart {
   readonly subchartOf?: { readonly chart: string; readonly valuesPrefix: string };
   /** Upstream has deprecated the chart; we keep it as an alternative only. */
   readonly deprecated?: boolean;
+  /** Vendored in ../shared marked `alternative` (for use, not pinned there yet); pinned here by the project. */
+  readonly adoptedAlternative?: boolean;
 }
 
 export const CHARTS = {
@@ -84,6 +86,13 @@ export const CHARTS = {
     version: 'v1.21.1',
     repository: 'https://charts.jetstack.io',
     appVersion: 'v1.21.1',
+  },
+  pushgateway: {
+    chart: 'prometheus-pushgateway',
+    version: '3.8.0',
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    appVersion: 'v1.11.3',
+    adoptedAlternative: true,
   },
 } as const satisfies Record<string, PinnedChart>;
 

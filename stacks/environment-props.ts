@@ -56,5 +56,6 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
       : {}),
     gpu: s.gpu,
     training: s.training,
+    ...(s.pushgateway.enabled ? { pushgateway: { resources: s.pushgateway.resources } } : {}),
   };
 }

@@ -26,7 +26,7 @@ import type { Conforms } from './conforms';
 import { DEFAULT_NAMESPACE } from '../../constructs/core/common';
 import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIELDS, jsonFieldProblems } from '../../constructs/contracts/json-fields';
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
-import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, type GrafanaSettings } from '../../constructs/metrics/settings';
+import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, DEFAULT_PUSHGATEWAY, type GrafanaSettings } from '../../constructs/metrics/settings';
 import { DEFAULT_ELASTIC, DEFAULT_ILM, ELASTIC_DEFAULT_RESOURCES } from '../../constructs/elastic/settings';
 import { DEFAULT_ACME, DEFAULT_CERT_MANAGER, DEFAULT_CERTIFICATE, DEFAULT_TLS_HOPS, ISSUER_KINDS, PRIVATE_KEY_ALGORITHMS, type CertManagerSettings, type IssuerSettings } from '../../constructs/tls/settings';
 
@@ -331,6 +331,16 @@ const grafana = z
   .describe('Grafana');
 const loki = component('loki', 'Loki', { storage: storage(DEFAULT_LOKI.storageGiB), ...lokiShape });
 const elasticsearch = component('elasticsearch', 'Elasticsearch', { storage: storage(DEFAULT_ELASTIC.storageGiB) });
+const pushgateway = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Deploy a Pushgateway for batch and short-lived jobs that cannot be scraped (read its limits in README). Default: false'),
+    resources: resourceRequirements
+      .default(DEFAULT_PUSHGATEWAY.resources)
+      .describe(`Requests and limits. Default: ${JSON.stringify(DEFAULT_PUSHGATEWAY.resources)}`),
+  })
+  .prefault({})
+  .describe('Prometheus Pushgateway (scraped with honor_labels)');
+
 const certManager = component('certManager', 'cert-manager (installed when tls.enabled)', {
   install: z
     .boolean()
@@ -363,6 +373,7 @@ export const environmentSchema = z
     elasticsearch,
     elastic: elasticSchema,
     certManager,
+    pushgateway,
   })
   .superRefine((env, ctx) => {
     checkAlerting(env.alertmanager, ctx);

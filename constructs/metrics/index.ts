@@ -6,3 +6,4 @@ export * from './dashboards/stack-health';
 export * from './dashboards/dashboard-config-map.render';
 export * from './kube-prometheus-stack';
 export * from './settings';
+export * from './pushgateway';

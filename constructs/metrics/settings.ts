@@ -413,3 +413,12 @@ export function grafanaSettings(o: GrafanaOptions): GrafanaSettings {
     ...(o.ingress ? { ingress: o.ingress } : {}),
   };
 }
+
+/** The Pushgateway (batch and short-lived jobs that cannot be scraped), when enabled. */
+export const DEFAULT_PUSHGATEWAY = {
+  resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+} as const satisfies { resources: ResourceRequirements };
+export interface PushgatewayOptions {
+  /** @default DEFAULT_PUSHGATEWAY.resources */
+  readonly resources?: ResourceRequirements;
+}

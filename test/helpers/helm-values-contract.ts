@@ -51,6 +51,7 @@
  * All parsed files and assembled contracts are cached per process.
  */
 import * as fs from 'node:fs';
+import { CHARTS, type PinnedChart } from '../../constructs/versions';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { closestMatch } from '../../config/suggest';
@@ -100,9 +101,10 @@ export function chartPins(): readonly ChartPin[] {
   return raw as ChartPin[];
 }
 
-/** The pinned version of a chart (the entry not marked `alternative`). Throws for an unknown chart. */
+/** The pinned version of a chart (the entry not marked `alternative`, or an alternative the project adopts in versions.ts). Throws for an unknown chart. */
 export function pinnedChartVersion(chart: string): string {
-  const pins = chartPins().filter((p) => p.chart === chart && p.alternative !== true);
+  const adopted = Object.values(CHARTS as Record<string, PinnedChart>).find((c) => c.chart === chart && c.adoptedAlternative);
+  const pins = chartPins().filter((p) => p.chart === chart && (p.alternative !== true || p.version === adopted?.version));
   if (pins.length === 0) {
     const known = [...new Set(chartPins().map((p) => p.chart))].sort().join(', ');
     throw new Error(`chart "${chart}" is not in charts/pins.json; pinned charts: ${known}`);

@@ -165,8 +165,19 @@ export function parseSelector(selector: string): { matchers: LabelMatcher[]; fil
     const op = next();
     const value = str();
     const re = op === '=~' || op === '!~' ? new RE2(`^(?:${value})$`, 'u') : undefined;
-    const test =
-      op === '=' ? (v: string) => v === value : op === '!=' ? (v: string) => v !== value : op === '=~' ? (v: string) => re!.test(Buffer.from(v)) : (v: string) => !re!.test(Buffer.from(v));
+    // a regex matcher's answer per label value is remembered: label values repeat, and Prometheus'
+    // FastRegexMatcher answers `.+`-like matchers without a regex run, where an RE2 call from JS
+    // would cost a native round trip per entry
+    const seen = new Map<string, boolean>();
+    const reTest = (v: string): boolean => {
+      let hit = seen.get(v);
+      if (hit === undefined) {
+        hit = re!.test(Buffer.from(v));
+        if (seen.size < 1024) seen.set(v, hit);
+      }
+      return hit;
+    };
+    const test = op === '=' ? (v: string) => v === value : op === '!=' ? (v: string) => v !== value : op === '=~' ? reTest : (v: string) => !reTest(v);
     if (!['=', '!=', '=~', '!~'].includes(op)) throw new Error(`selector: bad matcher ${op}`);
     matchers.push({ name, test });
     const sep = next();

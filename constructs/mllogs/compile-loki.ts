@@ -20,6 +20,7 @@ export type LokiStage =
   | { readonly kind: 'json'; readonly expressions: Readonly<Record<string, string>>; readonly source?: string; readonly comment?: string }
   | { readonly kind: 'template'; readonly source: string; readonly template: string; readonly comment?: string }
   | { readonly kind: 'labels'; readonly values: Readonly<Record<string, string>>; readonly comment?: string }
+  | { readonly kind: 'label_drop'; readonly values: readonly string[]; readonly comment?: string }
   | { readonly kind: 'match'; readonly selector: string; readonly stages: readonly LokiStage[]; readonly comment?: string };
 
 export interface LokiPipelineOptions {
@@ -30,8 +31,19 @@ export interface LokiPipelineOptions {
   readonly labels?: readonly ('framework' | 'level' | 'event')[];
 }
 
-/** Extracted-map key of the line text for non-JSON lines. */
-export const TEXT_KEY = 'mlobs_text';
+/**
+ * Extracted-map key, and temporary label, set to `{` on a JSON object line (the engine's
+ * `JSON_LINE_START`); absent on text lines, whose formats and extractors are gated on
+ * `mlobs_json=""` (an absent label reads as the empty value).
+ */
+export const JSON_KEY = 'mlobs_json';
+/**
+ * Temporary label set from the marker of the first format that matched; every later format is
+ * gated on `mlobs_fmt=""`, so no format runs after the first match (the engine's first match wins).
+ */
+export const FORMAT_LABEL = 'mlobs_fmt';
+/** Labels the stages use for control flow only, dropped again before the stage list ends. */
+export const TEMPORARY_LABELS = [JSON_KEY, FORMAT_LABEL] as const;
 /** Extracted-map key naming the format that matched. */
 export const FORMAT_KEY = 'mlobs_format';
 
@@ -54,15 +66,41 @@ function regexLiteral(text: string): string {
   return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
+/** A line filter of a gate: `|=` substring, `|~` Go regexp searched in the line. */
+export interface GateFilter {
+  readonly op: '|=' | '|~';
+  readonly text: string;
+}
+
 /**
- * The stream selector of a prefilter gate: `|=` (substring, no regex) for one literal, `|~` with
- * an alternation of escaped literals for several (the agents' LogQL has no `or` between `|=`
+ * The line filter of a prefilter: `|=` (substring, no regex) for one literal, `|~` with an
+ * alternation of escaped literals for several (the agents' LogQL has no `or` between `|=`
  * filters; `|~` is Go's regexp, searched unanchored, which is what "one of these literals occurs" is).
  */
-export function gateSelector(prefilter: readonly string[]): string {
+export function prefilterFilter(prefilter: readonly string[]): GateFilter {
   if (prefilter.length === 0) throw new Error('a gate needs at least one literal');
-  const filter = prefilter.length === 1 ? `|= ${goQuoted(prefilter[0]!)}` : `|~ ${goQuoted(prefilter.map(regexLiteral).join('|'))}`;
-  return `{${GATE_LABEL}=""} ${filter}`;
+  return prefilter.length === 1 ? { op: '|=', text: prefilter[0]! } : { op: '|~', text: prefilter.map(regexLiteral).join('|') };
+}
+
+/**
+ * A `stage.match` selector: label matchers `name="value"` (at least one: the agents' LogQL
+ * grammar needs one before a line filter), then line filters, all ANDed in that order (Alloy's
+ * internal/loki/logql: the matchers first, then the filters left to right).
+ */
+export function matchSelector(matchers: Readonly<Record<string, string>>, filters: readonly GateFilter[] = []): string {
+  const m = Object.entries(matchers).map(([k, v]) => `${k}=${goQuoted(v)}`);
+  if (m.length === 0) throw new Error('a selector needs at least one label matcher');
+  return [`{${m.join(', ')}}`, ...filters.map((f) => `${f.op} ${goQuoted(f.text)}`)].join(' ');
+}
+
+/** The stream selector of a prefilter gate on any line (`mlobs_gate` is never set: only the line filter decides). */
+export function gateSelector(prefilter: readonly string[]): string {
+  return matchSelector({ [GATE_LABEL]: '' }, [prefilterFilter(prefilter)]);
+}
+
+/** The line filters of a catalog pattern: its prefilter (cheap substring first), then its line start. */
+function patternFilters(p: { readonly prefilter?: readonly string[]; readonly start?: string }): GateFilter[] {
+  return [...(p.prefilter && p.prefilter.length > 0 ? [prefilterFilter(p.prefilter)] : []), ...(p.start ? [{ op: '|~' as const, text: `^(?:${p.start})` }] : [])];
 }
 
 /**
@@ -120,26 +158,36 @@ function ifChain(branches: readonly (readonly [string, string])[], otherwise = '
 /** Builds the stage list for a catalog. */
 export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options: LokiPipelineOptions = {}): LokiStage[] {
   const stages: LokiStage[] = [];
-  const text = TEXT_KEY;
 
-  stages.push({
-    kind: 'regex',
-    comment: 'lines that are not JSON objects are text; JSON lines are decoded, never regex-parsed',
-    expression: `^(?P<${text}>(?:[^{]|\\{\\s*[^\\s"])[\\s\\S]*)$`,
-  });
-  if (JSON_LINE_START !== '^\\{\\s*"') throw new Error('TEXT_KEY expression must be the complement of JSON_LINE_START');
+  // 0. JSON object lines are told apart once; the label gates everything that reads text lines only
+  if (JSON_LINE_START !== '^\\{\\s*"') throw new Error('the JSON_KEY expression must be JSON_LINE_START');
+  stages.push({ kind: 'regex', comment: 'JSON object lines (`{"`) are decoded, never regex-parsed; every other line is text', expression: `^(?P<${JSON_KEY}>\\{)\\s*"` });
+  stages.push({ kind: 'labels', values: { [JSON_KEY]: '' } });
+  const textOnly = { [JSON_KEY]: '' };
 
   // 1. JSON lines
   const jsonExpressions: Record<string, string> = {};
   catalog.json.forEach((m, i) => m.paths.forEach((p, j) => (jsonExpressions[`${jsonKey(m, i)}_${j}`] = jmesTyped(p, m.kind))));
-  stages.push({ kind: 'json', comment: 'JSON object lines (zap, logrus, python-json-logger, loguru, Ray)', expressions: jsonExpressions });
+  stages.push({
+    kind: 'match',
+    comment: 'JSON object lines (zap, logrus, python-json-logger, loguru, Ray)',
+    selector: matchSelector({ [JSON_KEY]: '{' }),
+    stages: [{ kind: 'json', expressions: jsonExpressions }],
+  });
 
-  // 2. formats
-  for (const f of catalog.formats) {
+  // 2. formats, in order, each on a text line that no earlier format matched (first match wins):
+  //    a match sets the format label from the format's marker, which closes every later gate
+  catalog.formats.forEach((f, i) => {
     const prefix = formatPrefix(f);
-    const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
-    stages.push(gated(regex, f.prefilter, `format ${f.id}`));
-  }
+    const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
+    const last = i === catalog.formats.length - 1;
+    stages.push({
+      kind: 'match',
+      comment: `format ${f.id}: a text line no earlier format matched${f.prefilter?.length ? ', holding its prefilter' : ''}${f.start ? ', starting as it does' : ''}`,
+      selector: matchSelector({ ...textOnly, [FORMAT_LABEL]: '' }, patternFilters(f)),
+      stages: last ? [regex] : [regex, { kind: 'labels', values: { [FORMAT_LABEL]: markerName(prefix) } }],
+    });
+  });
   stages.push({
     kind: 'template',
     comment: 'the first format that matched wins',
@@ -176,11 +224,15 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     stages.push({ kind: 'template', comment: `JSON -> ${target}`, source: target, template: ifChain(branches) });
   }
 
-  // 4. extractors
+  // 4. extractors, on text lines
   for (const x of catalog.extractors) {
     const prefix = extractorPrefix(x);
-    const regex: LokiStage = { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, source: text, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` };
-    stages.push(gated(regex, x.prefilter, `extractor ${x.id}`));
+    stages.push({
+      kind: 'match',
+      comment: `extractor ${x.id}: text lines${x.prefilter?.length ? ' holding its prefilter' : ''}${x.start ? ', starting as it does' : ''}`,
+      selector: matchSelector(textOnly, patternFilters(x)),
+      stages: [{ kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` }],
+    });
   }
   const extracted = new Set<string>();
   for (const x of catalog.extractors) for (const c of templateCaptures(x.pattern)) extracted.add(c);
@@ -243,11 +295,12 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     comment: 'family of the matched format (bounded)',
     source: 'framework',
     template: ifChain([
-      [`not .${TEXT_KEY}`, 'json'],
+      [`.${JSON_KEY}`, 'json'],
       ...catalog.formats.map((f): [string, string] => [`eq .${FORMAT_KEY} "${f.id}"`, f.family]),
     ]),
   });
 
+  stages.push({ kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: TEMPORARY_LABELS });
   const labels = options.labels ?? DEFAULT_LABELS;
   if (labels.length > 0) stages.push({ kind: 'labels', values: Object.fromEntries(labels.map((l) => [l, ''])) });
   return stages;
@@ -307,6 +360,9 @@ function alloyBlocks(stages: readonly LokiStage[]): string[] {
         for (const [k, v] of Object.entries(s.values)) out.push(`    ${riverKey(k)} = ${riverString(v)},`);
         out.push('  }', '}');
         break;
+      case 'label_drop':
+        out.push('stage.label_drop {', `  values = [${s.values.map(riverString).join(', ')}]`, '}');
+        break;
     }
   }
   return out;
@@ -315,7 +371,13 @@ function alloyBlocks(stages: readonly LokiStage[]): string[] {
 // ---------------------------------------------------------------- Promtail
 
 /** A Promtail pipeline stage as a plain object (the caller serializes it to YAML). */
-export type PromtailStage = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+export type PromtailStage =
+  | { readonly match: { readonly selector: string; readonly stages: readonly PromtailStage[] } }
+  | { readonly regex: { readonly expression: string; readonly source?: string } }
+  | { readonly json: { readonly expressions: Readonly<Record<string, string>>; readonly source?: string } }
+  | { readonly template: { readonly source: string; readonly template: string } }
+  | { readonly labels: Readonly<Record<string, string>> }
+  | { readonly labeldrop: readonly string[] };
 
 /**
  * Promtail: `pipeline_stages` entries, unchanged.
@@ -338,6 +400,8 @@ function promtailStages(stages: readonly LokiStage[]): PromtailStage[] {
         return { template: { source: s.source, template: s.template } };
       case 'labels':
         return { labels: s.values };
+      case 'label_drop':
+        return { labeldrop: [...s.values] };
     }
   });
 }

@@ -4,9 +4,9 @@
  * the catalog's declarative normalizations in the same order as the generated configs:
  *
  *   1. a line starting with `{` is decoded as JSON (mapping `catalog.json`); nothing else runs on it but event rules
- *   2. otherwise formats are tried in order (prefilter, then anchored pattern); the first match wins
+ *   2. otherwise formats are tried in order (prefilter, line start, then anchored pattern); the first match wins
  *   3. a captured `json_payload` is decoded with the same mapping (fills empty fields)
- *   4. extractors are searched in order and fill only empty fields
+ *   4. extractors are searched in order (prefilter, line start, pattern) and fill only empty fields
  *   5. normalizations: timestamp rewrites, level rules, scales, bytes, number rewrites, unit maps, numbers
  *   6. event: first event rule found in the line (prefilter, then pattern), else the format's event, else the first matching extractor's
  */
@@ -36,6 +36,8 @@ interface CompiledPattern<T> {
   readonly def: T;
   readonly prefix: string;
   readonly regex: CompiledRegex;
+  /** The line-start condition (`start`), anchored. */
+  readonly start?: CompiledRegex;
 }
 
 interface CompiledRewrite {
@@ -97,11 +99,13 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
     def: f,
     prefix: formatPrefix(f),
     regex: engine.compileTemplate(f.pattern, formatPrefix(f)),
+    ...(f.start ? { start: engine.compilePlain(`^(?:${f.start})`) } : {}),
   }));
   const extractors: CompiledPattern<FieldExtractor>[] = catalog.extractors.map((x) => ({
     def: x,
     prefix: extractorPrefix(x),
     regex: engine.compileTemplate(x.pattern, extractorPrefix(x)),
+    ...(x.start ? { start: engine.compilePlain(`^(?:${x.start})`) } : {}),
   }));
   const rules: { rule: EventRule; regex: CompiledRegex }[] = catalog.eventRules.map((r) => ({ rule: r, regex: engine.compilePlain(r.pattern) }));
   const tsRewrites = catalog.timestampSources.map((s) => ({
@@ -175,6 +179,7 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
         } else {
           for (const f of formats) {
             if (!hasPrefilter(line, f.def.prefilter)) continue;
+            if (f.start && !run(f.start, input)) continue;
             const m = run(f.regex, input);
             if (!m) continue;
             matched = f.def;
@@ -192,6 +197,7 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
           }
           for (const x of extractors) {
             if (!hasPrefilter(line, x.def.prefilter)) continue;
+            if (x.start && !run(x.start, input)) continue;
             const m = run(x.regex, input);
             if (!m) continue;
             for (const [k, v] of captures(x, m)) if (!raw.has(k)) raw.set(k, v);

@@ -55,6 +55,12 @@ export interface LineFormat {
   readonly summary: string;
   /** Literals of which at least one must occur in the line before the pattern is run. */
   readonly prefilter?: readonly string[];
+  /**
+   * Regex (RE2/Oniguruma common subset, no captures) that every line the pattern matches matches
+   * at its start: a necessary condition, like `prefilter`, checked after it. Lets the collectors
+   * skip the pattern with a cheap anchored line filter on lines that cannot match.
+   */
+  readonly start?: string;
   /** Anchored pattern template (must start with `^`). */
   readonly pattern: PatternTemplate;
   /** Event given when no event rule decides. */
@@ -70,6 +76,12 @@ export interface FieldExtractor {
   readonly family: Family;
   readonly summary: string;
   readonly prefilter?: readonly string[];
+  /**
+   * Regex (RE2/Oniguruma common subset, no captures) that every line the pattern matches matches
+   * at its start: a necessary condition, like `prefilter`, checked after it. Lets the collectors
+   * skip the pattern with a cheap anchored line filter on lines that cannot match.
+   */
+  readonly start?: string;
   /** Search pattern template (linear: literals and bounded classes, no nested quantifiers). */
   readonly pattern: PatternTemplate;
   /** Event given when no rule decides and no earlier extractor gave one. */

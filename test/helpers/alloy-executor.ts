@@ -1,10 +1,16 @@
 /**
  * Executes the regex stages of a generated Alloy `loki.process` component the way the agent does:
- * stages in file order, `stage.match` gates honoured (label matchers, then line filters `|=`,
- * `!=`, `|~`, `!~` ANDed, as Alloy's internal/loki/logql reads them), a `stage.regex` with a
- * `source` skipped when the source is not in the extracted map, and every named group of a match
- * written to the extracted map ("" for a group that did not take part, like Go's
- * FindStringSubmatch). Regexes run on RE2 (the `re2` package, the family of Go's regexp).
+ * stages in file order, `stage.match` gates honoured (label matchers on the entry's current
+ * labels, then line filters `|=`, `!=`, `|~`, `!~` ANDed, as Alloy's internal/loki/logql reads
+ * them), a `stage.regex` with a `source` skipped when the source is not in the extracted map, and
+ * every named group of a match written to the extracted map ("" for a group that did not take
+ * part, like Go's FindStringSubmatch). Regexes run on RE2 (the `re2` package, the family of Go's regexp).
+ *
+ * The label stages run too, as in Alloy's stages/labels.go, static_labels.go, label_drop.go and
+ * label_keep.go: `stage.labels` sets a label from an extracted value whenever the key is in the
+ * map (an empty value included; a value that is not valid UTF-8 is skipped), `stage.static_labels`
+ * sets fixed values, `stage.label_drop` / `stage.label_keep` remove labels. A label set to "" reads
+ * like an absent one in a matcher (`e.Labels[name]` is "" either way).
  *
  * Only regex work is executed: `stage.json`, `stage.template` and the other stages are read
  * but not run (Go templates and JMESPath have no engine here); {@link catalogFields} merges
@@ -13,6 +19,7 @@
  * Shared by the tests that hold the pipeline equal to the reference engine and by
  * `npm run bench:pipeline`.
  */
+import { isUtf8 } from 'node:buffer';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
 import { extractorPrefix, formatPrefix, markerName, eventRuleCapture } from '../../constructs/mllogs/naming';
 import type { MlLogCatalog } from '../../constructs/mllogs/types';
@@ -158,8 +165,19 @@ export function parseSelector(selector: string): { matchers: LabelMatcher[]; fil
     const op = next();
     const value = str();
     const re = op === '=~' || op === '!~' ? new RE2(`^(?:${value})$`, 'u') : undefined;
-    const test =
-      op === '=' ? (v: string) => v === value : op === '!=' ? (v: string) => v !== value : op === '=~' ? (v: string) => re!.test(Buffer.from(v)) : (v: string) => !re!.test(Buffer.from(v));
+    // a regex matcher's answer per label value is remembered: label values repeat, and Prometheus'
+    // FastRegexMatcher answers `.+`-like matchers without a regex run, where an RE2 call from JS
+    // would cost a native round trip per entry
+    const seen = new Map<string, boolean>();
+    const reTest = (v: string): boolean => {
+      let hit = seen.get(v);
+      if (hit === undefined) {
+        hit = re!.test(Buffer.from(v));
+        if (seen.size < 1024) seen.set(v, hit);
+      }
+      return hit;
+    };
+    const test = op === '=' ? (v: string) => v === value : op === '!=' ? (v: string) => v !== value : op === '=~' ? reTest : (v: string) => !reTest(v);
     if (!['=', '!=', '=~', '!~'].includes(op)) throw new Error(`selector: bad matcher ${op}`);
     matchers.push({ name, test });
     const sep = next();
@@ -193,11 +211,39 @@ interface MatchStage {
   readonly filters: readonly LineFilter[];
   readonly stages: readonly Stage[];
 }
+/** A stage that changes the entry's labels. */
+interface LabelStage {
+  readonly kind: 'labels';
+  readonly op: 'from_extracted' | 'static' | 'drop' | 'keep';
+  /** Label -> extracted key (from_extracted) or value (static); names (drop, keep). */
+  readonly values: ReadonlyMap<string, string>;
+}
 interface OtherStage {
   readonly kind: 'other';
   readonly name: string;
 }
-type Stage = RegexStage | MatchStage | OtherStage;
+type Stage = RegexStage | MatchStage | LabelStage | OtherStage;
+
+/** `{ a = "x", b = "" }` or `["a", "b"]` as River writes them (the generator's subset). */
+function riverStrings(raw: string | undefined, what: string): Map<string, string> {
+  if (raw === undefined) throw new Error(`${what} without values`);
+  const out = new Map<string, string>();
+  if (raw.startsWith('[')) {
+    for (const m of raw.matchAll(/"((?:[^"\\]|\\.)*)"/g)) out.set(JSON.parse(`"${m[1]}"`) as string, '');
+    return out;
+  }
+  for (const m of raw.matchAll(/([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*=\s*"((?:[^"\\]|\\.)*)"/g)) {
+    out.set(m[1]!.startsWith('"') ? (JSON.parse(m[1]!) as string) : m[1]!, JSON.parse(`"${m[2]}"`) as string);
+  }
+  return out;
+}
+
+const LABEL_STAGES: Readonly<Record<string, LabelStage['op']>> = {
+  'stage.labels': 'from_extracted',
+  'stage.static_labels': 'static',
+  'stage.label_drop': 'drop',
+  'stage.label_keep': 'keep',
+};
 
 function groupNames(expression: string): (string | undefined)[] {
   // RE2 (Go) syntax: capture groups are `(` not followed by `?`, and `(?P<name>`; escapes and classes skipped
@@ -239,6 +285,13 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
           names: b.name === 'stage.regex' ? groupNames(expression) : [],
         };
       }
+      const labelOp = LABEL_STAGES[b.name];
+      if (labelOp) {
+        const values = riverStrings(b.attrs.get('values'), b.name);
+        // stage.labels: an empty source names the extracted key of the label's own name
+        if (labelOp === 'from_extracted') for (const [k, v] of values) if (v === '') values.set(k, k);
+        return { kind: 'labels', op: labelOp, values };
+      }
       if (b.name === 'stage.match') {
         const selector = b.attrs.get('selector');
         if (selector === undefined) throw new Error('stage.match without selector');
@@ -259,11 +312,13 @@ export interface LineRun {
   /** Gates evaluated, and how many of them let the line through. */
   readonly gates: number;
   readonly gatesPassed: number;
+  /** The entry's labels after the stages. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 export interface AlloyPipeline {
   /** Stage count by kind, nested stages included. */
-  readonly counts: { readonly regex: number; readonly match: number; readonly other: number };
+  readonly counts: { readonly regex: number; readonly match: number; readonly labels: number; readonly other: number };
   run(line: string, labels?: Readonly<Record<string, string>>): LineRun;
   /** Same work as {@link run}, without recording it (for the benchmark). */
   runQuiet(line: string, labels?: Readonly<Record<string, string>>): void;
@@ -274,7 +329,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
   const top = parseRiver(configText);
   const proc = top.find((b) => b.name === 'loki.process' && b.label === component);
   const stages = toStages(proc ? proc.blocks : top);
-  const counts = { regex: 0, match: 0, other: 0 };
+  const counts = { regex: 0, match: 0, labels: 0, other: 0 };
   const count = (list: readonly Stage[]): void => {
     for (const s of list) {
       counts[s.kind]++;
@@ -285,7 +340,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
 
   // Go's regexp reads the bytes of the string and a submatch is a slice of it: the line is encoded
   // once, extracted values stay bytes (re2's Buffer in, Buffer out) and become text only for the record.
-  const exec = (list: readonly Stage[], line: string, bytes: Buffer, labels: Readonly<Record<string, string>>, extracted: Map<string, Buffer>, rec: LineRunMutable | undefined): void => {
+  const exec = (list: readonly Stage[], line: string, bytes: Buffer, labels: Map<string, string>, extracted: Map<string, Buffer>, rec: LineRunMutable | undefined): void => {
     for (const s of list) {
       if (s.kind === 'regex') {
         let input = bytes;
@@ -310,7 +365,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
         }
       } else if (s.kind === 'match') {
         if (rec) rec.gates++;
-        if (!s.matchers.every((mt) => mt.test(labels[mt.name] ?? ''))) continue;
+        if (!s.matchers.every((mt) => mt.test(labels.get(mt.name) ?? ''))) continue;
         let pass = true;
         for (const f of s.filters) {
           const hit = f.re ? f.re.test(bytes) : line.includes(f.text);
@@ -322,6 +377,19 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
         if (!pass) continue;
         if (rec) rec.gatesPassed++;
         exec(s.stages, line, bytes, labels, extracted, rec);
+      } else if (s.kind === 'labels') {
+        if (s.op === 'from_extracted') {
+          for (const [name, key] of s.values) {
+            const v = extracted.get(key);
+            if (v !== undefined && isUtf8(v)) labels.set(name, v.toString('utf8'));
+          }
+        } else if (s.op === 'static') {
+          for (const [name, value] of s.values) labels.set(name, value);
+        } else if (s.op === 'drop') {
+          for (const name of s.values.keys()) labels.delete(name);
+        } else {
+          for (const name of [...labels.keys()]) if (!s.values.has(name)) labels.delete(name);
+        }
       }
     }
   };
@@ -329,14 +397,16 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
   return {
     counts,
     run(line, labels = {}) {
-      const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0 };
+      const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0, labels: {} };
       const extracted = new Map<string, Buffer>();
-      exec(stages, line, Buffer.from(line, 'utf8'), labels, extracted, rec);
+      const entryLabels = new Map(Object.entries(labels));
+      exec(stages, line, Buffer.from(line, 'utf8'), entryLabels, extracted, rec);
       for (const [k, v] of extracted) rec.extracted.set(k, v.toString('utf8'));
+      rec.labels = Object.fromEntries(entryLabels);
       return rec;
     },
     runQuiet(line, labels = {}) {
-      exec(stages, line, Buffer.from(line, 'utf8'), labels, new Map(), undefined);
+      exec(stages, line, Buffer.from(line, 'utf8'), new Map(Object.entries(labels)), new Map(), undefined);
     },
   };
 }

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs';
 import { applyJsonMapping } from '../../constructs/mllogs/engine';
 import { extractorPrefix, formatPrefix, markerName } from '../../constructs/mllogs/naming';
+import { TEMPORARY_LABELS } from '../../constructs/mllogs/compile-loki';
+import { loadAlloyPipeline } from '../helpers/alloy-executor';
 import { FIELD_NAMES, isNumberField } from '../../constructs/mllogs/schema';
 import type { CaptureName } from '../../constructs/mllogs/types';
 import {
@@ -129,12 +131,24 @@ function labelsSetBy(text: string): Set<string> {
 
 test('every label the generated config sets is in the allowlist, and none is a high-cardinality field', () => {
   for (const env of ['dev', 'prod']) {
-    const labels = labelsSetBy(alloyConfig(synth(env)));
+    const config = alloyConfig(synth(env));
+    // the catalog's control-flow labels are set and dropped inside the catalog stages (checked by running them below)
+    const labels = new Set([...labelsSetBy(config)].filter((l) => !(TEMPORARY_LABELS as readonly string[]).includes(l)));
     assert.deepEqual([...labels].filter((l) => !(LOKI_LABEL_ALLOWLIST as readonly string[]).includes(l)), [], env);
     assert.deepEqual([...labels].filter((l) => HIGH_CARDINALITY_FIELDS.includes(l)), [], env);
     assert.ok(labels.has('event') && labels.has('namespace'), 'the scan sees the labels it should');
   }
   assert.ok(labelsSetBy('stage.labels {\n  values = {\n    step = "",\n  }\n}\n').has('step'), 'the scan would see a bad label');
+});
+
+test('the control-flow labels of the catalog stages never reach Loki: executed, a line leaves with the pod labels and catalog labels only', () => {
+  const pipeline = loadAlloyPipeline(alloyConfig(synth('dev')));
+  const pod = { namespace: 'team-a', pod: 'train-0', container: 'trainer', app: 'trainer', filename: '/var/log/pods/x.log' };
+  for (const line of ['[W0227 17:39:41.936000 293814 torch/x.py:766] text', '{"level": "info", "msg": "x"}', 'RuntimeError: CUDA out of memory', 'qqqq']) {
+    const run = pipeline.run(line, pod);
+    assert.deepEqual(Object.keys(run.labels).filter((l) => l.startsWith('mlobs_')), [], line);
+    assert.deepEqual(Object.keys(run.labels).filter((l) => !(LOKI_LABEL_ALLOWLIST as readonly string[]).includes(l)), [], `${line}: label_keep ran`);
+  }
 });
 
 test('a high-cardinality field asked as a label fails the render, with what to write instead', () => {

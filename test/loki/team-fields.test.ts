@@ -45,7 +45,7 @@ test('Alloy and Promtail decode them from JSON lines behind a gate and keep them
   assert.doesNotMatch(renderAlloyConfig({ common, loki, jsonFields: {} }), /team JSON fields/);
   const promtail = parse(renderPromtailConfig({ common, loki })) as { scrape_configs: { pipeline_stages: Record<string, unknown>[] }[] };
   const stages = promtail.scrape_configs[0]?.pipeline_stages ?? [];
-  const gate = stages.find((s) => (s['match'] as { stages?: { json?: unknown }[] } | undefined)?.stages?.some((x) => x.json)) as { match: { selector: string; stages: { json: { expressions: Record<string, string> } }[] } } | undefined;
+  const gate = stages.find((s) => (s['match'] as { stages?: { json?: { expressions?: Record<string, string> } }[] } | undefined)?.stages?.some((x) => x.json?.expressions?.['job_id'])) as { match: { selector: string; stages: { json: { expressions: Record<string, string> } }[] } } | undefined;
   assert.equal(gate?.match.selector, '{mlobs_gate=""} |= "{"');
   assert.deepEqual(Object.keys(gate?.match.stages[0]?.json.expressions ?? {}), DEFAULT_NAMES);
   const meta = stages.find((s) => s['structured_metadata']) as { structured_metadata: Record<string, string> };

@@ -69,6 +69,32 @@ test('prefilters never reject a corpus line that the full pattern matches', () =
   }
 });
 
+test('line starts never reject a line the full pattern matches (corpus lines and the examples in every summary)', () => {
+  const engine = re2Engine();
+  const all = [...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors];
+  const examples = all.flatMap((p) => [...p.summary.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+  const lines = [...[...trainingLogs(), ...trainingQuality()].map((r) => r.line), ...examples];
+  let checked = 0;
+  for (const p of all) {
+    if (!p.start) continue;
+    assert.doesNotMatch(p.start.replace(/\\./g, ''), /\((?!\?:)/, `${p.id}: a line start has no capture group`);
+    const re = engine.compileTemplate(p.pattern, 'p__');
+    const start = engine.compilePlain(`^(?:${p.start})`);
+    for (const line of lines) {
+      const input = engine.prepare(line);
+      try {
+        if (re.exec(input) === null) continue;
+        checked++;
+        assert.ok(start.exec(input) !== null, `${p.id} start ${JSON.stringify(p.start)} rejects ${JSON.stringify(line)}, which its pattern matches`);
+      } finally {
+        input.dispose();
+      }
+    }
+  }
+  assert.ok(all.filter((p) => p.start).length >= 20, 'formats without a usable literal carry a line start');
+  assert.ok(checked > 150, `${checked} matching lines checked`);
+});
+
 test('every family named in the issue has at least one format or extractor', () => {
   const families = new Set([...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors].map((x) => x.family));
   for (const f of ['pytorch', 'transformers', 'lightning', 'keras', 'tensorflow', 'tensorrt', 'nccl', 'deepspeed', 'kernel', 'json']) {

@@ -38,7 +38,8 @@ test('Alloy and Promtail carry the same regexes, templates and gates in the same
   const flat = flatPromtail(PROMTAIL);
   const fromPromtail = flat.flatMap((s) => ('regex' in s ? [String(s.regex.expression)] : []));
   assert.deepEqual(alloyValues(ALLOY, 'expression'), fromPromtail);
-  assert.deepEqual(alloyValues(ALLOY, 'selector'), PROMTAIL.flatMap((s) => ('match' in s ? [String(s.match.selector)] : [])));
+  const selectors = (list: readonly PromtailStage[]): string[] => list.flatMap((s) => ('match' in s ? [s.match.selector, ...selectors(s.match.stages)] : []));
+  assert.deepEqual(alloyValues(ALLOY, 'selector'), selectors(PROMTAIL));
   const templatesPromtail = flat.flatMap((s) => ('template' in s ? [String(s.template.template)] : []));
   assert.deepEqual(alloyValues(ALLOY, 'template'), templatesPromtail);
 });
@@ -53,10 +54,40 @@ test('Go templates are balanced and use raw strings for regexes', () => {
 });
 
 test('JSON lines are decoded by stage.json and text formats read only non-JSON lines', () => {
-  assert.match(ALLOY, /stage\.json \{\n  expressions = \{\n    mlobs_j_level_string_0_0 = "type\(level\.name\) == 'string' && level\.name \|\| ''",/);
-  const formatStages = flattenLokiStages(buildLokiStages()).filter((s) => s.kind === 'regex' && s.comment?.startsWith('format '));
-  assert.equal(formatStages.length, ML_LOG_CATALOG.formats.length);
-  for (const s of formatStages) assert.equal(s.kind === 'regex' ? s.source : undefined, 'mlobs_text');
+  assert.match(ALLOY, /stage\.match \{\n  selector = "\{mlobs_json=\\"\{\\"\}"\n  stage\.json \{\n    expressions = \{\n      mlobs_j_level_string_0_0 = "type\(level\.name\) == 'string' && level\.name \|\| ''",/);
+  const stages = buildLokiStages();
+  const formatGates = stages.filter((s) => s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('format '));
+  assert.equal(formatGates.length, ML_LOG_CATALOG.formats.length);
+  for (const g of formatGates) assert.match(g.kind === 'match' ? g.selector : '', /^\{mlobs_json="", mlobs_fmt=""\}/);
+  const extractorGates = stages.filter((s) => s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('extractor '));
+  assert.equal(extractorGates.length, ML_LOG_CATALOG.extractors.length);
+  for (const g of extractorGates) assert.match(g.kind === 'match' ? g.selector : '', /^\{mlobs_json=""\}/);
+});
+
+test('first match wins: each format but the last sets the format label from its marker, every format gate requires it empty, and the control labels are dropped', () => {
+  const stages = buildLokiStages();
+  const formatGates = stages.flatMap((s) => (s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('format ') ? [s] : []));
+  formatGates.forEach((g, i) => {
+    const f = ML_LOG_CATALOG.formats[i]!;
+    const label = g.stages[1];
+    if (i === formatGates.length - 1) assert.equal(label, undefined, 'nothing reads the label after the last format');
+    else assert.deepEqual(label, { kind: 'labels', values: { mlobs_fmt: `${f.id}__m` } }, f.id);
+  });
+  const drop = stages.findIndex((s) => s.kind === 'label_drop');
+  assert.deepEqual(stages[drop], { kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: ['mlobs_json', 'mlobs_fmt'] });
+  assert.ok(stages.slice(drop + 1).every((s) => s.kind === 'labels'), 'only the catalog labels follow the drop');
+  assert.match(ALLOY, /stage\.label_drop \{\n  values = \["mlobs_json", "mlobs_fmt"\]\n\}/);
+  assert.ok(flatPromtail(PROMTAIL).some((s) => 'labeldrop' in s && s.labeldrop.join() === 'mlobs_json,mlobs_fmt'));
+});
+
+test('a format with a line start is gated by it after its prefilter', () => {
+  const gate = (id: string): string => {
+    const s = buildLokiStages().find((x) => x.kind === 'match' && x.stages[0]?.comment?.startsWith(`format ${id}:`));
+    return s?.kind === 'match' ? s.selector : '';
+  };
+  assert.equal(gate('kernel_dmesg'), '{mlobs_json="", mlobs_fmt=""} |~ "^(?:\\\\[ *\\\\d)"');
+  assert.equal(gate('tf_glog'), `{mlobs_json="", mlobs_fmt=""} |= ": " |~ ${JSON.stringify(`^(?:${ML_LOG_CATALOG.formats.find((f) => f.id === 'tf_glog')?.start})`)}`);
+  assert.equal(gate('nccl_debug'), '{mlobs_json="", mlobs_fmt=""} |= "NCCL "');
 });
 
 test('only bounded fields become labels', () => {

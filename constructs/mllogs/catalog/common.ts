@@ -66,6 +66,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'yolo_epoch',
     family: 'pytorch',
     summary: 'YOLOv5 training row `16/999     7.38G   0.03433 ...` (epoch/total, GPU memory)',
+    prefilter: ['G '],
+    start: '\\s*\\d+/\\d+ +\\d',
     pattern: '^\\s*%{UINT:epoch}/%{UINT:epochs_total} +\\d+(?:\\.\\d+)?G ',
     event: 'train_progress',
   },

@@ -14,6 +14,7 @@ export const DEEPSPEED_FORMATS: readonly LineFormat[] = [
     id: 'bracket_level',
     family: 'deepspeed',
     summary: 'op builder / generic `[WARNING]  text`',
+    start: '\\[[A-Za-z]+\\]',
     pattern: `^\\[%{LEVEL_WORD:level}\\]${MESSAGE}`,
   },
 ];

@@ -38,6 +38,7 @@ export const JSON_FORMATS: readonly LineFormat[] = [
     id: 'iso_level_generic',
     family: 'json',
     summary: 'generic `2024-01-01T00:00:00Z LEVEL text` / `[ts] [LEVEL] text`',
+    start: '\\[?\\d{4}-\\d{2}-\\d{2}[T ][\\d:.,Z+-]*\\]?:? +\\[?[A-Za-z]+',
     pattern: `^\\[?%{TS_ISO:timestamp}\\]?:? +\\[?%{LEVEL_WORD:level}\\]?:?\\s${MESSAGE}`,
   },
 ];

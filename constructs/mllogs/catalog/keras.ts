@@ -8,6 +8,7 @@ export const KERAS_FORMATS: readonly LineFormat[] = [
     family: 'tensorflow',
     summary: 'TensorFlow C++ log `2023-05-01 12:00:00.123456: I tensorflow/...cc:182] text` (timestamp may be missing)',
     prefilter: [': '],
+    start: '(?:\\d{4}-\\d{2}-\\d{2}[T ][\\d:.,Z+-]*)?: [IWEFDV] ',
     pattern: `^(?:%{TS_ISO:timestamp})?: %{GLOG_LEVEL:level} %{PATH_LINE:logger}\\]${MESSAGE}`,
   },
 ];

@@ -31,12 +31,14 @@ export const KERNEL_FORMATS: readonly LineFormat[] = [
     id: 'kernel_dmesg_t',
     family: 'kernel',
     summary: '`dmesg -T` `[Mon Jul 25 16:46:04 2022] NVRM: text`',
+    start: '\\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ',
     pattern: `^\\[%{TS_CTIME:ts_ctime}\\] ${NVRM}${MESSAGE}`,
   },
   {
     id: 'kernel_dmesg',
     family: 'kernel',
     summary: 'dmesg `[ 1843.308145] NVRM: text`',
+    start: '\\[ *\\d',
     pattern: `^${UPTIME}${NVRM}${MESSAGE}`,
   },
   {
@@ -51,6 +53,7 @@ export const KERNEL_FORMATS: readonly LineFormat[] = [
     family: 'kernel',
     summary: 'nv-hostengine `2021-05-18 05:28:26.945 ERROR [1:28] text [/path/file.cpp:489] [Func]`',
     prefilter: ['] ['],
+    start: '\\d{4}-\\d{2}-\\d{2}[T ]',
     pattern: '^%{TS_ISO:timestamp} %{LEVEL_WORD:level} \\[\\d+:\\d+\\] %{MSG_LAZY:message} \\[%{PATH_LINE:logger}\\] \\[[^\\]]*\\]$',
   },
 ];

@@ -7,13 +7,14 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     id: 'torch_glog',
     family: 'pytorch',
     summary: 'glog-style line from torch/c10d/Triton/libnvidia-container: `[rank1]:W0227 17:39:41.936000 293814 path/file.py:766] text`',
+    start: '(?:\\[\\d+\\] )?(?:\\[rank\\d+\\]:)?\\[?[IWEFDV]\\d',
     pattern: `^(?:\\[\\d+\\] )?(?:\\[rank%{UINT:rank}\\]:)?\\[?%{GLOG_LEVEL:level}%{GLOG_TIME}(?: +\\d+)? %{PATH_LINE:logger}\\]${RANK_TAG}${MESSAGE}`,
   },
   {
     id: 'c10d_bracket',
     family: 'pytorch',
     summary: 'c10d/ProcessGroupNCCL bracket prefix `[E ProcessGroupNCCL.cpp:737] [Rank 1] text`, possibly after other output',
-    prefilter: [':'],
+    prefilter: ['[I ', '[W ', '[E ', '[F ', '[D ', '[V '],
     pattern: `^.*?\\[%{GLOG_LEVEL:level} %{SRC_LINE:logger}\\] ${RANK_TAG}${MESSAGE}`,
   },
   {
@@ -41,12 +42,14 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     id: 'python_logging_default',
     family: 'pytorch',
     summary: 'python logging default format `WARNING:logger.name:text`, optionally after a `[ts] id || ` launcher prefix',
+    start: '\\[\\d{4}-\\d{2}-\\d{2}[T ]|(?:DEBUG|INFO|WARNING|ERROR|CRITICAL):',
     pattern: `^(?:\\[%{TS_ISO:timestamp}\\] \\S+ \\|\\| )?%{PY_LEVEL:level}: ?%{LOGGER:logger}:${MESSAGE}`,
   },
   {
     id: 'iso_logger_level',
     family: 'pytorch',
     summary: 'ignite/`%(asctime)s %(name)s %(levelname)s: %(message)s` lines',
+    start: '\\d{4}-\\d{2}-\\d{2}[T ][\\d:.,Z+-]* [\\w.\\-]+ [A-Za-z]+:',
     pattern: `^%{TS_ISO:timestamp} %{LOGGER:logger} %{LEVEL_WORD:level}:${MESSAGE}`,
   },
   {
@@ -55,6 +58,7 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     summary:
       '`2019-07-29 23:18:56,398 - logger.py:104 - [LEVEL - ]text` (mmdeploy, mmcv, scripts), also torchtitan `[rank0]:[titan] 2025-06-16 22:30:50,322 - root - INFO - text`',
     prefilter: [' - '],
+    start: '(?:\\[rank\\d+\\]:)?(?:\\[[\\w.\\-]+\\] )?\\d{4}-\\d{2}-\\d{2}[T ]',
     pattern: `^(?:\\[rank%{UINT:rank}\\]:)?(?:\\[[\\w.\\-]+\\] )?%{TS_ISO:timestamp} - %{LOGGER_OR_SRC:logger} - (?:%{LEVEL_WORD:level} - )?${MESSAGE}`,
   },
   {
@@ -62,6 +66,7 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     family: 'pytorch',
     summary: 'mmengine/mmdet `2023/01/31 12:00:00 - mmengine - INFO - text`',
     prefilter: [' - '],
+    start: '\\d{4}/\\d{2}/\\d{2} ',
     pattern: `^%{TS_YMD_SLASH:ts_ymd_slash} - %{LOGGER:logger} - %{LEVEL_WORD:level} -${MESSAGE}`,
   },
   {
@@ -69,12 +74,14 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     family: 'pytorch',
     summary: '`2024-01-01 00:00:00,000 - INFO - [logger - ]text`',
     prefilter: [' - '],
+    start: '\\d{4}-\\d{2}-\\d{2}[T ]',
     pattern: `^%{TS_ISO:timestamp} - %{LEVEL_WORD:level} - (?:%{LOGGER:logger} - )?${MESSAGE}`,
   },
   {
     id: 'elastic_redirects',
     family: 'pytorch',
     summary: 'torch.distributed.elastic `[2023-06-01 12:00:00,123] logger.name: [WARNING] text`',
+    start: '\\[\\d{4}-\\d{2}-\\d{2}[T ][\\d:.,Z+-]*\\] [\\w.\\-]+: \\[',
     pattern: `^\\[%{TS_ISO:timestamp}\\] %{LOGGER:logger}: \\[%{LEVEL_WORD:level}\\]${MESSAGE}`,
   },
   {
@@ -96,12 +103,14 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     family: 'pytorch',
     summary: 'mmengine `06/16 15:18:42 - mmengine - INFO - text` (no year: no timestamp)',
     prefilter: [' - '],
+    start: '\\d{1,2}[/-]\\d{1,2} \\d{2}:',
     pattern: `^%{SHORT_TS} - %{LOGGER:logger} - %{LEVEL_WORD:level} -${MESSAGE}`,
   },
   {
     id: 'vllm',
     family: 'pytorch',
     summary: 'vLLM `(Worker pid=1) INFO 09-15 14:42:36 [file.py:72] text` (no year: no timestamp)',
+    start: '(?:\\([^)]*\\) )?[A-Za-z]+ \\d{1,2}[/-]\\d{1,2} ',
     pattern: `^(?:\\([^)]*\\) )?%{LEVEL_WORD:level} %{SHORT_TS} \\[?%{SRC_LINE:logger}\\]${MESSAGE}`,
   },
   {
@@ -122,6 +131,7 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     id: 'python_exception',
     family: 'pytorch',
     summary: 'final line of a Python traceback `RuntimeError: text` (also a bare class name or an IPython header)',
+    start: '(?:[A-Z][a-z]{2} +\\d{1,2} \\d{2}:\\d{2}:\\d{2} )?[\\w.]*(?:Error|Exception|Exit|Interrupt|Failure)',
     pattern: '^(?:%{SYSLOG_TS} )?%{EXC_CLASS}(?: \\([^)]*\\))?(?::\\s*%{MSG:message}|\\s+Traceback \\(most recent call last\\).*|)$',
     event: 'traceback',
   },
@@ -129,7 +139,7 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     id: 'python_warning',
     family: 'pytorch',
     summary: 'Python warnings / source-located messages `path/file.py:275: UserWarning: text` (also after a progress bar)',
-    prefilter: [': '],
+    prefilter: ['0: ', '1: ', '2: ', '3: ', '4: ', '5: ', '6: ', '7: ', '8: ', '9: '],
     pattern: `^(?:.*?\\])?%{PY_PATH_LINE:logger}: (?:%{WARN_CLASS:level}: )?${MESSAGE}`,
   },
   {
@@ -143,6 +153,7 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     id: 'ts_then_text',
     family: 'pytorch',
     summary: 'a timestamp, then text: Megatron-LM `[2026-05-28 22:26:20] iteration 29/ 6069 | ...`, flair `2020-03-27 15:19:00,766 epoch 150 - ...` (tried last)',
+    start: '\\[?\\d{4}-\\d{2}-\\d{2}[T ]',
     pattern: `^\\[?%{TS_ISO:timestamp}\\]?:?\\s${MESSAGE}`,
   },
   {

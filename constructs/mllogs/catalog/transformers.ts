@@ -15,12 +15,14 @@ export const TRANSFORMERS_FORMATS: readonly LineFormat[] = [
     family: 'transformers',
     summary: 'example scripts `06/12/2020 10:05:38 - INFO - transformers.trainer -   text`',
     prefilter: [' - '],
+    start: '\\d{1,2}[/-]\\d{1,2}[/-]\\d{4}',
     pattern: `^%{TS_MDY:ts_mdy} - %{LEVEL_WORD:level} - %{LOGGER:logger} -${MESSAGE}`,
   },
   {
     id: 'rust_tracing',
     family: 'transformers',
     summary: 'TGI launcher (Rust tracing) `2024-11-06T04:40:34.739375Z  INFO span: target: text`',
+    start: '\\d{4}-\\d{2}-\\d{2}[T ][\\d:.,Z+-]* +[A-Za-z]+ ',
     pattern: `^%{TS_ISO:timestamp} +%{LEVEL_WORD:level} (?:[a-z][\\w\\-]*(?:\\{[^}]*\\})?: )?%{RUST_TARGET:logger}:${MESSAGE}`,
   },
 ];

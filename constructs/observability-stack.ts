@@ -206,7 +206,7 @@ export class ObservabilityStack extends Construct {
     }
     if (this.elastic) network.allow(grafana, this.elastic.workloads.elasticsearch, { port: ES_HTTP_PORT }, 'Grafana queries its Elasticsearch datasource');
     const ingressController = props.network?.ingressController ?? DEFAULT_INGRESS_CONTROLLER;
-    for (const t of [...this.metrics.ingressTargets, ...(this.tls?.ingressTargets ?? [])]) {
+    for (const t of [...this.metrics.ingressTargets, ...(this.elastic?.ingressTargets ?? []), ...(this.tls?.ingressTargets ?? [])]) {
       network.allow(ingressController, t.workload, t.ports, `the ingress controller serves ${t.workload.name}`);
     }
     const policies = network.render(`${this.node.path} (ObservabilityStack)`);

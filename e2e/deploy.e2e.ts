@@ -15,6 +15,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_ES_USERS, ES_USER_ROLES } from '../constructs/elastic/settings';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -104,6 +105,11 @@ test('OpenTofu 1.10+ reads the synthesized stack; its init stops only at the pro
  * their keys, each given a random value per run (never a literal, never on a command line).
  */
 const USER_SECRETS: Readonly<Record<string, readonly string[]>> = { 'grafana-admin': ['admin-user', 'admin-password'] };
+/** The stack's own Elasticsearch users (ECK file realm): basic-auth Secrets with the roles the README names. */
+const ES_USER_SECRETS: Readonly<Record<string, { readonly username: string; readonly roles: readonly string[] }>> = {
+  [DEFAULT_ES_USERS.grafanaUser]: { username: 'mlobs-grafana', roles: ES_USER_ROLES.grafana },
+  [DEFAULT_ES_USERS.setupUser]: { username: 'mlobs-setup', roles: ES_USER_ROLES.setup },
+};
 
 test('apply on an empty cluster: every resource in dependency order, every release deployed', { timeout: 900_000 }, () => {
   const start = Date.now();
@@ -112,6 +118,10 @@ test('apply on an empty cluster: every resource in dependency order, every relea
     for (const [name, keys] of Object.entries(USER_SECRETS)) {
       const data = Object.fromEntries(keys.map((k) => [k, randomBytes(18).toString('base64url')]));
       tools.kubectlOk(['apply', '-f', '-'], 120_000, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NAMESPACE }, stringData: data }));
+    }
+    for (const [name, u] of Object.entries(ES_USER_SECRETS)) {
+      const stringData = { username: u.username, password: randomBytes(18).toString('base64url'), roles: u.roles.join(',') };
+      tools.kubectlOk(['apply', '-f', '-'], 120_000, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/basic-auth', metadata: { name, namespace: NAMESPACE }, stringData }));
     }
   });
   report.applySeconds = (Date.now() - start) / 1000;

@@ -50,6 +50,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
             logstash: s.elastic.logstash,
             filebeat: s.elastic.filebeat,
             operatorResources: s.elastic.operator.resources,
+            users: s.elastic.users,
             jsonFields,
           },
         }

@@ -11,11 +11,14 @@ import { z } from 'zod';
 import { memoryBytes } from '../quantity';
 import { dnsLabel, memoryQuantity, resourceRequirements, sizeGiB, dnsSubdomain, type ResourceRequirements } from './primitives';
 import type { Conforms } from './conforms';
+import { ingressSchema } from './metrics';
 import {
   ANTI_AFFINITY_MODES,
   DEFAULT_DATASET,
   DEFAULT_ELASTIC,
   DEFAULT_ELASTIC_NAME,
+  DEFAULT_ES_USERS,
+  ES_USER_ROLES,
   DEFAULT_KERNEL_LOG_PATH,
   DEFAULT_TOTAL_FIELDS_LIMIT,
   ELASTIC_DEFAULT_RESOURCES,
@@ -101,6 +104,17 @@ export const elasticSchema = z
       .max(10000)
       .default(DEFAULT_TOTAL_FIELDS_LIMIT)
       .describe(`index.mapping.total_fields.limit of the ML log data stream (unknown JSON keys are not mapped anyway). Default: ${DEFAULT_TOTAL_FIELDS_LIMIT}`),
+    users: z
+      .strictObject({
+        grafanaUser: dnsSubdomain(`Basic-auth Secret (username, password, roles: ${ES_USER_ROLES.grafana.join(',')}) of Grafana's read-only user. Default: ${DEFAULT_ES_USERS.grafanaUser}`).default(
+          DEFAULT_ES_USERS.grafanaUser,
+        ),
+        setupUser: dnsSubdomain(`Basic-auth Secret (username, password, roles: ${ES_USER_ROLES.setup.join(',')}) of the setup Job's user. Default: ${DEFAULT_ES_USERS.setupUser}`).default(
+          DEFAULT_ES_USERS.setupUser,
+        ),
+      })
+      .prefault({})
+      .describe('The stack\'s own Elasticsearch users (ECK file realm), from Secrets your secret manager creates; nothing the stack runs uses the elastic superuser'),
     operator: z
       .strictObject({ resources: res('operator', 'ECK operator') })
       .prefault({})
@@ -109,6 +123,7 @@ export const elasticSchema = z
       .strictObject({
         count: z.number().int().min(1).max(9).default(DEFAULT_ELASTIC.kibanaCount).describe(`Kibana instances. Default: ${DEFAULT_ELASTIC.kibanaCount}`),
         resources: res('kibana', 'Kibana'),
+        ingress: ingressSchema.optional(),
       })
       .prefault({})
       .describe('Kibana'),

@@ -28,7 +28,7 @@ import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIE
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
 import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, DEFAULT_PUSHGATEWAY, type GrafanaSettings } from '../../constructs/metrics/settings';
 import { DEFAULT_ELASTIC, DEFAULT_ILM, ELASTIC_DEFAULT_RESOURCES } from '../../constructs/elastic/settings';
-import { DEFAULT_ACME, DEFAULT_CERT_MANAGER, DEFAULT_CERTIFICATE, DEFAULT_TLS_HOPS, ISSUER_KINDS, PRIVATE_KEY_ALGORITHMS, type CertManagerSettings, type IssuerSettings } from '../../constructs/tls/settings';
+import { DEFAULT_ACME, DEFAULT_CERT_MANAGER, DEFAULT_CERTIFICATE, DEFAULT_TLS_HOPS, ISSUER_KINDS, PRIVATE_KEY_ALGORITHMS, REMOVED_ELASTICSEARCH_HOP, type CertManagerSettings, type IssuerSettings } from '../../constructs/tls/settings';
 
 export { COLLECTORS, ISSUER_KINDS };
 
@@ -256,9 +256,16 @@ const tls = z
     issuer: issuer.optional(),
     hops: z
       .strictObject({
-        ui: z.boolean().default(DEFAULT_TLS_HOPS.ui).describe(`Grafana/Kibana (and other exposed UIs). Default: ${DEFAULT_TLS_HOPS.ui}`),
+        ui: z.boolean().default(DEFAULT_TLS_HOPS.ui).describe(`Grafana, Kibana and the other UIs exposed through an Ingress. Default: ${DEFAULT_TLS_HOPS.ui}`),
         collectors: z.boolean().default(DEFAULT_TLS_HOPS.collectors).describe(`Collectors to Logstash/Loki. Default: ${DEFAULT_TLS_HOPS.collectors}`),
-        elasticsearch: z.boolean().default(DEFAULT_TLS_HOPS.elasticsearch).describe(`Elasticsearch HTTP. Default: ${DEFAULT_TLS_HOPS.elasticsearch}`),
+        // Removed: a file that still sets it gets a message saying what to write instead.
+        elasticsearch: z
+          .unknown()
+          .optional()
+          .superRefine((v, ctx) => {
+            if (v !== undefined) ctx.addIssue({ code: 'custom', message: REMOVED_ELASTICSEARCH_HOP });
+          })
+          .describe('Removed: Elasticsearch HTTP is always TLS; use elastic.httpCertificate'),
         loki: z.boolean().default(DEFAULT_TLS_HOPS.loki).describe(`Loki gateway. Default: ${DEFAULT_TLS_HOPS.loki}`),
       })
       .prefault({})

@@ -14,7 +14,7 @@ import { Filebeat } from './filebeat';
 import type { IlmPolicy } from './ilm.render';
 import type { KibanaObjects } from './kibana-objects.render';
 import { Logstash } from './logstash';
-import type { ElasticsearchOptions, FilebeatSettings, KibanaSettings, LogstashSettings } from './settings';
+import type { ElasticUsers, ElasticsearchOptions, FilebeatSettings, KibanaSettings, LogstashSettings } from './settings';
 import type { JsonFieldType } from '../contracts/json-fields';
 
 export { DEFAULT_ECK_RELEASE_NAME } from './eck-operator';
@@ -46,6 +46,8 @@ export interface ElasticPipelineProps {
   readonly filebeat?: Partial<FilebeatSettings>;
   /** Pod label keys that name a pod's training job (`mlobs.job`, the metrics' `job`), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
   readonly jobLabels?: readonly string[];
+  /** The stack's own Elasticsearch users' basic-auth Secrets (Grafana's reader, the setup Job's). @default DEFAULT_ES_USERS */
+  readonly users?: Partial<ElasticUsers>;
   /** Top-level keys of JSON log lines mapped as `team.<name>` with these types. @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** The ECK operator's resources. @default ELASTIC_DEFAULT_RESOURCES.operator */
@@ -104,6 +106,8 @@ export class ElasticPipeline extends Construct {
   readonly workloads: ElasticWorkloads;
   /** What the operator chart's PodMonitor scrapes (Logstash's PodMonitor is in the stack's chart). */
   readonly scrapeTargets: readonly ScrapeTarget[];
+  /** UIs exposed through an Ingress (Kibana, when asked). */
+  readonly ingressTargets: readonly ScrapeTarget[];
 
   /** Grafana reads this cluster's data stream (`KubePrometheusStack.addDatasource`). */
   get grafanaLogDatasource(): LogDatasource {
@@ -127,6 +131,7 @@ export class ElasticPipeline extends Construct {
       ...(props.elasticsearch ? { elasticsearch: props.elasticsearch } : {}),
       ...(props.kibana ? { kibana: props.kibana } : {}),
       ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}),
+      ...(props.users ? { users: props.users } : {}),
     });
     this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}) });
     this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}) });
@@ -152,6 +157,7 @@ export class ElasticPipeline extends Construct {
       filebeat: this.filebeatComponent.workload,
     };
     this.scrapeTargets = this.operator.scrapeTargets;
+    this.ingressTargets = c.ingressTargets;
   }
 
   /** The in-cluster HTTPS endpoint of Elasticsearch. */

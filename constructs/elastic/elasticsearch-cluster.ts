@@ -3,18 +3,20 @@ import type { LogDatasource } from '../metrics/grafana.values';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { KubeManifest } from '../core/manifest';
-import type { NetworkFlows, Workload } from '../core/network';
+import type { NetworkFlows, ScrapeTarget, Workload } from '../core/network';
 import { serviceUrl } from '../core/urls';
 import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
 import type { Tls } from '../tls/tls';
 import { ELASTIC_IMAGES, ELASTIC_STACK_VERSION } from '../versions';
 import type { EckOperator } from './eck-operator';
-import { renderElasticsearch } from './elasticsearch.render';
+import { renderElasticsearch, renderEsRoles } from './elasticsearch.render';
+import { stringify } from 'yaml';
+import { withDefaults } from '../core/settings';
 import { renderIlmPolicy, renderIndexTemplate, type IlmPolicy } from './ilm.render';
 import { mappedFields, renderKibanaObjects, type KibanaObjects } from './kibana-objects.render';
-import { renderKibana } from './kibana.render';
-import { eckPods, esElasticUserSecret, esHttpCaSecret, esHttpService, esHttpUrl, ES_HTTP_PORT, ES_TRANSPORT_PORT, kbHttpCaSecret, kbHttpService, kbHttpUrl, KB_HTTP_PORT, serviceDnsNames } from './names';
-import { DEFAULT_ELASTIC_NAME, elasticsearchSettings, kibanaSettings, type ElasticsearchOptions, type ElasticsearchSettings, type KibanaSettings } from './settings';
+import { renderKibana, renderKibanaIngress } from './kibana.render';
+import { eckPods, esHttpCaSecret, esHttpService, esHttpUrl, ES_HTTP_PORT, ES_TRANSPORT_PORT, kbHttpCaSecret, kbHttpService, kbHttpUrl, KB_HTTP_PORT, serviceDnsNames } from './names';
+import { DEFAULT_ELASTIC_NAME, DEFAULT_ES_USERS, elasticsearchSettings, kibanaSettings, type ElasticUsers, type ElasticsearchOptions, type ElasticsearchSettings, type KibanaSettings } from './settings';
 import { renderSetupFiles, renderSetupJob, SETUP_JOB_LABELS, SETUP_MOUNTS } from './setup-job.render';
 
 /** What reading an existing Elasticsearch takes. */
@@ -25,8 +27,8 @@ export interface ElasticsearchAttributes {
   readonly index: string;
   /** Secret (in the stack namespace) whose `ca.crt` verifies the HTTP certificate. */
   readonly caSecretName: string;
-  /** Secret and key of the password of the user Grafana reads as (the key is the user name). */
-  readonly user: { readonly secretName: string; readonly key: string };
+  /** The basic-auth Secret (`username`, `password`) of the read-only user Grafana reads as. */
+  readonly user: { readonly secretName: string };
 }
 
 /** An existing Elasticsearch, as wiring sees it (a Grafana log source). */
@@ -46,6 +48,8 @@ export interface ElasticsearchClusterProps {
   readonly elasticsearch?: ElasticsearchOptions;
   /** Kibana instances and resources. @default - one instance, ELASTIC_DEFAULT_RESOURCES.kibana */
   readonly kibana?: Partial<KibanaSettings>;
+  /** The stack's own users' basic-auth Secrets (ECK file realm). @default DEFAULT_ES_USERS */
+  readonly users?: Partial<ElasticUsers>;
   /** Team JSON fields mapped under `team.<name>` in the index template. @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** TLS component; required when `elasticsearch.httpCertificate` is 'issuer'. @default - ECK's own CA */
@@ -67,7 +71,7 @@ export class ElasticsearchCluster extends Construct {
    */
   static fromAttributes(attrs: ElasticsearchAttributes): ExistingElasticsearch {
     serviceUrl(attrs.url, 'ElasticsearchCluster.fromAttributes: attrs.url');
-    const elasticsearch = { url: attrs.url.replace(/\/+$/, ''), index: attrs.index, caSecretName: attrs.caSecretName, user: { ...attrs.user } };
+    const elasticsearch = { url: attrs.url.replace(/\/+$/, ''), index: attrs.index, caSecretName: attrs.caSecretName, user: { secretName: attrs.user.secretName } };
     return { grafanaLogDatasource: { kind: 'elasticsearch', elasticsearch } };
   }
 
@@ -88,8 +92,12 @@ export class ElasticsearchCluster extends Construct {
   readonly setupJob: KubeManifest;
   /** The cluster's pods: Elasticsearch, Kibana, the setup Job. */
   readonly workloads: { readonly elasticsearch: Workload; readonly kibana: Workload; readonly setupJob: Workload };
+  /** UIs exposed through an Ingress (Kibana, when asked): the ingress controller must reach them. */
+  readonly ingressTargets: readonly ScrapeTarget[];
   /** The in-cluster HTTPS endpoint of Elasticsearch. */
   readonly url: string;
+  /** The stack's own users' Secrets (Grafana's reader, the setup Job's). */
+  readonly users: ElasticUsers;
   /** The team JSON fields the index template maps (writers copy them to `team.<name>`). */
   readonly jsonFields: Readonly<Record<string, JsonFieldType>>;
   /** The Secret with the CA clients use to verify Elasticsearch (`ca.crt`). */
@@ -119,7 +127,12 @@ export class ElasticsearchCluster extends Construct {
     const esCert = issuer?.certificateFor({ name: `${name}-es-http-tls`, dnsNames: serviceDnsNames(esHttpService(name), ns) }).secretName;
     const kbCert = issuer?.certificateFor({ name: `${name}-kb-http-tls`, dnsNames: serviceDnsNames(kbHttpService(name), ns) }).secretName;
     const { warm, cold } = s.tiers;
+    // The stack's own users and roles: nothing it runs uses the elastic superuser.
+    const users = withDefaults<ElasticUsers>(DEFAULT_ES_USERS, props.users);
+    this.users = users;
+    const rolesSecret = `${name}-es-roles`;
     this.elasticsearch = renderElasticsearch({
+      auth: { roles: [rolesSecret], fileRealm: [users.grafanaUser, users.setupUser] },
       name,
       namespace: ns,
       labels: common.labels,
@@ -139,8 +152,17 @@ export class ElasticsearchCluster extends Construct {
       resources: kb.resources,
       ...(kbCert ? { httpCertificateSecret: kbCert } : {}),
     });
+    props.resources.add(
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: rolesSecret, namespace: ns, labels: { ...common.labels } }, type: 'Opaque', stringData: { 'roles.yml': stringify(renderEsRoles(s.dataStream.dataset)) } },
+      after,
+    );
     props.resources.add(this.elasticsearch, after);
     props.resources.add(this.kibana, after);
+    if (kb.ingress) {
+      const host = kb.ingress.host;
+      const uiTls = props.tls?.enabledFor('ui') ? props.tls.certificateFor({ name: `${name}-kibana-ui`, dnsNames: [host] }).secretName : undefined;
+      props.resources.add(renderKibanaIngress({ name, namespace: ns, labels: common.labels, host, className: kb.ingress.className, ...(uiTls ? { tlsSecretName: uiTls } : {}) }));
+    }
 
     // ILM policy + index template, applied in-cluster by a Job named after their hash.
     // "-" separates the parts of a data stream name, so an environment like prod-eu writes to logs-ml-prod_eu.
@@ -168,7 +190,7 @@ export class ElasticsearchCluster extends Construct {
       namespace: ns,
       labels: common.labels,
       image: `${ELASTIC_IMAGES.elasticsearch.repository}:${ELASTIC_IMAGES.elasticsearch.tag}`,
-      user: esElasticUserSecret(name),
+      userSecret: users.setupUser,
       esCaSecret: esHttpCaSecret(name),
       kbCaSecret: kbHttpCaSecret(name),
       files: setup.files,
@@ -182,6 +204,7 @@ export class ElasticsearchCluster extends Construct {
       kibana: eckPods.kibana(name),
       setupJob: { name: 'es-setup', podSelector: { ...SETUP_JOB_LABELS } },
     };
+    this.ingressTargets = kb.ingress ? [{ workload: this.workloads.kibana, ports: [{ port: KB_HTTP_PORT }] }] : [];
     const net = props.network;
     if (net) {
       const w = this.workloads;
@@ -203,10 +226,9 @@ export class ElasticsearchCluster extends Construct {
 
   /** Grafana reads this cluster's data stream (`KubePrometheusStack.addDatasource`). */
   get grafanaLogDatasource(): LogDatasource {
-    const user = esElasticUserSecret(this.name);
     return {
       kind: 'elasticsearch',
-      elasticsearch: { url: this.url, index: `logs-${this.dataStreamParts.dataset}-*`, caSecretName: this.caSecretName, user: { secretName: user.name, key: user.key } },
+      elasticsearch: { url: this.url, index: `logs-${this.dataStreamParts.dataset}-*`, caSecretName: this.caSecretName, user: { secretName: this.users.grafanaUser } },
     };
   }
 }

@@ -47,6 +47,8 @@ export interface ElasticsearchRenderProps {
   readonly antiAffinity?: 'preferred' | 'required';
   /** cert-manager Secret (tls.crt, tls.key, ca.crt) for HTTP. @default - ECK's self-signed CA */
   readonly httpCertificateSecret?: string;
+  /** Custom roles (Secrets with `roles.yml`) and file-realm users (basic-auth Secrets). @default - none */
+  readonly auth?: { readonly roles: readonly string[]; readonly fileRealm: readonly string[] };
 }
 
 /**
@@ -137,8 +139,24 @@ export function renderElasticsearch(props: ElasticsearchRenderProps): KubeManife
       http: { tls: props.httpCertificateSecret ? { certificate: { secretName: props.httpCertificateSecret } } : { selfSignedCertificate: { disabled: false } } },
       // One node may be down at a time when there are several; a single node gets no PDB
       // (it would block node drains forever).
+      ...(props.auth
+        ? { auth: { roles: props.auth.roles.map((secretName) => ({ secretName })), fileRealm: props.auth.fileRealm.map((secretName) => ({ secretName })) } }
+        : {}),
       podDisruptionBudget: total > 1 ? { spec: { maxUnavailable: 1, selector: { matchLabels: { 'elasticsearch.k8s.elastic.co/cluster-name': props.name } } } } : {},
       nodeSets: sets,
     },
+  };
+}
+
+/**
+ * The stack's own Elasticsearch roles (ECK `spec.auth.roles`, a Secret holding `roles.yml`; no
+ * credential in it): `mlobs_reader` reads the ML data streams (Grafana), `mlobs_setup` manages the
+ * ILM policy and index template (the setup Job, which also holds Kibana's built-in `kibana_admin`
+ * to import saved objects).
+ */
+export function renderEsRoles(dataset: string): Record<string, unknown> {
+  return {
+    mlobs_reader: { cluster: ['monitor'], indices: [{ names: [`logs-${dataset}-*`], privileges: ['read', 'view_index_metadata'] }] },
+    mlobs_setup: { cluster: ['manage_ilm', 'manage_index_templates', 'monitor'], indices: [] },
   };
 }

@@ -6,6 +6,7 @@
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
 import { ECK_CONTAINER_SECURITY } from './elasticsearch.render';
+import { kbHttpService, KB_HTTP_PORT } from './names';
 
 export const KIBANA_API_VERSION = 'kibana.k8s.elastic.co/v1';
 
@@ -37,6 +38,44 @@ export function renderKibana(p: KibanaRenderProps): KubeManifest {
           containers: [{ name: 'kibana', resources: { requests: { ...p.resources.requests }, limits: { ...p.resources.limits } }, securityContext: ECK_CONTAINER_SECURITY }],
         },
       },
+    },
+  };
+}
+
+export interface KibanaIngressProps {
+  /** Kibana's name (ECK's Service `<name>-kb-http`). */
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly host: string;
+  readonly className: string;
+  /** TLS Secret for the host (the `ui` hop). @default - plain HTTP at the ingress */
+  readonly tlsSecretName?: string;
+}
+
+/**
+ * An Ingress in front of Kibana. Kibana serves HTTPS itself (ECK), so the ingress controller
+ * talks HTTPS to it (ingress-nginx's backend-protocol annotation; other controllers have their own).
+ */
+export function renderKibanaIngress(p: KibanaIngressProps): KubeManifest {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: `${p.name}-kibana`,
+      namespace: p.namespace,
+      labels: { ...p.labels },
+      annotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' },
+    },
+    spec: {
+      ingressClassName: p.className,
+      ...(p.tlsSecretName ? { tls: [{ hosts: [p.host], secretName: p.tlsSecretName }] } : {}),
+      rules: [
+        {
+          host: p.host,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: kbHttpService(p.name), port: { number: KB_HTTP_PORT } } } }] },
+        },
+      ],
     },
   };
 }

@@ -4,7 +4,7 @@
  * constant here; the environment schema (config/schema/elastic.ts, environment.ts) takes its
  * defaults from them. Pure: no cdktf, no zod.
  */
-import { volumeOr, withDefaults, type ResourceRequirements, type VolumeSettings } from '../core/settings';
+import { volumeOr, withDefaults, type IngressSettings, type ResourceRequirements, type VolumeSettings } from '../core/settings';
 
 /** Name of the Elasticsearch and Kibana resources (Service `<name>-es-http`). */
 export const DEFAULT_ELASTIC_NAME = 'mlobs';
@@ -119,9 +119,26 @@ export interface ElasticsearchOptions {
   readonly retention?: IlmRetentionOptions;
 }
 
+/**
+ * The stack's own Elasticsearch users (ECK file realm): basic-auth Secrets the team's secret manager
+ * creates (`username`, `password`, and `roles` as listed in {@link ES_USER_ROLES}). The `elastic`
+ * superuser is used by nothing the stack runs.
+ */
+export interface ElasticUsers {
+  /** Grafana's read-only user. */
+  readonly grafanaUser: string;
+  /** The setup Job's user (ILM policy, index template, Kibana saved objects). */
+  readonly setupUser: string;
+}
+export const DEFAULT_ES_USERS: ElasticUsers = { grafanaUser: 'mlobs-es-grafana', setupUser: 'mlobs-es-setup' };
+/** The roles each user's Secret must list (its `roles` key, comma separated). */
+export const ES_USER_ROLES = { grafana: ['mlobs_reader'], setup: ['mlobs_setup', 'kibana_admin'] } as const;
+
 export interface KibanaSettings {
   readonly count: number;
   readonly resources: ResourceRequirements;
+  /** Expose Kibana through an Ingress on this host (TLS where the `ui` hop asks for it). @default - not exposed */
+  readonly ingress?: IngressSettings | undefined;
 }
 export interface LogstashSettings {
   readonly count: number;

@@ -92,11 +92,14 @@ export interface ElasticsearchDatasourceProps {
   readonly index: string;
   /** Secret holding the CA of the HTTP certificate (`ca.crt`). */
   readonly caSecretName: string;
-  /** Secret and key of the user Grafana reads as. */
-  readonly user: { readonly secretName: string; readonly key: string };
+  /**
+   * The user Grafana reads as: a basic-auth Secret (`username`, `password` keys), mounted and read
+   * through `$__file` (both the name and the password). A read-only user, not `elastic`.
+   */
+  readonly user: { readonly secretName: string };
 }
 
-/** Where Grafana mounts ECK's CA and elastic-user Secrets for the Elasticsearch datasource. */
+/** Where Grafana mounts ECK's CA and its reader user's Secret for the Elasticsearch datasource. */
 export const ES_DATASOURCE_MOUNTS = { ca: '/etc/secrets/elasticsearch-ca', user: '/etc/secrets/elasticsearch-user' } as const;
 
 function elasticsearchDatasource(p: ElasticsearchDatasourceProps): HelmValues {
@@ -108,7 +111,7 @@ function elasticsearchDatasource(p: ElasticsearchDatasourceProps): HelmValues {
     url: p.url,
     editable: false,
     basicAuth: true,
-    basicAuthUser: p.user.key,
+    basicAuthUser: `$__file{${ES_DATASOURCE_MOUNTS.user}/username}`,
     jsonData: {
       index: p.index,
       timeField: '@timestamp',
@@ -120,7 +123,7 @@ function elasticsearchDatasource(p: ElasticsearchDatasourceProps): HelmValues {
     // Grafana expands $__file{} when it reads the provisioning file: the values hold paths only.
     secureJsonData: {
       tlsCACert: `$__file{${ES_DATASOURCE_MOUNTS.ca}/ca.crt}`,
-      basicAuthPassword: `$__file{${ES_DATASOURCE_MOUNTS.user}/${p.user.key}}`,
+      basicAuthPassword: `$__file{${ES_DATASOURCE_MOUNTS.user}/password}`,
     },
   };
 }

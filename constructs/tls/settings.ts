@@ -29,16 +29,20 @@ export const DEFAULT_ACME = { accountKeySecretName: 'mlobs-acme-account', ingres
 
 /** The hops that can be served over TLS. */
 export interface TlsHops {
-  /** Grafana and the other UIs exposed through an Ingress. */
+  /** Grafana, Kibana and the other UIs exposed through an Ingress. */
   readonly ui: boolean;
   /** Collectors to Logstash/Loki. */
   readonly collectors: boolean;
-  /** Elasticsearch HTTP. */
-  readonly elasticsearch: boolean;
   /** The Loki gateway. */
   readonly loki: boolean;
 }
-export const DEFAULT_TLS_HOPS: TlsHops = { ui: true, collectors: true, elasticsearch: true, loki: true };
+export const DEFAULT_TLS_HOPS: TlsHops = { ui: true, collectors: true, loki: true };
+/**
+ * Elasticsearch's HTTP is always TLS (ECK): there is no hop to switch. Its certificate is chosen by
+ * the Elastic component's `httpCertificate` (ECK's CA, or this component's issuer).
+ */
+export const REMOVED_ELASTICSEARCH_HOP =
+  'was removed: Elasticsearch HTTP is always TLS (ECK serves it); choose its certificate with elastic.httpCertificate: eck (ECK\'s CA) or issuer (the tls issuer); please delete tls.hops.elasticsearch';
 
 export const PRIVATE_KEY_ALGORITHMS = ['ECDSA', 'RSA', 'Ed25519'] as const;
 export interface CertificateSettings {

@@ -89,13 +89,16 @@ test('index template: data stream, our policy, explicit ML mappings, dynamic fal
   assert.equal(renderIndexTemplate({ dataset: 'x', policyName: 'p', replicas: 0, totalFieldsLimit: 300 }).index_patterns instanceof Array, true);
 });
 
-test('setup Job: password from ECK Secret via secretKeyRef, CA mounted, name changes with the content, no credentials in the stack', () => {
+test('setup Job: its own least-privilege user (not elastic) via secretKeyRef, CA mounted, name changes with the content, no credentials in the stack', () => {
   type Job = KubeManifest & { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
   const jobsOf = (r: typeof prod) => r.customResources.filter((m) => m.kind === 'Job') as Job[];
   const jobs = jobsOf(prod);
   assert.equal(jobs.length, 1);
   assert.match(jobs[0]?.metadata.name ?? '', /^mlobs-es-setup-[0-9a-f]{10}$/);
-  assert.deepEqual(jobs[0]?.spec.template.spec.containers[0]?.env, [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: 'mlobs-es-elastic-user', key: 'elastic' } } }]);
+  assert.deepEqual(jobs[0]?.spec.template.spec.containers[0]?.env, [
+      { name: 'ELASTIC_USERNAME', valueFrom: { secretKeyRef: { name: 'mlobs-es-setup', key: 'username' } } },
+      { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: 'mlobs-es-setup', key: 'password' } } },
+    ]);
   assert.deepEqual(validateBuiltinObject(jobs[0] as Job), []);
   assert.notEqual(jobsOf(dev)[0]?.metadata.name, jobs[0]?.metadata.name, 'different policy, different Job');
   const files = prod.customResources.find((m) => m.kind === 'ConfigMap' && m.metadata.name === jobs[0]?.metadata.name) as (KubeManifest & { data: Record<string, string> }) | undefined;

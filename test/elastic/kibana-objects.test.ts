@@ -221,7 +221,7 @@ test('setup Job: imports the ndjson with overwrite=true over HTTPS with Kibana\'
   const script = files['apply.sh'] ?? '';
   assert.equal(files[KIBANA_OBJECTS_FILE], elasticOf(prod).kibanaObjects.ndjson);
   assert.match(script, /KB="https:\/\/mlobs-kb-http\.mlobs\.svc:5601"/);
-  assert.match(script, /--cacert \/etc\/mlobs\/kb-ca\/ca\.crt -u elastic:\$\{ELASTIC_PASSWORD\}/);
+  assert.match(script, /--cacert \/etc\/mlobs\/kb-ca\/ca\.crt -u \$\{ELASTIC_USERNAME\}:\$\{ELASTIC_PASSWORD\}/);
   assert.match(script, /until \$KBCURL "\$KB\/api\/status"/);
   assert.match(script, /-X POST "\$KB\/api\/saved_objects\/_import\?overwrite=true" -H 'kbn-xsrf: true' --form file=@\/etc\/mlobs\/es-setup\/kibana-objects\.ndjson/);
   assert.ok(script.indexOf('_index_template') < script.indexOf('/api/status'), 'Elasticsearch first');
@@ -255,7 +255,7 @@ test('setup script runs in order against a stand-in curl, and fails when the imp
     );
     const run = (result: string) => {
       fs.rmSync(log, { force: true });
-      const r = spawnSync('sh', ['-c', script], { env: { PATH: `${dir}:/usr/bin:/bin`, ELASTIC_PASSWORD: 'sentinel-pw', IMPORT_RESULT: result }, encoding: 'utf8' });
+      const r = spawnSync('sh', ['-c', script], { env: { PATH: `${dir}:/usr/bin:/bin`, ELASTIC_USERNAME: 'mlobs-setup', ELASTIC_PASSWORD: 'sentinel-pw', IMPORT_RESULT: result }, encoding: 'utf8' });
       return { status: r.status, out: r.stdout + r.stderr, calls: fs.readFileSync(log, 'utf8').trim().split('\n') };
     };
     const ok = run('{"successCount":4,"success":true,"warnings":[]}');
@@ -264,7 +264,7 @@ test('setup script runs in order against a stand-in curl, and fails when the imp
       ok.calls.map((c) => /(_cluster\/health|_ilm\/policy|_index_template|api\/status|saved_objects\/_import\?overwrite=true)/.exec(c)?.[1]),
       ['_cluster/health', '_ilm/policy', '_index_template', 'api/status', 'saved_objects/_import?overwrite=true'],
     );
-    assert.match(ok.calls[4] ?? '', /--cacert \/etc\/mlobs\/kb-ca\/ca\.crt -u elastic:sentinel-pw .*-H kbn-xsrf: true --form file=@/);
+    assert.match(ok.calls[4] ?? '', /--cacert \/etc\/mlobs\/kb-ca\/ca\.crt -u mlobs-setup:sentinel-pw .*-H kbn-xsrf: true --form file=@/);
     assert.match(ok.out, /Kibana saved objects imported/);
     const failed = run('{"successCount":3,"success":false,"errors":[{"id":"x","error":{"type":"missing_references"}}]}');
     assert.equal(failed.status, 1, failed.out);
@@ -278,6 +278,9 @@ test('no credential in the synthesized stack or the saved objects', () => {
   for (const r of [dev, prod]) {
     assert.doesNotMatch(r.json, /"password"\s*:|ELASTIC_PASSWORD=/i);
     assert.doesNotMatch(elasticOf(r).kibanaObjects.ndjson, /password|secret|token|authorization/i);
-    assert.deepEqual(jobOf(r).spec.template.spec.containers[0]?.env, [{ name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: 'mlobs-es-elastic-user', key: 'elastic' } } }]);
+    assert.deepEqual(jobOf(r).spec.template.spec.containers[0]?.env, [
+      { name: 'ELASTIC_USERNAME', valueFrom: { secretKeyRef: { name: 'mlobs-es-setup', key: 'username' } } },
+      { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: 'mlobs-es-setup', key: 'password' } } },
+    ]);
   }
 });

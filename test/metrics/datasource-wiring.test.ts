@@ -69,7 +69,7 @@ function datasourcesWith(add: (m: KubePrometheusStack) => void): { type: string;
 test('backends that already exist: Grafana reads an existing Loki and Elasticsearch from their attributes', () => {
   const ds = datasourcesWith((m) => {
     m.addDatasource(Loki.fromAttributes({ url: 'https://loki-gateway.logging.svc:443/', tenant: 'ml', caSecretName: 'loki-ca' }));
-    m.addDatasource(ElasticsearchCluster.fromAttributes({ url: 'https://logs-es-http.elastic.svc:9200', index: 'logs-ml-*', caSecretName: 'es-ca', user: { secretName: 'grafana-es', key: 'grafana' } }));
+    m.addDatasource(ElasticsearchCluster.fromAttributes({ url: 'https://logs-es-http.elastic.svc:9200', index: 'logs-ml-*', caSecretName: 'es-ca', user: { secretName: 'grafana-es' } }));
   });
   const loki = ds.find((d) => d.type === 'loki');
   assert.equal(loki?.url, 'https://loki-gateway.logging.svc:443');
@@ -81,7 +81,7 @@ test('backends that already exist: Grafana reads an existing Loki and Elasticsea
 
 test('attributes of an existing backend are checked: no credentials in a URL, http(s) only', () => {
   assert.throws(() => Loki.fromAttributes({ url: 'http://user:pw@loki.logging.svc' }), /^Error: Loki\.fromAttributes: attrs\.url: the URL carries a credential/);
-  assert.throws(() => ElasticsearchCluster.fromAttributes({ url: 'ftp://es', index: 'x', caSecretName: 'c', user: { secretName: 's', key: 'k' } }), /is not an http\(s\) URL/);
+  assert.throws(() => ElasticsearchCluster.fromAttributes({ url: 'ftp://es', index: 'x', caSecretName: 'c', user: { secretName: 's' } }), /is not an http\(s\) URL/);
   assert.throws(() => KubePrometheusStack.alertmanagerFromAttributes({ url: 'not a url' }), /^Error: KubePrometheusStack\.alertmanagerFromAttributes: attrs\.url: "not a url" is not a URL/);
 });
 

@@ -40,6 +40,8 @@ function plantedSecrets(): Record<string, Record<string, string>> {
   }
   // Secrets ECK generates in-cluster (the elastic user) would hold this too.
   secrets['mlobs-es-elastic-user'] = { elastic: sentinel('elastic-user') };
+  // The stack's own Elasticsearch users (basic-auth Secrets the team creates).
+  for (const n of ['mlobs-es-grafana', 'mlobs-es-setup']) secrets[n] = { username: sentinel(`${n}-username`), password: sentinel(`${n}-password`) };
   return secrets;
 }
 

@@ -335,27 +335,21 @@ export function renderKibanaObjects(p: KibanaObjectsProps): KibanaObjects {
       },
     };
   });
-  panels.push({
-    version: KIBANA_PANEL_VERSION,
-    type: 'search',
-    gridData: { x: 24, y: 24, w: 24, h: 12, i: errorsPanelKey },
-    panelIndex: errorsPanelKey,
-    title: 'ML errors by framework',
-    embeddableConfig: { enhancements: {} },
-    panelRefName: `panel_${errorsPanelKey}`,
-  });
-  dashboardRefs.push({ type: 'search', id: ids.errorsSearch, name: `${errorsPanelKey}:panel_${errorsPanelKey}` });
-  const nanPanelKey = 'jobs-with-nan-loss';
-  panels.push({
-    version: KIBANA_PANEL_VERSION,
-    type: 'search',
-    gridData: { x: 24, y: 36, w: 24, h: 12, i: nanPanelKey },
-    panelIndex: nanPanelKey,
-    title: 'Jobs that hit a NaN loss',
-    embeddableConfig: { enhancements: {} },
-    panelRefName: `panel_${nanPanelKey}`,
-  });
-  dashboardRefs.push({ type: 'search', id: ids.nanJobsSearch, name: `${nanPanelKey}:panel_${nanPanelKey}` });
+  /** A saved search on the dashboard, by reference. */
+  const searchPanel = (key: string, title: string, id: string, grid: { x: number; y: number }): void => {
+    panels.push({
+      version: KIBANA_PANEL_VERSION,
+      type: 'search',
+      gridData: { ...grid, w: 24, h: 12, i: key },
+      panelIndex: key,
+      title,
+      embeddableConfig: { enhancements: {} },
+      panelRefName: `panel_${key}`,
+    });
+    dashboardRefs.push({ type: 'search', id, name: `${key}:panel_${key}` });
+  };
+  searchPanel(errorsPanelKey, 'ML errors by framework', ids.errorsSearch, { x: 24, y: 24 });
+  searchPanel('jobs-with-nan-loss', 'Jobs that hit a NaN loss', ids.nanJobsSearch, { x: 24, y: 36 });
 
   const dashboard: KibanaSavedObject = {
     type: 'dashboard',

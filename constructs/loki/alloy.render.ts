@@ -65,6 +65,21 @@ const indent = (text: string, n: number): string =>
     .map((l) => (l.length > 0 ? ' '.repeat(n) + l : l))
     .join('\n');
 
+/** A counter of the contract: one increment per line that reaches its stage.metrics. */
+function counter(metric: string, help: string): string {
+  const n = agentMetricName(metric);
+  return [
+    '      metric.counter {',
+    `        name              = ${str(n.name)}`,
+    `        prefix            = ${str(n.prefix)}`,
+    `        description       = ${str(help)}`,
+    '        match_all         = true',
+    '        action            = "inc"',
+    '        max_idle_duration = "24h"',
+    '      }',
+  ].join('\n');
+}
+
 /** One gauge of the training contract, set from an extracted field. */
 function gauge(metric: string, field: string, help: string): string {
   const n = agentMetricName(metric);
@@ -210,14 +225,7 @@ ${indent(sm, 2)}
   stage.match {
     selector = "{event=~\\".+\\"}"
     stage.metrics {
-      metric.counter {
-        name              = ${str(agentMetricName(LOG_METRICS.eventsTotal).name)}
-        prefix            = ${str(agentMetricName(LOG_METRICS.eventsTotal).prefix)}
-        description       = "ML log events recognised by the mlobs catalog"
-        match_all         = true
-        action            = "inc"
-        max_idle_duration = "24h"
-      }
+${counter(LOG_METRICS.eventsTotal, 'ML log events recognised by the mlobs catalog')}
     }
   }
   stage.match {
@@ -256,14 +264,7 @@ ${gauge(TRAIN_METRICS.throughput, 'throughput', TRAIN_GAUGES.find((g) => g.metri
   stage.match {
     selector = ${str(`{level=~"${ERROR_LEVELS.join('|')}"}`)}
     stage.metrics {
-      metric.counter {
-        name              = ${str(agentMetricName(LOG_METRICS.errorLines).name)}
-        prefix            = ${str(agentMetricName(LOG_METRICS.errorLines).prefix)}
-        description       = "Log lines at an error level (mlobs catalog)"
-        match_all         = true
-        action            = "inc"
-        max_idle_duration = "24h"
-      }
+${counter(LOG_METRICS.errorLines, 'Log lines at an error level (mlobs catalog)')}
     }
   }
   forward_to = [loki.write.default.receiver]

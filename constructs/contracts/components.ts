@@ -15,3 +15,8 @@ export const TRAINING_RUNBOOK_URLS = {
   xid: XID_DOCS_URL,
   progress: 'https://pytorch.org/docs/stable/distributed.html#debugging-torch-distributed-applications',
 } as const;
+
+/** The stack's own metrics and alerting path: Prometheus, Alertmanager, certificates. */
+export const PLATFORM_COMPONENT = 'platform';
+/** The stack's log path: Loki, the collectors (Alloy, Promtail), Elasticsearch. */
+export const LOGS_COMPONENT = 'logs';

@@ -8,6 +8,7 @@ import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import { CHARTS } from '../versions';
 import { renderCertManagerValues } from './cert-manager.values';
+import { renderCertManagerPodMonitor } from './cert-manager-monitor.render';
 import { renderCertificate, renderIssuer, type CertificateRequest } from './issuer.render';
 import { DEFAULT_CERT_MANAGER, tlsSettings, type CertManagerSettings, type CertificateSettings, type IssuerSettings, type TlsHops, type TlsSettings } from './settings';
 import { KUBE_API_SERVER, type NetworkFlows, type ScrapeTarget, type Workload } from '../core/network';
@@ -18,6 +19,9 @@ export const CERT_MANAGER_WEBHOOK_PORT = 10250;
 export const ACME_HTTP01_SOLVER_PORT = 8089;
 /** The solver pods cert-manager creates for HTTP-01 challenges (in the namespace of the Certificate). */
 export const ACME_HTTP01_SOLVER: Workload = { name: 'acme-http01-solver', podSelector: { 'acme.cert-manager.io/http01-solver': 'true' } };
+
+/** Helm release name of cert-manager (Terraform-visible: do not change). */
+export const CERT_MANAGER_RELEASE_NAME = 'cert-manager';
 
 export type TlsHop = keyof TlsHops;
 
@@ -77,7 +81,7 @@ export class Tls extends Construct {
     if (certManager.install) {
       this.certManager = new PinnedRelease(this, 'cert-manager', {
         chart: CHARTS.certManager,
-        releaseName: 'cert-manager',
+        releaseName: CERT_MANAGER_RELEASE_NAME,
         namespace: common.namespace,
         values: renderCertManagerValues({ common, replicas: certManager.replicas, resources: certManager.resources }),
         ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
@@ -95,6 +99,8 @@ export class Tls extends Construct {
     const issuer = renderIssuer(tls.issuer, tls, common);
     this.issuerRef = issuer.issuerRef;
     for (const m of issuer.manifests) props.resources.add(m, this.after);
+    // The stack's Prometheus scrapes the cert-manager it installs (certificate alerts, stack-health dashboard).
+    if (this.certManager) props.resources.add(renderCertManagerPodMonitor(common, CERT_MANAGER_RELEASE_NAME), this.after);
   }
 
   /** Whether a hop (ui, collectors, elasticsearch, loki) is served over TLS. */

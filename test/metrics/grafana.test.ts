@@ -89,6 +89,9 @@ test('dashboards ship as ConfigMaps with the sidecar label the Grafana sidecar w
   assert.equal(cm.metadata.labels[DASHBOARD_LABEL.key], DASHBOARD_LABEL.value);
   const model = JSON.parse(cm.data['mlobs-stack-health.json'] as string) as { uid: string; panels: unknown[] };
   assert.equal(model.uid, 'mlobs-stack-health');
+  // One row per part the stack runs (issue 17 item 3), beside Prometheus and Alertmanager.
+  const titles = (model.panels as { title: string }[]).map((p) => p.title);
+  for (const part of ['Loki:', 'Collectors:', 'Certificates', 'Elasticsearch:']) assert.ok(titles.some((t) => t.startsWith(part)), `a ${part} panel; have ${titles.join(', ')}`);
   const sidecar = grafanaOf(releaseValues(tf, DEFAULT_KPS_RELEASE_NAME)).sidecar as { dashboards: Record<string, unknown> };
   assert.deepEqual({ label: sidecar.dashboards.label, labelValue: sidecar.dashboards.labelValue }, { label: DASHBOARD_LABEL.key, labelValue: DASHBOARD_LABEL.value });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseEnvironment } from '../../config';
 import { commonConfigFor } from '../../stacks/environment-props';
 import { renderCertManagerValues } from '../../constructs/tls/cert-manager.values';
+import { CERT_MANAGER_POD_MONITOR_NAME } from '../../constructs/tls/cert-manager-monitor.render';
 import { renderCertificate, renderIssuer, serviceDnsNames } from '../../constructs/tls/issuer.render';
 import { assertValidCustomResource, validateCustomResource } from '../helpers/crd-contract';
 import { assertValuesKeysExist } from '../helpers/helm-values-contract';
@@ -125,4 +126,28 @@ test('a certificate can ask for a PKCS#8 key (Logstash beats input), and it vali
   assertValidCustomResource(cert);
   const plain = renderCertificate({ name: 'x', dnsNames: ['x'] }, ref, s.tls, commonConfigFor('t', s));
   assert.equal((plain.spec as { privateKey: { encoding?: string } }).privateKey.encoding, undefined);
+});
+
+test('the stack scrapes the cert-manager it installs: a PodMonitor on the controller pods\' metrics port, valid against its CRD; none for an existing cert-manager', () => {
+  const { customResources } = buildStack({ ...BASE, tls: { enabled: true, issuer: { kind: 'selfSigned' } } });
+  const monitors = customResources.filter((m) => m.kind === 'PodMonitor' && m.metadata.name === CERT_MANAGER_POD_MONITOR_NAME);
+  assert.equal(monitors.length, 1);
+  const pm = monitors[0]!;
+  assertValidCustomResource(pm);
+  assert.equal(pm.metadata.labels?.['mlobs.dev/monitor'], 'mlobs');
+  const spec = pm.spec as { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string; honorLabels: boolean }[] };
+  assert.deepEqual(spec.podMetricsEndpoints.map((e) => [e.port, e.honorLabels]), [['http-metrics', true]]);
+  // The selector and port name match the controller pods the pinned chart renders (and only them).
+  const s = parseEnvironment('t', BASE).settings;
+  const objs = helmTemplate({ chart: 'cert-manager', values: renderCertManagerValues({ common: commonConfigFor('t', s), replicas: 1, resources: s.certManager.resources }), releaseName: 'cert-manager', namespace: 'mlobs' });
+  const selected = objs.filter((o) => o.kind === 'Deployment').filter((d) => {
+    const labels = (d as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }).spec.template.metadata.labels;
+    return Object.entries(spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
+  });
+  assert.deepEqual(selected.map((d) => d.metadata.name), ['cert-manager']);
+  const ports = (selected[0] as unknown as { spec: { template: { spec: { containers: { ports?: { name: string; containerPort: number }[] }[] } } } }).spec.template.spec.containers.flatMap((c) => c.ports ?? []);
+  assert.deepEqual(ports.filter((p) => p.name === 'http-metrics').map((p) => p.containerPort), [9402]);
+
+  const existing = buildStack({ ...BASE, tls: { enabled: true, issuer: { kind: 'selfSigned' } }, certManager: { install: false } });
+  assert.equal(existing.customResources.filter((m) => m.kind === 'PodMonitor' && m.metadata.name === CERT_MANAGER_POD_MONITOR_NAME).length, 0);
 });

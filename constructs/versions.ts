@@ -87,6 +87,13 @@ export const CHARTS = {
     repository: 'https://charts.jetstack.io',
     appVersion: 'v1.21.1',
   },
+  elasticsearchExporter: {
+    chart: 'prometheus-elasticsearch-exporter',
+    version: '7.4.0',
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    appVersion: 'v1.11.0',
+    adoptedAlternative: true,
+  },
   pushgateway: {
     chart: 'prometheus-pushgateway',
     version: '3.8.0',

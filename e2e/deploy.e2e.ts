@@ -109,6 +109,7 @@ const USER_SECRETS: Readonly<Record<string, readonly string[]>> = { 'grafana-adm
 const ES_USER_SECRETS: Readonly<Record<string, { readonly username: string; readonly roles: readonly string[] }>> = {
   [DEFAULT_ES_USERS.grafanaUser]: { username: 'mlobs-grafana', roles: ES_USER_ROLES.grafana },
   [DEFAULT_ES_USERS.setupUser]: { username: 'mlobs-setup', roles: ES_USER_ROLES.setup },
+  [DEFAULT_ES_USERS.monitorUser]: { username: 'mlobs-monitor', roles: ES_USER_ROLES.monitor },
 };
 
 test('apply on an empty cluster: every resource in dependency order, every release deployed', { timeout: 900_000 }, () => {

@@ -112,6 +112,9 @@ export const elasticSchema = z
         setupUser: dnsSubdomain(`Basic-auth Secret (username, password, roles: ${ES_USER_ROLES.setup.join(',')}) of the setup Job's user. Default: ${DEFAULT_ES_USERS.setupUser}`).default(
           DEFAULT_ES_USERS.setupUser,
         ),
+        monitorUser: dnsSubdomain(`Basic-auth Secret (username, password, roles: ${ES_USER_ROLES.monitor.join(',')}) of the metrics exporter's user. Default: ${DEFAULT_ES_USERS.monitorUser}`).default(
+          DEFAULT_ES_USERS.monitorUser,
+        ),
       })
       .prefault({})
       .describe('The stack\'s own Elasticsearch users (ECK file realm), from Secrets your secret manager creates; nothing the stack runs uses the elastic superuser'),

@@ -11,6 +11,7 @@ import type { Tls } from '../tls/tls';
 import { EckOperator } from './eck-operator';
 import { ElasticsearchCluster } from './elasticsearch-cluster';
 import { Filebeat } from './filebeat';
+import { ElasticsearchExporter } from './elasticsearch-exporter';
 import type { IlmPolicy } from './ilm.render';
 import type { KibanaObjects } from './kibana-objects.render';
 import { Logstash } from './logstash';
@@ -76,6 +77,8 @@ export class ElasticPipeline extends Construct {
   readonly cluster: ElasticsearchCluster;
   readonly logstashComponent: Logstash;
   readonly filebeatComponent: Filebeat;
+  /** The metrics exporter of the cluster (health, shards, disk). */
+  readonly exporter: ElasticsearchExporter;
   /** Name of the Elasticsearch and Kibana resources. */
   readonly name: string;
   /** The Elasticsearch custom resource as shipped. */
@@ -104,7 +107,7 @@ export class ElasticPipeline extends Construct {
   readonly setupJob: KubeManifest;
   /** The pipeline's pods (for NetworkPolicies). */
   readonly workloads: ElasticWorkloads;
-  /** What the operator chart's PodMonitor scrapes (Logstash's PodMonitor is in the stack's chart). */
+  /** What the operator's PodMonitor and the exporter's ServiceMonitor scrape (Logstash's PodMonitor is in the stack's chart). */
   readonly scrapeTargets: readonly ScrapeTarget[];
   /** UIs exposed through an Ingress (Kibana, when asked). */
   readonly ingressTargets: readonly ScrapeTarget[];
@@ -134,6 +137,7 @@ export class ElasticPipeline extends Construct {
       ...(props.users ? { users: props.users } : {}),
     });
     this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}) });
+    this.exporter = new ElasticsearchExporter(this, 'exporter', { common, cluster: this.cluster, dependsOn: [...(props.dependsOn ?? []), this.operator.release] });
     this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}) });
 
     const c = this.cluster;
@@ -156,7 +160,7 @@ export class ElasticPipeline extends Construct {
       logstash: this.logstashComponent.workload,
       filebeat: this.filebeatComponent.workload,
     };
-    this.scrapeTargets = this.operator.scrapeTargets;
+    this.scrapeTargets = [...this.operator.scrapeTargets, ...this.exporter.scrapeTargets];
     this.ingressTargets = c.ingressTargets;
   }
 

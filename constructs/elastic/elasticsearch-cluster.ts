@@ -61,7 +61,7 @@ export interface ElasticsearchClusterProps {
 /**
  * Elasticsearch (node sets per tier) with Kibana through ECK, and the setup Job that applies the
  * ILM policy and index template and imports Kibana's saved objects (named after the hash of them,
- * so a change runs a new one). Writers join with {@link allowWriter}; Grafana reads it as a
+ * so a change runs a new one). Clients join with {@link allowClient}; Grafana reads it as a
  * datasource through {@link grafanaLogDatasource}.
  */
 export class ElasticsearchCluster extends Construct {
@@ -132,7 +132,7 @@ export class ElasticsearchCluster extends Construct {
     this.users = users;
     const rolesSecret = `${name}-es-roles`;
     this.elasticsearch = renderElasticsearch({
-      auth: { roles: [rolesSecret], fileRealm: [users.grafanaUser, users.setupUser] },
+      auth: { roles: [rolesSecret], fileRealm: [users.grafanaUser, users.setupUser, users.monitorUser] },
       name,
       namespace: ns,
       labels: common.labels,
@@ -219,9 +219,9 @@ export class ElasticsearchCluster extends Construct {
     }
   }
 
-  /** Lets a writer (Logstash) reach Elasticsearch's HTTP API: the flow is recorded on the cluster's side. */
-  allowWriter(writer: Workload, reason: string): void {
-    this.network?.allow(writer, this.workloads.elasticsearch, { port: ES_HTTP_PORT }, reason);
+  /** Lets a client (Logstash writing, the exporter reading) reach Elasticsearch's HTTP API: the flow is recorded on the cluster's side. */
+  allowClient(client: Workload, reason: string): void {
+    this.network?.allow(client, this.workloads.elasticsearch, { port: ES_HTTP_PORT }, reason);
   }
 
   /** Grafana reads this cluster's data stream (`KubePrometheusStack.addDatasource`). */

@@ -152,11 +152,13 @@ export function renderElasticsearch(props: ElasticsearchRenderProps): KubeManife
  * The stack's own Elasticsearch roles (ECK `spec.auth.roles`, a Secret holding `roles.yml`; no
  * credential in it): `mlobs_reader` reads the ML data streams (Grafana), `mlobs_setup` manages the
  * ILM policy and index template (the setup Job, which also holds Kibana's built-in `kibana_admin`
- * to import saved objects).
+ * to import saved objects), `mlobs_monitor` reads cluster and index stats (the metrics exporter).
  */
 export function renderEsRoles(dataset: string): Record<string, unknown> {
   return {
     mlobs_reader: { cluster: ['monitor'], indices: [{ names: [`logs-${dataset}-*`], privileges: ['read', 'view_index_metadata'] }] },
     mlobs_setup: { cluster: ['manage_ilm', 'manage_index_templates', 'monitor'], indices: [] },
+    // elasticsearch_exporter's documented needs: cluster monitor, and index monitor for its index and shard stats.
+    mlobs_monitor: { cluster: ['monitor'], indices: [{ names: ['*'], privileges: ['monitor'] }] },
   };
 }

@@ -14,3 +14,4 @@ export * from './eck-operator';
 export * from './elasticsearch-cluster';
 export * from './logstash';
 export * from './filebeat';
+export * from './elasticsearch-exporter';

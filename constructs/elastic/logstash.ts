@@ -107,7 +107,7 @@ export class Logstash extends Construct {
     props.resources.add(this.manifest, after);
     this.workload = eckPods.logstash(name);
     // Writing to Elasticsearch: the flow is the cluster's to record; Logstash's egress has no other destination.
-    es.allowWriter(this.workload, 'Logstash writes the log data stream');
+    es.allowClient(this.workload, 'Logstash writes the log data stream');
     props.network?.restrictEgress(this.workload);
   }
 

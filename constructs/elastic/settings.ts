@@ -129,10 +129,14 @@ export interface ElasticUsers {
   readonly grafanaUser: string;
   /** The setup Job's user (ILM policy, index template, Kibana saved objects). */
   readonly setupUser: string;
+  /** The metrics exporter's user (cluster and index `monitor`). */
+  readonly monitorUser: string;
 }
-export const DEFAULT_ES_USERS: ElasticUsers = { grafanaUser: 'mlobs-es-grafana', setupUser: 'mlobs-es-setup' };
+export const DEFAULT_ES_USERS: ElasticUsers = { grafanaUser: 'mlobs-es-grafana', setupUser: 'mlobs-es-setup', monitorUser: 'mlobs-es-monitor' };
 /** The roles each user's Secret must list (its `roles` key, comma separated). */
-export const ES_USER_ROLES = { grafana: ['mlobs_reader'], setup: ['mlobs_setup', 'kibana_admin'] } as const;
+export const ES_USER_ROLES = { grafana: ['mlobs_reader'], setup: ['mlobs_setup', 'kibana_admin'], monitor: ['mlobs_monitor'] } as const;
+/** The exporter's requests and limits. */
+export const DEFAULT_ES_EXPORTER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } as const;
 
 export interface KibanaSettings {
   readonly count: number;

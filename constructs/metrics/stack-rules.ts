@@ -27,7 +27,7 @@
  * - elasticsearch_exporter v1.11.0 (`mlobs.elasticsearch`, chart prometheus-elasticsearch-exporter 7.4.0):
  *   `elasticsearch_cluster_health_status{cluster,color}`, `elasticsearch_cluster_health_unassigned_shards`
  *   (collector/cluster_health.go), `elasticsearch_filesystem_data_available_bytes` / `_size_bytes`
- *   (collector/nodes.go). No exporter is deployed yet: these rules stay quiet until one is scraped.
+ *   (collector/nodes.go), exported by the ElasticsearchExporter the Elastic pipeline deploys.
  * Prometheus and Alertmanager themselves are covered by the chart's default rules (README lists them).
  *
  * PromQL here is checked by promtool 3.14 and the live test on Prometheus 3.14 (the chart's version).

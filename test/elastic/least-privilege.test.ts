@@ -24,13 +24,14 @@ test('the stack\'s own roles: a reader of the ML data streams and a setup role w
   assert.ok(secret);
   assert.deepEqual(validateBuiltinObject(secret), []);
   const roles = parse(secret.stringData['roles.yml'] ?? '') as Record<string, { cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>;
-  assert.deepEqual(Object.keys(roles).sort(), ['mlobs_reader', 'mlobs_setup']);
+  assert.deepEqual(Object.keys(roles).sort(), ['mlobs_monitor', 'mlobs_reader', 'mlobs_setup']);
+  assert.deepEqual(roles['mlobs_monitor'], { cluster: ['monitor'], indices: [{ names: ['*'], privileges: ['monitor'] }] });
   assert.deepEqual(roles['mlobs_reader']?.indices, [{ names: ['logs-ml-*'], privileges: ['read', 'view_index_metadata'] }]);
   assert.deepEqual(roles['mlobs_setup']?.indices, []);
   for (const r of Object.values(roles)) assert.ok(!r.cluster.some((c) => c === 'all' || c === 'manage' || c.startsWith('manage_security')), JSON.stringify(r));
   const es = prod.customResources.find((m) => m.kind === 'Elasticsearch') as (KubeManifest & { spec: { auth: { roles: { secretName: string }[]; fileRealm: { secretName: string }[] } } }) | undefined;
-  assert.deepEqual(es?.spec.auth, { roles: [{ secretName: 'mlobs-es-roles' }], fileRealm: [{ secretName: 'mlobs-es-grafana' }, { secretName: 'mlobs-es-setup' }] });
-  assert.deepEqual(ES_USER_ROLES, { grafana: ['mlobs_reader'], setup: ['mlobs_setup', 'kibana_admin'] });
+  assert.deepEqual(es?.spec.auth, { roles: [{ secretName: 'mlobs-es-roles' }], fileRealm: [{ secretName: 'mlobs-es-grafana' }, { secretName: 'mlobs-es-setup' }, { secretName: 'mlobs-es-monitor' }] });
+  assert.deepEqual(ES_USER_ROLES, { grafana: ['mlobs_reader'], setup: ['mlobs_setup', 'kibana_admin'], monitor: ['mlobs_monitor'] });
 });
 
 test('nothing the stack runs uses the elastic superuser: Grafana reads with its user from a mounted Secret, the setup Job with its own', () => {

@@ -153,7 +153,8 @@ export class ElasticsearchCluster extends Construct {
       ...(kbCert ? { httpCertificateSecret: kbCert } : {}),
     });
     props.resources.add(
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: rolesSecret, namespace: ns, labels: { ...common.labels } }, type: 'Opaque', stringData: { 'roles.yml': stringify(renderEsRoles(s.dataStream.dataset)) } },
+      // `data` (base64), as the API server stores it: `stringData` would not read back the same.
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: rolesSecret, namespace: ns, labels: { ...common.labels } }, type: 'Opaque', data: { 'roles.yml': Buffer.from(stringify(renderEsRoles(s.dataStream.dataset))).toString('base64') } },
       after,
     );
     props.resources.add(this.elasticsearch, after);

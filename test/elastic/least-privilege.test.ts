@@ -20,10 +20,10 @@ import { templateText } from '../../constructs/core/terraform-literal';
 const prod = synthEnvironment(loadEnvironmentFile('prod'), 'prod');
 
 test('the stack\'s own roles: a reader of the ML data streams and a setup role without index writes or superuser privileges', () => {
-  const secret = prod.customResources.find((m) => m.kind === 'Secret' && m.metadata.name === 'mlobs-es-roles') as (KubeManifest & { stringData: Record<string, string> }) | undefined;
+  const secret = prod.customResources.find((m) => m.kind === 'Secret' && m.metadata.name === 'mlobs-es-roles') as (KubeManifest & { data: Record<string, string> }) | undefined;
   assert.ok(secret);
   assert.deepEqual(validateBuiltinObject(secret), []);
-  const roles = parse(secret.stringData['roles.yml'] ?? '') as Record<string, { cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>;
+  const roles = parse(Buffer.from(secret.data['roles.yml'] ?? '', 'base64').toString('utf8')) as Record<string, { cluster: string[]; indices: { names: string[]; privileges: string[] }[] }>;
   assert.deepEqual(Object.keys(roles).sort(), ['mlobs_monitor', 'mlobs_reader', 'mlobs_setup']);
   assert.deepEqual(roles['mlobs_monitor'], { cluster: ['monitor'], indices: [{ names: ['*'], privileges: ['monitor'] }] });
   assert.deepEqual(roles['mlobs_reader']?.indices, [{ names: ['logs-ml-*'], privileges: ['read', 'view_index_metadata'] }]);

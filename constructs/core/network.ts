@@ -244,7 +244,7 @@ export class NetworkFlows {
       const outbound = egress ? this.flowList.filter((f) => !isAnywhere(f.from) && f.from.name === w.name) : [];
       const reasons = [...new Set([...inbound, ...outbound].map((f) => f.reason))];
       const spec: Record<string, unknown> = {
-        podSelector: { matchLabels: { ...w.podSelector } },
+        podSelector: renderSelector(w.podSelector),
         policyTypes: [...(inbound.length > 0 ? ['Ingress'] : []), ...(egress ? ['Egress'] : [])],
       };
       if (inbound.length > 0) spec.ingress = groupRules(inbound, (f) => f.from, 'from');
@@ -291,10 +291,18 @@ function renderPort(p: NetworkPort): Record<string, unknown> {
   return { port: p.port, protocol: protocolOf(p) };
 }
 
+/**
+ * A label selector as the API server stores it: an empty one is `{}` (the server drops an empty
+ * `matchLabels`, so writing it would read back differently).
+ */
+function renderSelector(labels: LabelSelector): Record<string, unknown> {
+  return Object.keys(labels).length === 0 ? {} : { matchLabels: { ...labels } };
+}
+
 function renderPeer(p: Workload): Record<string, unknown> {
   return {
-    ...(p.namespaceSelector !== undefined ? { namespaceSelector: { matchLabels: { ...p.namespaceSelector } } } : {}),
-    podSelector: { matchLabels: { ...p.podSelector } },
+    ...(p.namespaceSelector !== undefined ? { namespaceSelector: renderSelector(p.namespaceSelector) } : {}),
+    podSelector: renderSelector(p.podSelector),
   };
 }
 

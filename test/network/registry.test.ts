@@ -4,6 +4,8 @@ import { ALL_PORTS, KUBE_API_SERVER, NetworkFlows, podMonitorTarget, type Worklo
 import { receiverDestinations } from '../../constructs/metrics/kube-prometheus-stack';
 import { validateBuiltinObject } from '../helpers/builtin-contract';
 import { isAllowed, policiesOf, type Endpoint } from './helpers';
+import { synthEnvironment } from '../helpers/synth';
+import { loadEnvironmentFile } from '../metrics/env-files';
 
 const NS = { 'kubernetes.io/metadata.name': 'obs' };
 const web: Workload = { name: 'web', podSelector: { app: 'web' } };
@@ -106,7 +108,7 @@ test('registry: anywhere has no from, ALL_PORTS has no ports, other namespaces c
   const spec = n.render().find((p) => p.metadata.name === 'mlobs-web')?.spec as { ingress: unknown[]; egress: unknown[] };
   assert.deepEqual(spec.ingress, [
     { ports: [{ port: 9443, protocol: 'TCP' }] },
-    { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: {} } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+    { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: {} }], ports: [{ port: 3000, protocol: 'TCP' }] },
     { from: [{ podSelector: { matchLabels: { app: 'other' } } }] },
   ]);
   assert.deepEqual(spec.egress[1], { ports: [{ port: 443, protocol: 'TCP' }] });
@@ -157,4 +159,13 @@ test('receiverDestinations: ports from the receivers; in-cluster webhooks by nam
   );
   assert.deepEqual(receiverDestinations([]), { external: [], namespaces: [] });
   assert.equal(receiverDestinations([{ type: 'webhook', name: 'd', urlSecret: ref, maxAlerts: 0, sendResolved: true }]), undefined);
+});
+
+test('no selector is written as an empty matchLabels (the API server stores {} and would read back differently)', () => {
+  for (const env of ['dev', 'staging', 'prod'] as const) {
+    const r = synthEnvironment(loadEnvironmentFile(env), env);
+    const policies = JSON.stringify(r.customResources.filter((m) => m.kind === 'NetworkPolicy'));
+    assert.ok(policies.length > 100, env);
+    assert.doesNotMatch(policies, /"matchLabels":\{\}/, env);
+  }
 });

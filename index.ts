@@ -33,6 +33,8 @@ export { EckOperator, type EckOperatorProps } from './constructs/elastic/eck-ope
 export { ElasticsearchCluster, type ElasticsearchClusterProps } from './constructs/elastic/elasticsearch-cluster';
 export { Logstash, type LogstashProps } from './constructs/elastic/logstash';
 export { Filebeat, type FilebeatProps } from './constructs/elastic/filebeat';
+export { ElasticsearchExporter, type ElasticsearchExporterProps } from './constructs/elastic/elasticsearch-exporter';
+export { Pushgateway, type PushgatewayProps } from './constructs/metrics/pushgateway';
 export * as tls from './constructs/tls';
 export * as metrics from './constructs/metrics';
 export * as gpu from './constructs/gpu';

@@ -31,7 +31,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
       alertmanager: s.alertmanager,
       grafana: s.grafana,
     },
-    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector, jsonFields } } : {}),
+    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector, jsonFields, redaction: s.logs.redaction.patterns } } : {}),
     ...(pipelines.includes('elastic')
       ? {
           elastic: {
@@ -52,6 +52,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
             operatorResources: s.elastic.operator.resources,
             users: s.elastic.users,
             jsonFields,
+            redaction: s.logs.redaction.patterns,
           },
         }
       : {}),

@@ -25,6 +25,7 @@ import { checkElastic, elasticSchema } from './elastic';
 import type { Conforms } from './conforms';
 import { DEFAULT_NAMESPACE } from '../../constructs/core/common';
 import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIELDS, jsonFieldProblems } from '../../constructs/contracts/json-fields';
+import { REDACTION_RULES, redactionPatternsProblems } from '../../constructs/contracts/redaction';
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
 import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, DEFAULT_PUSHGATEWAY, type GrafanaSettings } from '../../constructs/metrics/settings';
 import { DEFAULT_ELASTIC, DEFAULT_ILM, ELASTIC_DEFAULT_RESOURCES } from '../../constructs/elastic/settings';
@@ -160,6 +161,24 @@ const logs = z
       .describe(
         `Top-level keys of JSON log lines kept queryable by both pipelines (Loki structured metadata, never labels; Elasticsearch ${JSON_FIELDS_OBJECT}.<name>): name -> ${JSON_FIELD_TYPES.join(' | ')}, at most ${MAX_JSON_FIELDS}. Default: ${Object.entries(DEFAULT_JSON_FIELDS).map(([n, t]) => `${n}: ${t}`).join(', ')}`,
       ),
+    redaction: z
+      .strictObject({
+        patterns: z
+          .array(
+            z.strictObject({
+              kind: z.string().describe('The marker\'s kind: the secret becomes <redacted:<kind>> (lowercase letters, digits, dashes; not a built-in kind)'),
+              pattern: z.string().describe('The secret\'s shape, in the RE2/Oniguruma/JavaScript common subset, without capture groups; must not match the empty string and must be ReDoS-safe'),
+              literals: z.array(z.string()).optional().describe('Literals one of which every line the pattern matches holds (a cheap gate). Default: none (the regex runs on every line)'),
+            }),
+          )
+          .superRefine((patterns, ctx) => {
+            for (const p of redactionPatternsProblems(patterns)) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
+          })
+          .default([])
+          .describe(`Redaction patterns run after the built-in rules (${REDACTION_RULES.map((r) => r.kind).join(', ')}), in both pipelines, before anything is stored. Default: []`),
+      })
+      .prefault({})
+      .describe('Secrets in log lines replaced by <redacted:kind> before they are stored: the built-in rules always run'),
   })
   .prefault({})
   .describe('Which log pipelines run and how logs are collected');

@@ -1,3 +1,4 @@
+import type { RedactionPattern } from '../contracts/redaction';
 import { Construct } from 'constructs';
 import type { LogDatasource } from '../metrics/grafana.values';
 import type { ITerraformDependable } from 'cdktf';
@@ -51,6 +52,8 @@ export interface ElasticPipelineProps {
   readonly users?: Partial<ElasticUsers>;
   /** Top-level keys of JSON log lines mapped as `team.<name>` with these types. @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
+  /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
+  readonly redaction?: readonly RedactionPattern[];
   /** The ECK operator's resources. @default ELASTIC_DEFAULT_RESOURCES.operator */
   readonly operatorResources?: ResourceRequirements;
   /** TLS component; used when `elasticsearch.httpCertificate` is 'issuer' and for the collectors hop. @default - ECK's own CA, plain beats */
@@ -136,7 +139,7 @@ export class ElasticPipeline extends Construct {
       ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}),
       ...(props.users ? { users: props.users } : {}),
     });
-    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}) });
+    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.redaction ? { redaction: props.redaction } : {}) });
     this.exporter = new ElasticsearchExporter(this, 'exporter', { common, cluster: this.cluster, dependsOn: [...(props.dependsOn ?? []), this.operator.release] });
     this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}) });
 

@@ -16,7 +16,8 @@
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
 import { checkJsonFields, JSON_FIELDS_OBJECT, type JsonFieldType } from '../contracts/json-fields';
-import { LOGSTASH_JSON_METADATA } from '../mllogs/compile-logstash';
+import { LOGSTASH_JSON_METADATA, qre } from '../mllogs/compile-logstash';
+import { gsubExpression, redactionMarker, type RedactionRule } from '../contracts/redaction';
 import { jvmHeapOption } from './elasticsearch.render';
 import { LS_BEATS_PORT } from './names';
 
@@ -182,4 +183,20 @@ export function renderTeamFieldsFilter(fields: Readonly<Record<string, JsonField
   if (names.length === 0) return '';
   const code = `${JSON.stringify(names)}.each { |n| v = event.get("${LOGSTASH_JSON_METADATA}[#{n}]"); event.set("[${JSON_FIELDS_OBJECT}][#{n}]", v) unless v.nil? || v.is_a?(Hash) || v.is_a?(Array) }`;
   return [`# team JSON fields (contracts/json-fields.ts) -> ${JSON_FIELDS_OBJECT}.<name>`, `if ${LOGSTASH_JSON_METADATA} {`, `  ruby { id => "mlobs_team_fields" code => '${code}' }`, '}'].join('\n');
+}
+
+/**
+ * Logstash filter text: the redaction rules (contracts/redaction.ts) as gated `gsub`s on the line,
+ * before the catalog reads it: the kept context is groups 1 and 2, the secret becomes its marker.
+ */
+export function renderRedactionFilter(rules: readonly RedactionRule[], field = 'message'): string {
+  const q = (s: string): string => JSON.stringify(s);
+  return [
+    '# redaction (contracts/redaction.ts): secrets with a shape become <redacted:kind> before anything reads or stores the line',
+    ...rules.map((r) => {
+      // Config strings keep backslashes as written (config.support_escapes: false): Ruby's gsub reads \1 and \2.
+      const gsub = `mutate { id => ${q(`mlobs_redact_${r.kind}`)} gsub => [${q(field)}, ${qre(gsubExpression(r))}, ${qre(`\\1${redactionMarker(r.kind)}\\2`)}] }`;
+      return r.literals && r.literals.length > 0 ? [`if ${r.literals.map((l) => `${q(l)} in [${field}]`).join(' or ')} {`, `  ${gsub}`, '}'].join('\n') : gsub;
+    }),
+  ].join('\n');
 }

@@ -1,3 +1,4 @@
+import { redactionRules, type RedactionPattern } from '../contracts/redaction';
 import { Construct } from 'constructs';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
@@ -16,7 +17,7 @@ import {
   renderEventMetricsSidecar,
   renderStatsdMappingConfigMap,
 } from './log-event-metrics.render';
-import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline, renderTeamFieldsFilter } from './logstash.render';
+import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline, renderRedactionFilter, renderTeamFieldsFilter } from './logstash.render';
 import { eckPods, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
 import { logstashSettings, type LogstashSettings } from './settings';
 
@@ -32,6 +33,8 @@ export interface LogstashProps {
   readonly logstash?: Partial<LogstashSettings>;
   /** Pod label keys that name a pod's training job (`mlobs.job`, the metrics' `job`), tried in order. @default DEFAULT_JOB_LABEL_KEYS */
   readonly jobLabels?: readonly string[];
+  /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
+  readonly redaction?: readonly RedactionPattern[];
   /** TLS component: the beats input gets a certificate when it serves the `collectors` hop. @default - plain beats */
   readonly tls?: Tls;
   /** Where Logstash records its flows. @default - none recorded */
@@ -73,7 +76,8 @@ export class Logstash extends Construct {
     this.beatsHost = `${lsBeatsService(name)}.${common.namespace}.svc:${LS_BEATS_PORT}`;
     this.pipeline = renderLogstashPipeline({
       // The team JSON fields the cluster maps, copied where the template maps them.
-      catalogFilter: [compileLogstashFilter().replace(/\n$/, ''), renderTeamFieldsFilter(es.jsonFields)].filter((x) => x !== '').join('\n') + '\n',
+      // Redaction first: nothing after it (catalog, team fields, the stored document) sees a secret.
+      catalogFilter: [renderRedactionFilter(redactionRules(props.redaction, `${this.node.path}: props.redaction`)), compileLogstashFilter().replace(/\n$/, ''), renderTeamFieldsFilter(es.jsonFields)].filter((x) => x !== '').join('\n') + '\n',
       ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
       esAlias: DEFAULT_ES_ALIAS,
       dataStream: es.dataStreamParts,

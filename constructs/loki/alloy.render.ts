@@ -27,6 +27,7 @@ import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
 import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
 import { gateSelector } from '../mllogs/compile-loki';
+import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern, type RedactionRule } from '../contracts/redaction';
 
 /** Where the Alloy pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const ALLOY_LOKI_CA_DIR = '/etc/alloy/loki-ca';
@@ -56,6 +57,8 @@ export interface AlloyConfigProps {
   readonly jobLabels?: readonly string[];
   /** Team JSON fields kept as structured metadata (contracts/json-fields.ts). @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
+  /** Redaction patterns added to the built-in rules (contracts/redaction.ts). @default - the built-in rules only */
+  readonly redaction?: readonly RedactionPattern[];
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -64,6 +67,21 @@ const indent = (text: string, n: number): string =>
     .split('\n')
     .map((l) => (l.length > 0 ? ' '.repeat(n) + l : l))
     .join('\n');
+
+/**
+ * Redaction before anything else reads or stores the line (contracts/redaction.ts): one gated
+ * `stage.replace` per rule, replacing the secret (the expression's only group) by its marker.
+ */
+function redactionStages(rules: readonly RedactionRule[]): string {
+  return [
+    '  // redaction (contracts/redaction.ts): secrets with a shape become <redacted:kind> before the line is parsed or stored',
+    ...rules.map((r) => {
+      const stage = ['stage.replace {', `  expression = ${str(replaceExpression(r))}`, `  replace    = ${str(redactionMarker(r.kind))}`, '}'];
+      const gated = r.literals && r.literals.length > 0 ? ['stage.match {', `  selector = ${str(gateSelector(r.literals))}`, ...stage.map((l) => `  ${l}`), '}'] : stage;
+      return gated.map((l) => `  ${l}`).join('\n');
+    }),
+  ].join('\n');
+}
 
 /** A counter of the contract: one increment per line that reaches its stage.metrics. */
 function counter(metric: string, help: string): string {
@@ -208,6 +226,7 @@ loki.relabel "kernel" {
 // ---- ML catalog (constructs/mllogs), unchanged
 loki.process "ml" {
 ${indent(compileAlloyMultiline().trimEnd(), 2)}
+${redactionStages(redactionRules(p.redaction, 'alloy: redaction'))}
 ${indent(compileAlloyStages(undefined, { labels: catalogLabels }).trimEnd(), 2)}${teamStage}
   // high-cardinality fields: structured metadata, never labels
   stage.structured_metadata {

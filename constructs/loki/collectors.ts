@@ -2,6 +2,7 @@
  * The collector modules of the Loki pipeline, one per `logs.collector` value, behind one small
  * interface (k8s-monitoring's "features as modules"). Pure: no cdktf import.
  */
+import type { RedactionPattern } from '../contracts/redaction';
 import type { COLLECTORS } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
@@ -23,6 +24,8 @@ export interface CollectorRenderProps {
   readonly jobLabels?: readonly string[];
   /** Team JSON fields kept as structured metadata. @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
+  /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
+  readonly redaction?: readonly RedactionPattern[];
 }
 
 export interface CollectorOutput {

@@ -1,3 +1,4 @@
+import type { RedactionPattern } from '../contracts/redaction';
 import { Construct } from 'constructs';
 import type { LogDatasource } from '../metrics/grafana.values';
 import { literalConfigMap } from '../core/config-map';
@@ -32,6 +33,8 @@ export interface LokiPipelineProps {
   readonly jobLabels?: readonly string[];
   /** Top-level keys of JSON log lines kept queryable as structured metadata (never labels). @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
+  /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
+  readonly redaction?: readonly RedactionPattern[];
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -96,7 +99,7 @@ export class LokiPipeline extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
-    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}) });
+    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}), ...(props.redaction ? { redaction: props.redaction } : {}) });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
         literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {

@@ -31,6 +31,7 @@ import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
 import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
 import { gateSelector } from '../mllogs/compile-loki';
+import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern } from '../contracts/redaction';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';
@@ -52,18 +53,25 @@ export interface PromtailConfigProps {
   readonly jobLabels?: readonly string[];
   /** Team JSON fields kept as structured metadata (contracts/json-fields.ts). @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
+  /** Redaction patterns added to the built-in rules (contracts/redaction.ts). @default - the built-in rules only */
+  readonly redaction?: readonly RedactionPattern[];
 }
 
 type Stage = Readonly<Record<string, unknown>>;
 
 /** The ML stages every job runs after its source-specific decoding. */
-function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<string, JsonFieldType>>): Stage[] {
+function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<string, JsonFieldType>>, redaction: readonly RedactionPattern[]): Stage[] {
   const labels = checkCatalogLabels(catalogLabels, 'promtail');
   const team = Object.keys(checkJsonFields(jsonFields, 'promtail: jsonFields'));
   const events = agentMetricName(LOG_METRICS.eventsTotal);
   const steps = agentMetricName(LOG_METRICS.trainStepSeconds);
   return [
     ...compilePromtailMultiline(),
+    // redaction (contracts/redaction.ts): secrets with a shape become <redacted:kind> before the line is parsed or stored
+    ...redactionRules(redaction, 'promtail: redaction').map((r): Stage => {
+      const replace: Stage = { replace: { expression: replaceExpression(r), replace: redactionMarker(r.kind) } };
+      return r.literals && r.literals.length > 0 ? { match: { selector: gateSelector(r.literals), stages: [replace] } } : replace;
+    }),
     ...compilePromtailStages(undefined, { labels }),
     // team JSON fields (contracts/json-fields.ts): top-level keys of JSON lines, structured metadata below
     ...(team.length > 0 ? [{ match: { selector: gateSelector(['{']), stages: [{ json: { expressions: Object.fromEntries(team.map((n) => [n, n])) } }] } }] : []),
@@ -156,7 +164,7 @@ function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<
 
 /** The full promtail.yaml, as an object. */
 export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> {
-  const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS);
+  const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS, p.redaction ?? []);
   const rule = (source: string, target: string): Stage => ({ source_labels: [source], target_label: target });
   return {
     server: { log_level: 'info', log_format: 'logfmt', http_listen_port: PROMTAIL_HTTP_PORT.number },

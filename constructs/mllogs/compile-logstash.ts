@@ -39,7 +39,7 @@ function q(s: string): string {
 }
 
 /** A regex as a double-quoted config string: a `"` is written `\x22`, which both Oniguruma and Ruby read as a quote. */
-function qre(pattern: string): string {
+export function qre(pattern: string): string {
   return `"${pattern.replace(/"/g, '\\x22')}"`;
 }
 

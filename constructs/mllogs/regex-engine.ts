@@ -164,18 +164,18 @@ export function createJsEngine(): RegexEngine {
 
 // ---------------------------------------------------------------- Oniguruma (grok)
 
-interface OnigCapture {
+export interface OnigCapture {
   readonly start: number;
   readonly end: number;
 }
-interface OnigMatchLike {
+export interface OnigMatchLike {
   readonly captureIndices: readonly OnigCapture[];
 }
-interface OnigStringLike {
+export interface OnigStringLike {
   readonly content: string;
   dispose(): void;
 }
-interface OnigModule {
+export interface OnigModule {
   loadWASM(data: ArrayBuffer): Promise<void>;
   OnigScanner: new (patterns: string[]) => { findNextMatchSync(s: OnigStringLike | string, start: number): OnigMatchLike | null };
   OnigString: new (s: string) => OnigStringLike;
@@ -183,7 +183,8 @@ interface OnigModule {
 
 let onigReady: Promise<OnigModule> | undefined;
 
-function loadOnig(): Promise<OnigModule> {
+/** Oniguruma (WebAssembly), loaded once per process. */
+export function loadOnig(): Promise<OnigModule> {
   if (!onigReady) {
     onigReady = (async () => {
       let mod: OnigModule;

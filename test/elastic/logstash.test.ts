@@ -15,6 +15,8 @@ import { MINIMAL_INPUT, synthEnvironment } from '../helpers/synth';
 import { loadEnvironmentFile } from '../metrics/env-files';
 import { grokDefinitions, grokEngine, parserFor, trainingLogs } from '../mllogs/helpers';
 import { assertElasticGolden } from './golden';
+import { renderRedactionFilter } from '../../constructs/elastic/logstash.render';
+import { redactionRules } from '../../constructs/contracts/redaction';
 
 const dev = synthEnvironment(loadEnvironmentFile('dev'), 'dev');
 const prod = synthEnvironment(loadEnvironmentFile('prod'), 'prod');
@@ -42,13 +44,14 @@ test('the Logstash pipeline matches its golden file (dev and prod)', () => {
   assertElasticGolden('logstash-prod.conf', pipelineOf(prod));
 });
 
-test("the catalog's compiled filter is placed unchanged inside filter { }", () => {
+test("the redaction filter, then the catalog's compiled filter, are placed unchanged inside filter { }", () => {
   const text = pipelineOf(dev);
   const catalog = compileLogstashFilter();
   const body = /\nfilter \{\n([\s\S]*?)\n\}\noutput \{/.exec(text)?.[1];
   assert.ok(body, 'one filter block before the output block');
   const unindented = body.split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
-  assert.ok(unindented.startsWith(catalog.replace(/\n$/, '')), 'the filter starts with the catalog filter, line for line');
+  const redaction = renderRedactionFilter(redactionRules());
+  assert.ok(unindented.startsWith(`${redaction}\n${catalog.replace(/\n$/, '')}`), 'the filter starts with the redaction, then the catalog filter, line for line');
   assert.match(text, /json \{ source => "message" target => "\[@metadata\]\[mlobs_json\]"/, 'JSON lines are decoded by the json filter');
 });
 

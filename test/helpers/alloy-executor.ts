@@ -29,6 +29,11 @@ interface Re2Like {
   test(s: Buffer): boolean;
 }
 type Re2Ctor = new (pattern: string, flags?: string) => Re2Like;
+/** The re2 package's RegExp-like object with the `g` and `d` flags (indices of each group). */
+interface Re2Global {
+  lastIndex: number;
+  exec(s: string): (RegExpExecArray & { indices: ([number, number] | undefined)[] }) | null;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const RE2 = require('re2') as Re2Ctor;
 
@@ -203,6 +208,10 @@ interface RegexStage {
   readonly source?: string;
   readonly re: Re2Like;
   readonly names: readonly (string | undefined)[];
+  /** A stage.replace's template (a literal: the generator writes no template actions). */
+  readonly replace?: string;
+  /** The same expression, global with indices, for the replacement. */
+  readonly all?: Re2Global;
 }
 interface MatchStage {
   readonly kind: 'match';
@@ -283,6 +292,7 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
           ...(source !== undefined ? { source } : {}),
           re,
           names: b.name === 'stage.regex' ? groupNames(expression) : [],
+          ...(b.name === 'stage.replace' ? replaceOf(b, expression) : {}),
         };
       }
       const labelOp = LABEL_STAGES[b.name];
@@ -314,6 +324,8 @@ export interface LineRun {
   readonly gatesPassed: number;
   /** The entry's labels after the stages. */
   readonly labels: Readonly<Record<string, string>>;
+  /** The line as stored, after the stages (stage.replace changes it). */
+  readonly line: string;
 }
 
 export interface AlloyPipeline {
@@ -340,10 +352,20 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
 
   // Go's regexp reads the bytes of the string and a submatch is a slice of it: the line is encoded
   // once, extracted values stay bytes (re2's Buffer in, Buffer out) and become text only for the record.
-  const exec = (list: readonly Stage[], line: string, bytes: Buffer, labels: Map<string, string>, extracted: Map<string, Buffer>, rec: LineRunMutable | undefined): void => {
+  const exec = (list: readonly Stage[], entry: Entry, labels: Map<string, string>, extracted: Map<string, Buffer>, rec: LineRunMutable | undefined): void => {
     for (const s of list) {
       if (s.kind === 'regex') {
-        let input = bytes;
+        if (s.all && s.replace !== undefined && s.source === undefined) {
+          // stage.replace on the line: every capture group of every match becomes the template's text
+          if (rec) rec.replaceRuns++;
+          const out = replaceGroups(s.all, entry.line, s.replace);
+          if (out !== entry.line) {
+            entry.line = out;
+            entry.bytes = Buffer.from(out, 'utf8');
+          }
+          continue;
+        }
+        let input = entry.bytes;
         if (s.source !== undefined) {
           const v = extracted.get(s.source);
           if (v === undefined) continue;
@@ -368,7 +390,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
         if (!s.matchers.every((mt) => mt.test(labels.get(mt.name) ?? ''))) continue;
         let pass = true;
         for (const f of s.filters) {
-          const hit = f.re ? f.re.test(bytes) : line.includes(f.text);
+          const hit = f.re ? f.re.test(entry.bytes) : entry.line.includes(f.text);
           if (hit !== (f.op === '|=' || f.op === '|~')) {
             pass = false;
             break;
@@ -376,7 +398,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
         }
         if (!pass) continue;
         if (rec) rec.gatesPassed++;
-        exec(s.stages, line, bytes, labels, extracted, rec);
+        exec(s.stages, entry, labels, extracted, rec);
       } else if (s.kind === 'labels') {
         if (s.op === 'from_extracted') {
           for (const [name, key] of s.values) {
@@ -397,21 +419,62 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
   return {
     counts,
     run(line, labels = {}) {
-      const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0, labels: {} };
+      const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0, labels: {}, line };
       const extracted = new Map<string, Buffer>();
       const entryLabels = new Map(Object.entries(labels));
-      exec(stages, line, Buffer.from(line, 'utf8'), entryLabels, extracted, rec);
+      const entry: Entry = { line, bytes: Buffer.from(line, 'utf8') };
+      exec(stages, entry, entryLabels, extracted, rec);
       for (const [k, v] of extracted) rec.extracted.set(k, v.toString('utf8'));
       rec.labels = Object.fromEntries(entryLabels);
+      rec.line = entry.line;
       return rec;
     },
     runQuiet(line, labels = {}) {
-      exec(stages, line, Buffer.from(line, 'utf8'), new Map(Object.entries(labels)), new Map(), undefined);
+      exec(stages, { line, bytes: Buffer.from(line, 'utf8') }, new Map(Object.entries(labels)), new Map(), undefined);
     },
   };
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The entry a stage list reads and a stage.replace rewrites. */
+interface Entry {
+  line: string;
+  bytes: Buffer;
+}
+
+function replaceOf(b: RiverBlock, expression: string): { replace: string; all: Re2Global } {
+  const replace = b.attrs.get('replace') ?? '';
+  if (replace.includes('{{')) throw new Error(`stage.replace: template actions are not executed here (${replace})`);
+  return { replace, all: new RE2(expression, 'gud') as unknown as Re2Global };
+}
+
+/**
+ * Alloy's stage.replace on a line (internal/component/loki/process/stages/replace.go, read at
+ * grafana/alloy 095d0f0): for every match left to right, each participating capture group is
+ * replaced by the template's output; a group starting before the previous one's end is skipped.
+ */
+export function replaceGroups(all: Re2Global, input: string, replacement: string): string {
+  all.lastIndex = 0;
+  let result = '';
+  let previousEnd = 0;
+  let any = false;
+  for (let m = all.exec(input); m !== null; m = all.exec(input)) {
+    any = true;
+    const indices = m.indices;
+    for (let g = 1; g < indices.length; g++) {
+      const span = indices[g];
+      if (!span) continue;
+      if (previousEnd === 0 || previousEnd <= span[0]) {
+        result += input.slice(previousEnd, span[0]) + replacement;
+        previousEnd = span[1];
+      }
+    }
+    // (Go skips an empty match abutting the previous one; the generated expressions never match empty but the multiline mark at ^)
+    if (m[0] === '') all.lastIndex++;
+  }
+  return any ? result + input.slice(previousEnd) : input;
+}
 
 type LineRunMutable = { -readonly [K in keyof LineRun]: LineRun[K] };
 

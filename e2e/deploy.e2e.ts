@@ -34,6 +34,8 @@ import { Tools } from './tools';
 import { requiredSecrets, type PodTemplateOwner } from './secret-refs';
 
 const NAMESPACE = 'mlobs';
+/** The agents namespace (`<namespace>-agents` by default): node-exporter and the bundled dcgm-exporter. */
+const AGENTS = 'mlobs-agents';
 const REPORT = path.join(REPO_ROOT, 'e2e-report.json');
 
 interface Report {
@@ -130,9 +132,10 @@ test('apply on an empty cluster: every resource in dependency order, every relea
   report.applyOk = steps.length === stack.resources.length && steps.every((s) => s.ok);
   assert.equal(failed(steps), '');
   assert.equal(steps.length, stack.resources.length);
-  const releases = JSON.parse(tools.helm(['list', '-n', NAMESPACE, '-a', '-o', 'json']).stdout) as { name: string; status: string }[];
-  const expected = stack.resources.filter((r) => r.type === 'helm_release').map((r) => releaseArgs(r).name).sort();
-  assert.deepEqual(releases.map((r) => r.name).sort(), expected);
+  const releases = JSON.parse(tools.helm(['list', '-A', '-a', '-o', 'json']).stdout) as { name: string; namespace: string; status: string }[];
+  const expected = stack.resources.filter((r) => r.type === 'helm_release').map((r) => `${releaseArgs(r).namespace}/${releaseArgs(r).name}`).sort();
+  assert.deepEqual(releases.map((r) => `${r.namespace}/${r.name}`).sort(), expected);
+  assert.ok(expected.includes(`${AGENTS}/dcgm-exporter`), 'the bundled dcgm-exporter is released into the agents namespace');
   for (const r of releases) assert.equal(r.status, 'deployed', r.name);
   report.releases = releases.length;
 });
@@ -157,7 +160,7 @@ test('what the server stores equals what mlobs rendered: ConfigMaps byte for byt
     const name = templateText(body.name as string);
     const values = (body.values as string[] | undefined) ?? [];
     const rendered = values.length ? (parse(templateText(values[0] as string), { version: '1.1' }) as unknown) : {};
-    const stored = JSON.parse(tools.helm(['get', 'values', name, '-n', NAMESPACE, '-o', 'json']).stdout) as unknown;
+    const stored = JSON.parse(tools.helm(['get', 'values', name, '-n', templateText(body.namespace as string), '-o', 'json']).stdout) as unknown;
     assert.deepEqual(stored ?? {}, rendered ?? {}, name);
   }
   // Custom resources of the generated chart: each exists, and every field we rendered is stored as rendered.
@@ -195,23 +198,44 @@ function assertSubset(stored: unknown, rendered: unknown, at: string): void {
   }
 }
 
-test('the namespace enforces its Pod Security labels and every workload\'s pods were admitted and are ready', () => {
-  const ns = tools.getJson<{ metadata: { labels: Record<string, string> } }>(['namespace', NAMESPACE]);
-  for (const [k, v] of Object.entries(podSecurityLabels())) assert.equal(ns.metadata.labels[k], v, k);
+test('each namespace enforces its Pod Security labels (agents: privileged) and every workload\'s pods were admitted and are ready', () => {
   type Workload = { kind: string; metadata: { name: string }; spec: { replicas?: number }; status: { readyReplicas?: number; numberReady?: number; desiredNumberScheduled?: number } };
-  const workloads = tools.getJson<{ items: Workload[] }>(['deployments,statefulsets,daemonsets', '-n', NAMESPACE]).items;
-  assert.ok(workloads.length >= 10, `${workloads.length} workloads`);
-  for (const w of workloads) {
-    const want = w.kind === 'DaemonSet' ? w.status.desiredNumberScheduled : (w.spec.replicas ?? 1);
-    const ready = w.kind === 'DaemonSet' ? w.status.numberReady : w.status.readyReplicas;
-    assert.ok((want ?? 0) > 0, `${w.kind}/${w.metadata.name} wants no pod`);
-    assert.equal(ready ?? 0, want, `${w.kind}/${w.metadata.name}`);
+  type Pod = { metadata: { name: string }; spec: { nodeName?: string; hostNetwork?: boolean }; status: { phase: string } };
+  const admitted: Record<string, number> = {};
+  const podsIn: Record<string, Pod[]> = {};
+  const workloadsIn: Record<string, Workload[]> = {};
+  for (const [name, where] of [[NAMESPACE, 'stack'], [AGENTS, 'agents']] as const) {
+    const ns = tools.getJson<{ metadata: { labels: Record<string, string> } }>(['namespace', name]);
+    for (const [k, v] of Object.entries(podSecurityLabels(where))) assert.equal(ns.metadata.labels[k], v, `${name}: ${k}`);
+    const workloads = tools.getJson<{ items: Workload[] }>(['deployments,statefulsets,daemonsets', '-n', name]).items;
+    for (const w of workloads) {
+      const want = w.kind === 'DaemonSet' ? w.status.desiredNumberScheduled : (w.spec.replicas ?? 1);
+      const ready = w.kind === 'DaemonSet' ? w.status.numberReady : w.status.readyReplicas;
+      assert.ok((want ?? 0) > 0, `${name}: ${w.kind}/${w.metadata.name} wants no pod`);
+      assert.equal(ready ?? 0, want, `${name}: ${w.kind}/${w.metadata.name}`);
+    }
+    workloadsIn[name] = workloads;
+    podsIn[name] = tools.getJson<{ items: Pod[] }>(['pods', '-n', name]).items;
+    admitted[name] = podsIn[name].length;
   }
-  const pods = tools.getJson<{ items: { metadata: { name: string }; spec: { nodeName?: string }; status: { phase: string } }[] }>(['pods', '-n', NAMESPACE]).items;
-  report.podsAdmitted = pods.length;
+  assert.ok((workloadsIn[NAMESPACE] ?? []).length >= 10, `${(workloadsIn[NAMESPACE] ?? []).length} workloads`);
+  report.podsAdmitted = admitted;
+  // The host agents run in the agents namespace, admitted there under `privileged`.
+  assert.equal(podSecurityLabels('agents')['pod-security.kubernetes.io/enforce'], 'privileged');
+  assert.deepEqual((workloadsIn[AGENTS] ?? []).map((w) => `${w.kind}/${w.metadata.name}`).sort(), ['DaemonSet/dcgm-exporter', 'DaemonSet/kube-prometheus-stack-prometheus-node-exporter']);
+  const agentPods = podsIn[AGENTS] ?? [];
+  assert.equal(agentPods.filter((p) => p.metadata.name.startsWith('kube-prometheus-stack-prometheus-node-exporter')).length, 3, 'node-exporter on every node');
+  assert.ok(agentPods.some((p) => p.spec.hostNetwork === true), 'a host-network pod admitted in the agents namespace');
   // The GPU exporter runs on the GPU node only.
-  const dcgm = pods.filter((p) => p.metadata.name.startsWith('dcgm-exporter'));
+  const dcgm = agentPods.filter((p) => p.metadata.name.startsWith('dcgm-exporter'));
   assert.deepEqual(dcgm.map((p) => p.spec.nodeName), ['mlobs-gpu-0']);
+  assert.deepEqual((podsIn[NAMESPACE] ?? []).filter((p) => /node-exporter|dcgm-exporter/.test(p.metadata.name)).map((p) => p.metadata.name), [], 'no host agent left in the stack namespace');
+  // What `restricted` would still refuse in the stack namespace (the API server's own
+  // evaluation of the running pods, from a server-side dry run of the label): recorded, for
+  // the step that makes the stack namespace enforce restricted.
+  const dry = tools.kubectl(['label', '--dry-run=server', '--overwrite', 'namespace', NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted']);
+  assert.equal(dry.status, 0, dry.stderr);
+  report.stackNamespaceRestrictedWarnings = dry.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   // PersistentVolumeClaims (Loki) are bound.
   const pvcs = tools.getJson<{ items: { metadata: { name: string }; status: { phase: string } }[] }>(['pvc', '-n', NAMESPACE]).items;
   assert.ok(pvcs.length >= 1);
@@ -240,7 +264,9 @@ test('the namespace enforces its Pod Security labels and every workload\'s pods 
   report.secretReferences = producedBy;
   const policies = tools.getJson<{ items: unknown[] }>(['networkpolicies', '-n', NAMESPACE]).items;
   assert.ok(policies.length >= 5, `${policies.length} NetworkPolicies`);
-  report.networkPolicies = policies.length;
+  const agentPolicies = tools.getJson<{ items: { metadata: { name: string } }[] }>(['networkpolicies', '-n', AGENTS]).items.map((p) => p.metadata.name).sort();
+  assert.deepEqual(agentPolicies, ['mlobs-dcgm-exporter', 'mlobs-default-deny-ingress']);
+  report.networkPolicies = { [NAMESPACE]: policies.length, [AGENTS]: agentPolicies.length };
 });
 
 /** Addresses whose objects on the cluster changed between two snapshots. */
@@ -311,9 +337,11 @@ test('destroy removes every release and the namespace without hanging, and the c
   const steps = destroyStack(tools, stack);
   report.destroySeconds = (Date.now() - start) / 1000;
   assert.equal(failed(steps), '');
-  const ns = tools.kubectl(['get', 'namespace', NAMESPACE]);
-  assert.notEqual(ns.status, 0);
-  assert.match(ns.stderr, /NotFound|not found/);
+  for (const name of [NAMESPACE, AGENTS]) {
+    const ns = tools.kubectl(['get', 'namespace', name]);
+    assert.notEqual(ns.status, 0, name);
+    assert.match(ns.stderr, /NotFound|not found/);
+  }
   assert.equal(JSON.parse(tools.helm(['list', '-A', '-a', '-o', 'json']).stdout).length, 0);
   report.destroyOk = true;
   const c = cluster!;

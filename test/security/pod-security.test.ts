@@ -21,6 +21,7 @@ import {
   type SecurityField,
 } from '../../constructs/core/security-exceptions';
 import { synthesizeAll } from '../../stacks/app';
+import { commonConfigFor } from '../../stacks/environment-props';
 import { stackWorkloads, type HelmRenderer, type Workload } from '../../cli/budget';
 import { helmTemplate } from '../helpers/helm-render';
 import { REPO_ROOT } from '../helpers/paths';
@@ -125,31 +126,56 @@ test('every exception matches a workload of some environment (no stale entries)'
 
 test('an exception without a reason is refused, naming the workload', () => {
   assert.throws(
-    () => validateSecurityExceptions([{ workload: 'DaemonSet/alloy', exempt: ['hostPath'], requires: 'privileged', reason: '' }]),
+    () => validateSecurityExceptions([{ workload: 'DaemonSet/alloy', namespace: 'stack', exempt: ['hostPath'], requires: 'privileged', reason: '' }]),
     /security exception #0 \(DaemonSet\/alloy\): reason is missing or too short \(""\)/,
   );
   assert.throws(
-    () => validateSecurityExceptions([{ workload: 'DaemonSet/alloy', exempt: [], requires: 'privileged', reason: 'reads the node logs through hostPath' }]),
+    () => validateSecurityExceptions([{ workload: 'DaemonSet/alloy', namespace: 'stack', exempt: [], requires: 'privileged', reason: 'reads the node logs through hostPath' }]),
     /exempt is empty/,
   );
   assert.throws(
-    () => validateSecurityExceptions([{ workload: 'alloy', exempt: ['hostPath'], requires: 'privileged', reason: 'reads the node logs through hostPath' }]),
+    () => validateSecurityExceptions([{ workload: 'alloy', namespace: 'stack', exempt: ['hostPath'], requires: 'privileged', reason: 'reads the node logs through hostPath' }]),
     /workload must be Kind\/name/,
   );
 });
 
-test('the namespace enforces the lowest level the exceptions need and warns/audits at restricted', () => {
-  assert.equal(requiredPodSecurityLevel([]), 'restricted');
-  assert.equal(requiredPodSecurityLevel([{ workload: 'DaemonSet/x', exempt: ['hostPath'], requires: 'baseline', reason: 'a reason long enough to count' }]), 'baseline');
+test('each namespace enforces the lowest level its exceptions need and warns/audits at restricted', () => {
+  const x = { workload: 'DaemonSet/x', exempt: ['hostPath'], requires: 'baseline', reason: 'a reason long enough to count' } as const;
+  assert.equal(requiredPodSecurityLevel('stack', []), 'restricted');
+  assert.equal(requiredPodSecurityLevel('agents', [{ ...x, namespace: 'agents' }]), 'baseline');
+  assert.equal(requiredPodSecurityLevel('stack', [{ ...x, namespace: 'agents' }]), 'restricted', 'an agents exception does not lower the stack namespace');
+  assert.equal(requiredPodSecurityLevel('agents'), 'privileged');
   const { tf } = synthEnvironment(MINIMAL_INPUT);
-  const ns = Object.values((tf.resource?.kubernetes_namespace_v1 ?? {}) as Record<string, { metadata: { labels: Record<string, string> }[] | { labels: Record<string, string> } }>)[0];
-  assert.ok(ns, 'the stack creates its namespace');
-  const meta = Array.isArray(ns.metadata) ? ns.metadata[0] : ns.metadata;
-  const labels = podSecurityLabels();
-  for (const [k, v] of Object.entries(labels)) assert.equal(meta.labels[k], v, `namespace label ${k}`);
-  assert.equal(meta.labels['pod-security.kubernetes.io/enforce'], requiredPodSecurityLevel());
-  assert.equal(meta.labels['pod-security.kubernetes.io/warn'], 'restricted');
-  assert.equal(meta.labels['pod-security.kubernetes.io/audit'], 'restricted');
+  type Ns = { metadata: { name: string; labels: Record<string, string> }[] | { name: string; labels: Record<string, string> } };
+  const metas = Object.values((tf.resource?.kubernetes_namespace_v1 ?? {}) as Record<string, Ns>).map((n) => (Array.isArray(n.metadata) ? n.metadata[0]! : n.metadata));
+  assert.deepEqual(metas.map((m) => m.name).sort(), ['mlobs', 'mlobs-agents'], 'the stack creates its namespace and the agents namespace');
+  for (const [name, where] of [['mlobs', 'stack'], ['mlobs-agents', 'agents']] as const) {
+    const meta = metas.find((m) => m.name === name)!;
+    for (const [k, v] of Object.entries(podSecurityLabels(where))) assert.equal(meta.labels[k], v, `namespace ${name} label ${k}`);
+    assert.equal(meta.labels['pod-security.kubernetes.io/enforce'], requiredPodSecurityLevel(where));
+    assert.equal(meta.labels['pod-security.kubernetes.io/warn'], 'restricted');
+    assert.equal(meta.labels['pod-security.kubernetes.io/audit'], 'restricted');
+  }
+});
+
+test('every excepted workload runs in the namespace its exception names (whose enforce level admits it)', () => {
+  for (const env of envs) if (!allWorkloads.has(env.name)) allWorkloads.set(env.name, stackWorkloads(path.join(OUTDIR, 'stacks', env.name), RENDERER));
+  const misplaced: string[] = [];
+  let checked = 0;
+  for (const env of envs) {
+    const common = commonConfigFor(env.name, env.settings);
+    const nsOf = { stack: common.namespace, agents: common.agentsNamespace };
+    for (const w of allWorkloads.get(env.name) ?? []) {
+      for (const f of findings(w)) {
+        const e = exceptionFor(SECURITY_EXCEPTIONS, f);
+        if (!e) continue;
+        checked++;
+        if (w.namespace !== nsOf[e.namespace]) misplaced.push(`${env.name} ${w.id}: runs in "${w.namespace}", its exception says ${e.namespace} ("${nsOf[e.namespace]}")`);
+      }
+    }
+  }
+  assert.ok(checked > 0);
+  assert.deepEqual([...new Set(misplaced)], []);
 });
 
 test('README "Security" lists every exception with its reason', () => {

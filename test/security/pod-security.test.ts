@@ -178,6 +178,70 @@ test('every excepted workload runs in the namespace its exception names (whose e
   assert.deepEqual([...new Set(misplaced)], []);
 });
 
+/**
+ * What Pod Security `restricted` (the v1.32 standards) refuses in a pod, as far as the rendered
+ * template shows it: host namespaces, hostPath volumes, privileged containers, privilege
+ * escalation, capabilities beyond NET_BIND_SERVICE or not dropping ALL, runAsNonRoot not true
+ * (container, else pod), uid 0, and no RuntimeDefault/Localhost seccomp profile (container, else pod).
+ */
+function restrictedViolations(w: Workload): string[] {
+  const pod = w.pod;
+  const podSc = pod.securityContext ?? {};
+  const out: string[] = [];
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) out.push('host namespaces');
+  if (pod.hostPaths.length > 0) out.push(`hostPath volumes (${pod.hostPaths.map((h) => h.volume).join(', ')})`);
+  for (const c of pod.containers) {
+    const sc = c.securityContext ?? {};
+    if (sc.privileged === true) out.push(`${c.name}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) out.push(`${c.name}: allowPrivilegeEscalation != false`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${c.name}: capabilities not dropping ALL`);
+    const added = (sc.capabilities?.add ?? []).filter((x) => x !== 'NET_BIND_SERVICE');
+    if (added.length > 0) out.push(`${c.name}: capabilities added ${added.join(', ')}`);
+    if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) out.push(`${c.name}: runAsNonRoot != true`);
+    if ((sc.runAsUser ?? podSc.runAsUser) === 0) out.push(`${c.name}: runAsUser=0`);
+    const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${c.name}: seccompProfile ${String(seccomp)}`);
+  }
+  return out;
+}
+
+test('restrictedViolations flags what Pod Security restricted refuses (a pod without a seccomp profile, a hostPath)', () => {
+  const ok: Workload = {
+    release: 'r', id: 'Deployment/x', kind: 'Deployment', name: 'x', namespace: 'mlobs', schedule: 'replicated', replicas: 1, storage: [],
+    pod: {
+      hostNetwork: false, hostPID: false, hostIPC: false, hostPaths: [],
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{ name: 'c', init: false, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+    },
+  };
+  assert.deepEqual(restrictedViolations(ok), []);
+  assert.deepEqual(restrictedViolations({ ...ok, pod: { ...ok.pod, securityContext: { runAsNonRoot: true } } }), ['c: seccompProfile undefined']);
+  assert.deepEqual(restrictedViolations({ ...ok, pod: { ...ok.pod, hostPaths: [{ volume: 'logs', path: '/var/log', readOnly: true }] } }), ['hostPath volumes (logs)']);
+});
+
+for (const env of envs) {
+  test(`${env.name}: every pod of the stack namespace meets Pod Security restricted, except workloads whose exception there needs more (and the namespace enforces exactly that)`, () => {
+    const workloads = allWorkloads.get(env.name) ?? stackWorkloads(path.join(OUTDIR, 'stacks', env.name), RENDERER);
+    allWorkloads.set(env.name, workloads);
+    const common = commonConfigFor(env.name, env.settings);
+    const stack = workloads.filter((w) => w.namespace === common.namespace);
+    assert.ok(stack.length >= 5, `only ${stack.length} workloads in ${common.namespace}`);
+    const refused: string[] = [];
+    const beyond = new Set<SecurityException>();
+    for (const w of stack) {
+      const v = restrictedViolations(w);
+      if (v.length === 0) continue;
+      const e = SECURITY_EXCEPTIONS.find((x) => x.workload === w.id && x.namespace === 'stack' && x.requires !== 'restricted');
+      if (e) beyond.add(e);
+      else refused.push(`${env.name} ${w.id}: ${v.join('; ')}`);
+    }
+    assert.deepEqual(refused, [], `pods of the stack namespace that restricted would refuse (fix the values, or move the workload to the agents namespace with a named exception):\n${refused.join('\n')}`);
+    // The namespace's enforce level is what its refused-by-restricted workloads need, no more.
+    const need = requiredPodSecurityLevel('stack', [...beyond]);
+    assert.ok(['restricted', 'baseline', 'privileged'].indexOf(requiredPodSecurityLevel('stack')) >= ['restricted', 'baseline', 'privileged'].indexOf(need));
+  });
+}
+
 test('README "Security" lists every exception with its reason', () => {
   const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf('## Security');

@@ -52,7 +52,7 @@ function timePerLine(lines: readonly string[], run: (line: string) => void): num
 async function main(): Promise<void> {
   const lines = corpusLines();
   const alloyText = renderAlloyConfig({
-    common: { namespace: 'mlobs', clusterName: 'bench', environment: 'bench', labels: {}, monitorSelector: {} },
+    common: { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 'bench', environment: 'bench', labels: {}, monitorSelector: {} },
     loki: { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false },
   });
   const alloy = loadAlloyPipeline(alloyText);

@@ -49,6 +49,7 @@ export interface ContainerSecurityContext {
   readonly allowPrivilegeEscalation?: boolean;
   readonly privileged?: boolean;
   readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
+  readonly seccompProfile?: { readonly type?: string };
 }
 
 export interface WorkloadContainer {
@@ -62,7 +63,7 @@ export interface WorkloadPod {
   readonly hostNetwork: boolean;
   readonly hostPID: boolean;
   readonly hostIPC: boolean;
-  readonly securityContext?: { readonly runAsNonRoot?: boolean; readonly runAsUser?: number };
+  readonly securityContext?: { readonly runAsNonRoot?: boolean; readonly runAsUser?: number; readonly seccompProfile?: { readonly type?: string } };
   /** Names of hostPath volumes with their path and whether every mount of them is read-only. */
   readonly hostPaths: readonly { readonly volume: string; readonly path: string; readonly readOnly: boolean }[];
   readonly containers: readonly WorkloadContainer[];

@@ -84,6 +84,11 @@ export interface ObservabilityStackProps extends CommonConfigProps {
 export class ObservabilityStack extends Construct {
   readonly common: CommonConfig;
   readonly namespace: NamespaceV1;
+  /**
+   * The agents namespace (`common.agentsNamespace`): the DaemonSets that need host access
+   * (node-exporter, the bundled dcgm-exporter), Pod Security `privileged` enforced.
+   */
+  readonly agentsNamespace: NamespaceV1;
   /** The generated chart that carries every custom resource of the stack. */
   readonly resources: CustomResourceChart;
   /** TLS (cert-manager and the issuer), when the environment enables it. */
@@ -110,14 +115,24 @@ export class ObservabilityStack extends Construct {
     super(scope, id);
     this.common = commonConfig(props);
     this.namespace = new NamespaceV1(this, 'namespace', {
-      // Pod Security Admission: enforce the lowest level the stack's named exceptions need,
-      // warn and audit at restricted (see core/security-exceptions.ts, README "Security").
-      metadata: tfLiteral({ name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels() } }),
+      // Pod Security Admission: enforce the lowest level the named exceptions of each namespace
+      // need, warn and audit at restricted (see core/security-exceptions.ts, README "Security").
+      metadata: tfLiteral({ name: this.common.namespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels('stack') } }),
     });
     markStateful(this.namespace, STATEFUL_REASONS.namespace);
+    this.agentsNamespace = new NamespaceV1(this, 'agents-namespace', {
+      metadata: tfLiteral({ name: this.common.agentsNamespace, labels: { ...this.common.labels, 'app.kubernetes.io/managed-by': 'terraform', ...podSecurityLabels('agents') } }),
+    });
+    markStateful(this.agentsNamespace, STATEFUL_REASONS.namespace);
+    const namespaces = [this.namespace, this.agentsNamespace];
     this.resources = new CustomResourceChart(this, 'resources', { namespace: this.common.namespace });
-    this.resources.installAfter(this.namespace);
-    const network = new NetworkFlows({ namespace: this.common.namespace, labels: this.common.labels, dns: props.network?.dns ?? DEFAULT_CLUSTER_DNS });
+    this.resources.installAfter(...namespaces);
+    const network = new NetworkFlows({
+      namespace: this.common.namespace,
+      namespaces: [this.common.agentsNamespace],
+      labels: this.common.labels,
+      dns: props.network?.dns ?? DEFAULT_CLUSTER_DNS,
+    });
     this.network = network;
     if (props.tls) {
       this.tls = new Tls(this, 'tls', { ...props.tls, common: this.common, resources: this.resources, network });
@@ -128,7 +143,8 @@ export class ObservabilityStack extends Construct {
       common: this.common,
       loki: props.loki !== undefined,
       ...(this.tls ? { tls: this.tls } : {}),
-      dependsOn: [this.namespace],
+      // node-exporter is rendered into the agents namespace.
+      dependsOn: namespaces,
       network,
     });
     // The stack's own alert rules (what kube-prometheus' defaults do not cover).
@@ -168,7 +184,8 @@ export class ObservabilityStack extends Construct {
       resources: this.resources,
       operatorRelease: this.metrics.chart.release,
       loki: this.loki !== undefined,
-      dependsOn: [this.namespace],
+      // The bundled dcgm-exporter is installed into the agents namespace.
+      dependsOn: namespaces,
     });
     this.training = new TrainingMonitoring(this, 'training', {
       common: this.common,

@@ -22,7 +22,7 @@ import { parse } from 'yaml';
 import { diffEnvironment, type EnvironmentDiff, type ManifestObject } from '../cli/preview/diff';
 import { readOutput } from '../cli/preview/synthesize';
 import { templateText } from '../constructs/core/terraform-literal';
-import { podSecurityLabels } from '../constructs/core/security-exceptions';
+import { POD_SECURITY_VERSION, SECURITY_EXCEPTIONS, podSecurityLabels } from '../constructs/core/security-exceptions';
 import { PROVIDERS } from '../constructs/versions';
 import { REPO_ROOT } from '../test/helpers/paths';
 import { engineBin } from '../test/helpers/engines';
@@ -34,6 +34,8 @@ import { Tools } from './tools';
 import { requiredSecrets, type PodTemplateOwner } from './secret-refs';
 
 const NAMESPACE = 'mlobs';
+/** The agents namespace (`<namespace>-agents` by default): node-exporter and the bundled dcgm-exporter. */
+const AGENTS = 'mlobs-agents';
 const REPORT = path.join(REPO_ROOT, 'e2e-report.json');
 
 interface Report {
@@ -130,9 +132,10 @@ test('apply on an empty cluster: every resource in dependency order, every relea
   report.applyOk = steps.length === stack.resources.length && steps.every((s) => s.ok);
   assert.equal(failed(steps), '');
   assert.equal(steps.length, stack.resources.length);
-  const releases = JSON.parse(tools.helm(['list', '-n', NAMESPACE, '-a', '-o', 'json']).stdout) as { name: string; status: string }[];
-  const expected = stack.resources.filter((r) => r.type === 'helm_release').map((r) => releaseArgs(r).name).sort();
-  assert.deepEqual(releases.map((r) => r.name).sort(), expected);
+  const releases = JSON.parse(tools.helm(['list', '-A', '-a', '-o', 'json']).stdout) as { name: string; namespace: string; status: string }[];
+  const expected = stack.resources.filter((r) => r.type === 'helm_release').map((r) => `${releaseArgs(r).namespace}/${releaseArgs(r).name}`).sort();
+  assert.deepEqual(releases.map((r) => `${r.namespace}/${r.name}`).sort(), expected);
+  assert.ok(expected.includes(`${AGENTS}/dcgm-exporter`), 'the bundled dcgm-exporter is released into the agents namespace');
   for (const r of releases) assert.equal(r.status, 'deployed', r.name);
   report.releases = releases.length;
 });
@@ -157,7 +160,7 @@ test('what the server stores equals what mlobs rendered: ConfigMaps byte for byt
     const name = templateText(body.name as string);
     const values = (body.values as string[] | undefined) ?? [];
     const rendered = values.length ? (parse(templateText(values[0] as string), { version: '1.1' }) as unknown) : {};
-    const stored = JSON.parse(tools.helm(['get', 'values', name, '-n', NAMESPACE, '-o', 'json']).stdout) as unknown;
+    const stored = JSON.parse(tools.helm(['get', 'values', name, '-n', templateText(body.namespace as string), '-o', 'json']).stdout) as unknown;
     assert.deepEqual(stored ?? {}, rendered ?? {}, name);
   }
   // Custom resources of the generated chart: each exists, and every field we rendered is stored as rendered.
@@ -195,23 +198,38 @@ function assertSubset(stored: unknown, rendered: unknown, at: string): void {
   }
 }
 
-test('the namespace enforces its Pod Security labels and every workload\'s pods were admitted and are ready', () => {
-  const ns = tools.getJson<{ metadata: { labels: Record<string, string> } }>(['namespace', NAMESPACE]);
-  for (const [k, v] of Object.entries(podSecurityLabels())) assert.equal(ns.metadata.labels[k], v, k);
+test('each namespace enforces its Pod Security labels (agents: privileged) and every workload\'s pods were admitted and are ready', () => {
   type Workload = { kind: string; metadata: { name: string }; spec: { replicas?: number }; status: { readyReplicas?: number; numberReady?: number; desiredNumberScheduled?: number } };
-  const workloads = tools.getJson<{ items: Workload[] }>(['deployments,statefulsets,daemonsets', '-n', NAMESPACE]).items;
-  assert.ok(workloads.length >= 10, `${workloads.length} workloads`);
-  for (const w of workloads) {
-    const want = w.kind === 'DaemonSet' ? w.status.desiredNumberScheduled : (w.spec.replicas ?? 1);
-    const ready = w.kind === 'DaemonSet' ? w.status.numberReady : w.status.readyReplicas;
-    assert.ok((want ?? 0) > 0, `${w.kind}/${w.metadata.name} wants no pod`);
-    assert.equal(ready ?? 0, want, `${w.kind}/${w.metadata.name}`);
+  type Pod = { metadata: { name: string }; spec: { nodeName?: string; hostNetwork?: boolean }; status: { phase: string } };
+  const admitted: Record<string, number> = {};
+  const podsIn: Record<string, Pod[]> = {};
+  const workloadsIn: Record<string, Workload[]> = {};
+  for (const [name, where] of [[NAMESPACE, 'stack'], [AGENTS, 'agents']] as const) {
+    const ns = tools.getJson<{ metadata: { labels: Record<string, string> } }>(['namespace', name]);
+    for (const [k, v] of Object.entries(podSecurityLabels(where))) assert.equal(ns.metadata.labels[k], v, `${name}: ${k}`);
+    const workloads = tools.getJson<{ items: Workload[] }>(['deployments,statefulsets,daemonsets', '-n', name]).items;
+    for (const w of workloads) {
+      const want = w.kind === 'DaemonSet' ? w.status.desiredNumberScheduled : (w.spec.replicas ?? 1);
+      const ready = w.kind === 'DaemonSet' ? w.status.numberReady : w.status.readyReplicas;
+      assert.ok((want ?? 0) > 0, `${name}: ${w.kind}/${w.metadata.name} wants no pod`);
+      assert.equal(ready ?? 0, want, `${name}: ${w.kind}/${w.metadata.name}`);
+    }
+    workloadsIn[name] = workloads;
+    podsIn[name] = tools.getJson<{ items: Pod[] }>(['pods', '-n', name]).items;
+    admitted[name] = podsIn[name].length;
   }
-  const pods = tools.getJson<{ items: { metadata: { name: string }; spec: { nodeName?: string }; status: { phase: string } }[] }>(['pods', '-n', NAMESPACE]).items;
-  report.podsAdmitted = pods.length;
+  assert.ok((workloadsIn[NAMESPACE] ?? []).length >= 10, `${(workloadsIn[NAMESPACE] ?? []).length} workloads`);
+  report.podsAdmitted = admitted;
+  // The host agents run in the agents namespace, admitted there under `privileged`.
+  assert.equal(podSecurityLabels('agents')['pod-security.kubernetes.io/enforce'], 'privileged');
+  assert.deepEqual((workloadsIn[AGENTS] ?? []).map((w) => `${w.kind}/${w.metadata.name}`).sort(), ['DaemonSet/dcgm-exporter', 'DaemonSet/kube-prometheus-stack-prometheus-node-exporter']);
+  const agentPods = podsIn[AGENTS] ?? [];
+  assert.equal(agentPods.filter((p) => p.metadata.name.startsWith('kube-prometheus-stack-prometheus-node-exporter')).length, 3, 'node-exporter on every node');
+  assert.ok(agentPods.some((p) => p.spec.hostNetwork === true), 'a host-network pod admitted in the agents namespace');
   // The GPU exporter runs on the GPU node only.
-  const dcgm = pods.filter((p) => p.metadata.name.startsWith('dcgm-exporter'));
+  const dcgm = agentPods.filter((p) => p.metadata.name.startsWith('dcgm-exporter'));
   assert.deepEqual(dcgm.map((p) => p.spec.nodeName), ['mlobs-gpu-0']);
+  assert.deepEqual((podsIn[NAMESPACE] ?? []).filter((p) => /node-exporter|dcgm-exporter/.test(p.metadata.name)).map((p) => p.metadata.name), [], 'no host agent left in the stack namespace');
   // PersistentVolumeClaims (Loki) are bound.
   const pvcs = tools.getJson<{ items: { metadata: { name: string }; status: { phase: string } }[] }>(['pvc', '-n', NAMESPACE]).items;
   assert.ok(pvcs.length >= 1);
@@ -240,7 +258,59 @@ test('the namespace enforces its Pod Security labels and every workload\'s pods 
   report.secretReferences = producedBy;
   const policies = tools.getJson<{ items: unknown[] }>(['networkpolicies', '-n', NAMESPACE]).items;
   assert.ok(policies.length >= 5, `${policies.length} NetworkPolicies`);
-  report.networkPolicies = policies.length;
+  const agentPolicies = tools.getJson<{ items: { metadata: { name: string } }[] }>(['networkpolicies', '-n', AGENTS]).items.map((p) => p.metadata.name).sort();
+  assert.deepEqual(agentPolicies, ['mlobs-dcgm-exporter', 'mlobs-default-deny-ingress']);
+  report.networkPolicies = { [NAMESPACE]: policies.length, [AGENTS]: agentPolicies.length };
+});
+
+/** A temporary namespace that enforces `restricted`, for the API server's own verdict on each pod. */
+const PSA_PROBE_NAMESPACE = 'mlobs-psa-restricted-probe';
+
+test('the API server admits every pod of the stack namespace under Pod Security restricted, except the workloads whose exception there needs more (the log collectors)', () => {
+  type Owner = { kind: string; name: string; controller?: boolean };
+  type Pod = { metadata: { name: string; ownerReferences?: Owner[] }; spec: Record<string, unknown> };
+  // Workloads the exceptions table keeps in the stack namespace beyond restricted: the only ones
+  // allowed to be refused below. Anything else refused is a pod the stack namespace could not
+  // admit if it enforced restricted.
+  const beyond = new Set(SECURITY_EXCEPTIONS.filter((e) => e.namespace === 'stack' && e.requires !== 'restricted').map((e) => e.workload));
+  const ownerOf = (p: Pod): string => {
+    const ref = p.metadata.ownerReferences?.find((o) => o.controller) ?? p.metadata.ownerReferences?.[0];
+    if (!ref) return `Pod/${p.metadata.name}`;
+    if (ref.kind !== 'ReplicaSet') return `${ref.kind}/${ref.name}`;
+    const rs = tools.getJson<{ metadata: { ownerReferences?: Owner[] } }>(['replicaset', ref.name, '-n', NAMESPACE]);
+    const dep = rs.metadata.ownerReferences?.find((o) => o.controller);
+    return dep ? `${dep.kind}/${dep.name}` : `ReplicaSet/${ref.name}`;
+  };
+  tools.kubectlOk(['create', 'namespace', PSA_PROBE_NAMESPACE]);
+  try {
+    tools.kubectlOk(['label', 'namespace', PSA_PROBE_NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted', `pod-security.kubernetes.io/enforce-version=${POD_SECURITY_VERSION}`]);
+    // The ServiceAccount admission plugin refuses pods until the namespace has its default account.
+    tools.kubectlOk(['wait', '--for=create', 'serviceaccount/default', '-n', PSA_PROBE_NAMESPACE, '--timeout=60s']);
+    const pods = tools.getJson<{ items: Pod[] }>(['pods', '-n', NAMESPACE]).items;
+    assert.ok(pods.length >= 10, `${pods.length} pods in ${NAMESPACE}`);
+    const admitted: string[] = [];
+    const refused: Record<string, string> = {};
+    for (const p of pods) {
+      // The pod as it runs (the API server's defaults included), in the probe namespace: only
+      // what Pod Security does not look at is dropped (node, priority, the ServiceAccount of the stack namespace).
+      const { nodeName: _node, serviceAccountName: _sa, serviceAccount: _legacy, priority: _priority, ...spec } = p.spec;
+      const probe = { apiVersion: 'v1', kind: 'Pod', metadata: { name: p.metadata.name, namespace: PSA_PROBE_NAMESPACE }, spec };
+      const r = tools.kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'name'], 60_000, JSON.stringify(probe));
+      if (r.status === 0) admitted.push(p.metadata.name);
+      else {
+        assert.match(r.stderr, /violates PodSecurity "restricted/, `${p.metadata.name}: refused for another reason:\n${r.stderr}`);
+        refused[p.metadata.name] = `${ownerOf(p)}: ${r.stderr.replace(/^.*violates PodSecurity "restricted:[^"]*": /s, '').trim()}`;
+      }
+    }
+    report.stackNamespaceRestricted = { admitted: admitted.length, refused };
+    const unexpected = Object.entries(refused).filter(([, why]) => !beyond.has(why.slice(0, why.indexOf(':')))).map(([pod, why]) => `${pod} (${why})`);
+    assert.deepEqual(unexpected, [], 'pods of the stack namespace that restricted refuses, with no exception there that needs more');
+    // The check is real: the collector (hostPath, root) is refused, everything else admitted.
+    assert.ok(Object.values(refused).some((why) => why.startsWith('DaemonSet/alloy:')), 'the Alloy pods (hostPath, root) are refused under restricted');
+    assert.ok(admitted.length >= 8, `${admitted.length} pods admitted under restricted`);
+  } finally {
+    tools.kubectl(['delete', 'namespace', PSA_PROBE_NAMESPACE, '--wait=true'], 120_000);
+  }
 });
 
 /** Addresses whose objects on the cluster changed between two snapshots. */
@@ -311,9 +381,11 @@ test('destroy removes every release and the namespace without hanging, and the c
   const steps = destroyStack(tools, stack);
   report.destroySeconds = (Date.now() - start) / 1000;
   assert.equal(failed(steps), '');
-  const ns = tools.kubectl(['get', 'namespace', NAMESPACE]);
-  assert.notEqual(ns.status, 0);
-  assert.match(ns.stderr, /NotFound|not found/);
+  for (const name of [NAMESPACE, AGENTS]) {
+    const ns = tools.kubectl(['get', 'namespace', name]);
+    assert.notEqual(ns.status, 0, name);
+    assert.match(ns.stderr, /NotFound|not found/);
+  }
   assert.equal(JSON.parse(tools.helm(['list', '-A', '-a', '-o', 'json']).stdout).length, 0);
   report.destroyOk = true;
   const c = cluster!;

@@ -15,7 +15,7 @@ export function commonConfigFor(environment: string, settings: EnvironmentSettin
 }
 
 function commonPropsFor(environment: string, s: EnvironmentSettings) {
-  return { environment, namespace: s.namespace, clusterName: s.cluster.name, labels: s.labels };
+  return { environment, namespace: s.namespace, agentsNamespace: s.agentsNamespace, clusterName: s.cluster.name, labels: s.labels };
 }
 
 /** The props of one environment's {@link ObservabilityStack}: each component from its section. */

@@ -386,6 +386,13 @@ export const environmentSchema = z
           'names a namespace reserved by Kubernetes: the stack creates and owns its namespace (a destroy deletes it) and denies ingress there by default, which would cut system pods such as CoreDNS; use a namespace of its own, e.g. mlobs',
       })
       .default(DEFAULT_NAMESPACE),
+    agentsNamespace: dnsLabel(
+      'Namespace of the DaemonSets that need host access (node-exporter, the bundled dcgm-exporter), created and owned by the stack with Pod Security privileged enforced. Default: <namespace>-agents',
+    )
+      .refine((n) => !RESERVED_NAMESPACES.includes(n), {
+        message: 'names a namespace reserved by Kubernetes: the stack creates and owns its agents namespace (a destroy deletes it); use a namespace of its own, e.g. mlobs-agents',
+      })
+      .optional(),
     labels: labelMap.default({}).describe('Labels added to every object the stack creates. Default: none'),
     logs,
     gpu,
@@ -402,6 +409,13 @@ export const environmentSchema = z
     pushgateway,
   })
   .superRefine((env, ctx) => {
+    if (env.agentsNamespace !== undefined && env.agentsNamespace === env.namespace) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agentsNamespace'],
+        message: `"${env.agentsNamespace}" is the stack namespace too: the agents namespace enforces Pod Security privileged and the stack namespace must not; remove agentsNamespace (default "${env.namespace}-agents") or name another namespace`,
+      });
+    }
     checkAlerting(env.alertmanager, ctx);
     if (env.logs.pipelines.includes('loki')) checkLoki(env.loki, env.retention.loki.period, ctx);
     checkElastic(env, ctx);

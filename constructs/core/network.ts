@@ -24,9 +24,10 @@ export interface NetworkPort {
 }
 
 /**
- * The pods of one component. In the stack's namespace unless `namespaceSelector` is set (a
- * workload elsewhere, e.g. the ingress controller: it can be a source or an egress target,
- * but this stack writes no policy for it).
+ * The pods of one component. In the stack's namespace unless `namespace` names another
+ * namespace the stack owns (the agents namespace: its policy is written there), or
+ * `namespaceSelector` is set (a workload elsewhere, e.g. the ingress controller: it can be a
+ * source or an egress target, but this stack writes no policy for it).
  */
 export interface Workload {
   /** Short, unique name; the policy of the workload is `<prefix>-<name>`. */
@@ -35,6 +36,12 @@ export interface Workload {
   readonly podSelector: LabelSelector;
   /** Namespaces the pods live in (matchLabels on the Namespace). @default - the stack's namespace */
   readonly namespaceSelector?: LabelSelector;
+  /**
+   * Another namespace the stack owns (one of {@link NetworkFlowsProps.namespaces}) where the
+   * pods live and their policy is written; peers in the other namespace select it by name.
+   * @default - the stack's namespace
+   */
+  readonly namespace?: string;
 }
 
 /** A source or destination that is not a set of pods: anywhere (the API server calling a webhook, an external receiver). */
@@ -85,6 +92,12 @@ export interface NetworkFlowsProps {
   readonly prefix?: string;
   /** Where egress-restricted workloads resolve names. @default DEFAULT_CLUSTER_DNS */
   readonly dns?: Workload;
+  /**
+   * Other namespaces the stack owns (the agents namespace): each gets its own default deny of
+   * ingress, and the policies of the workloads that live there.
+   * @default - none
+   */
+  readonly namespaces?: readonly string[];
 }
 
 export const DEFAULT_POLICY_PREFIX = 'mlobs';
@@ -123,6 +136,8 @@ const protocolOf = (p: NetworkPort): NetworkProtocol => p.protocol ?? 'TCP';
 const portKey = (p: NetworkPort): string => `${protocolOf(p)}/${p.port}`;
 const peerKey = (p: NetworkPeer): string => (isAnywhere(p) ? `*${p.name}` : p.name);
 const sortedEntries = (s: LabelSelector): [string, string][] => Object.entries(s).sort(([a], [b]) => a.localeCompare(b));
+/** The label Kubernetes sets on every Namespace to its name (selects one namespace portably). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 const sameSelector = (a: LabelSelector | undefined, b: LabelSelector | undefined): boolean =>
   JSON.stringify(a === undefined ? null : sortedEntries(a)) === JSON.stringify(b === undefined ? null : sortedEntries(b));
 
@@ -133,6 +148,8 @@ const sameSelector = (a: LabelSelector | undefined, b: LabelSelector | undefined
  */
 export class NetworkFlows {
   readonly namespace: string;
+  /** Every namespace the stack owns and writes policies in: its own first, then {@link NetworkFlowsProps.namespaces}. */
+  readonly namespaces: readonly string[];
   private readonly labels: LabelSelector;
   private readonly prefix: string;
   private readonly dns: Workload;
@@ -144,6 +161,7 @@ export class NetworkFlows {
 
   constructor(props: NetworkFlowsProps) {
     this.namespace = props.namespace;
+    this.namespaces = [props.namespace, ...(props.namespaces ?? []).filter((n) => n !== props.namespace)];
     this.labels = props.labels ?? {};
     this.prefix = props.prefix ?? DEFAULT_POLICY_PREFIX;
     this.dns = props.dns ?? DEFAULT_CLUSTER_DNS;
@@ -183,7 +201,7 @@ export class NetworkFlows {
    */
   workloadFor(podSelector: LabelSelector, fallback: Workload): Workload {
     for (const w of this.workloads.values()) {
-      if (isLocalWorkload(w) && sameSelector(w.podSelector, podSelector)) return w;
+      if (isLocalWorkload(w) && this.nsOf(w) === this.nsOf(fallback) && sameSelector(w.podSelector, podSelector)) return w;
     }
     return fallback;
   }
@@ -228,16 +246,15 @@ export class NetworkFlows {
    */
   render(by = 'render()'): KubeManifest[] {
     this.sealedBy = by;
-    const out: KubeManifest[] = [
-      {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: this.metadata(this.defaultDenyName, 'Deny all ingress to pods of this namespace; the other policies allow only the flows the stack needs.'),
-        spec: { podSelector: {}, policyTypes: ['Ingress'] },
-      },
-    ];
+    const out: KubeManifest[] = this.namespaces.map((ns) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: this.metadata(this.defaultDenyName, 'Deny all ingress to pods of this namespace; the other policies allow only the flows the stack needs.', ns),
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    }));
     const targets = [...this.workloads.values()].filter(isLocalWorkload).sort((a, b) => a.name.localeCompare(b.name));
     for (const w of targets) {
+      const ns = this.nsOf(w);
       const inbound = this.flowList.filter((f) => !isAnywhere(f.to) && f.to.name === w.name);
       const egress = this.egressRestricted.has(w.name);
       if (inbound.length === 0 && !egress) continue;
@@ -247,27 +264,43 @@ export class NetworkFlows {
         podSelector: renderSelector(w.podSelector),
         policyTypes: [...(inbound.length > 0 ? ['Ingress'] : []), ...(egress ? ['Egress'] : [])],
       };
-      if (inbound.length > 0) spec.ingress = groupRules(inbound, (f) => f.from, 'from');
+      const peer = (p: Workload): Record<string, unknown> => this.peer(p, ns);
+      if (inbound.length > 0) spec.ingress = groupRules(inbound, (f) => f.from, 'from', peer);
       if (egress) {
         spec.egress = [
-          { to: [this.peer(this.dns)], ports: DNS_PORTS.map(renderPort) },
-          ...groupRules(outbound, (f) => f.to, 'to'),
+          { to: [peer(this.dns)], ports: DNS_PORTS.map(renderPort) },
+          ...groupRules(outbound, (f) => f.to, 'to', peer),
         ];
       }
-      out.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: this.metadata(this.policyName(w), reasons.join('; ')), spec });
+      out.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: this.metadata(this.policyName(w), reasons.join('; '), ns), spec });
     }
     return out;
   }
 
-  private peer(p: Workload): Record<string, unknown> {
+  /** The namespace a workload this stack owns lives in. */
+  private nsOf(w: Workload): string {
+    return w.namespace ?? this.namespace;
+  }
+
+  /** `p` as a peer of a policy written in `policyNamespace`: a pod of another owned namespace is selected with its namespace's name. */
+  private peer(p: Workload, policyNamespace: string): Record<string, unknown> {
+    if (p.namespaceSelector === undefined && this.nsOf(p) !== policyNamespace) {
+      return renderPeer({ ...p, namespaceSelector: { [NAMESPACE_NAME_LABEL]: this.nsOf(p) } });
+    }
     return renderPeer(p);
   }
 
-  private metadata(name: string, description: string): KubeManifest['metadata'] {
-    return { name, namespace: this.namespace, labels: { ...this.labels }, annotations: { 'mlobs.dev/flows': description } };
+  private metadata(name: string, description: string, namespace: string): KubeManifest['metadata'] {
+    return { name, namespace, labels: { ...this.labels }, annotations: { 'mlobs.dev/flows': description } };
   }
 
   private register(p: NetworkPeer): void {
+    if (!isAnywhere(p) && p.namespace !== undefined) {
+      if (p.namespaceSelector !== undefined) throw new Error(`workload "${p.name}": set namespace (a namespace this stack owns) or namespaceSelector (pods elsewhere), not both`);
+      if (!this.namespaces.includes(p.namespace)) {
+        throw new Error(`workload "${p.name}" is in namespace "${p.namespace}", which this stack does not own (owned: ${this.namespaces.join(', ')}); add it to NetworkFlows' namespaces or use namespaceSelector`);
+      }
+    }
     const key = peerKey(p);
     const known = this.workloads.get(key);
     if (!known) {
@@ -275,7 +308,7 @@ export class NetworkFlows {
       return;
     }
     if (isAnywhere(known) || isAnywhere(p)) return;
-    if (!sameSelector(known.podSelector, p.podSelector) || !sameSelector(known.namespaceSelector, p.namespaceSelector)) {
+    if (!sameSelector(known.podSelector, p.podSelector) || !sameSelector(known.namespaceSelector, p.namespaceSelector) || known.namespace !== p.namespace) {
       throw new Error(
         `workload "${key}" is recorded with two selectors: ${JSON.stringify(known.podSelector)} and ${JSON.stringify(p.podSelector)}; give each set of pods its own name`,
       );
@@ -307,7 +340,12 @@ function renderPeer(p: Workload): Record<string, unknown> {
 }
 
 /** One rule per peer with all its ports (sorted, so the output does not depend on recording order). */
-function groupRules(flows: readonly NetworkFlow[], peerOf: (f: NetworkFlow) => NetworkPeer, side: 'from' | 'to'): Record<string, unknown>[] {
+function groupRules(
+  flows: readonly NetworkFlow[],
+  peerOf: (f: NetworkFlow) => NetworkPeer,
+  side: 'from' | 'to',
+  render: (p: Workload) => Record<string, unknown>,
+): Record<string, unknown>[] {
   const byPeer = new Map<string, { peer: NetworkPeer; ports: Map<string, NetworkPort>; all: boolean }>();
   for (const f of flows) {
     const peer = peerOf(f);
@@ -321,7 +359,7 @@ function groupRules(flows: readonly NetworkFlow[], peerOf: (f: NetworkFlow) => N
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([, { peer, ports, all }]) => ({
       // No `from`/`to`: any source or destination (what the API server needs to call a webhook).
-      ...(isAnywhere(peer) ? {} : { [side]: [renderPeer(peer)] }),
+      ...(isAnywhere(peer) ? {} : { [side]: [render(peer)] }),
       // No `ports`: every port.
       ...(all ? {} : { ports: [...ports.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => renderPort(p)) }),
     }));

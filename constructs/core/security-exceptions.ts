@@ -30,9 +30,17 @@ export type SecurityField =
   /** Memory request and limit, CPU request. */
   | 'resources';
 
+/**
+ * Which of the stack's two namespaces a workload runs in: `stack` (the main namespace) or
+ * `agents` (the DaemonSets that need host access; `CommonConfig.agentsNamespace`).
+ */
+export type StackNamespace = 'stack' | 'agents';
+
 export interface SecurityException {
   /** The workload as `Kind/name` (an Elasticsearch node set: `Elasticsearch/<name>/<nodeSet>`). */
   readonly workload: string;
+  /** The namespace the workload runs in; that namespace's `enforce` level admits it. */
+  readonly namespace: StackNamespace;
   /**
    * Containers the exemption applies to (pod-level fields, hostNamespaces and hostPath, apply
    * to the pod whatever is listed). @default - every container of the workload
@@ -63,6 +71,7 @@ export function validateSecurityExceptions(list: readonly SecurityException[]): 
       throw new Error(`${where}: reason is missing or too short (${JSON.stringify(e.reason)}); state what the workload does that needs ${e.exempt.join(', ') || 'the exemption'}`);
     }
     if (e.exempt.length === 0) throw new Error(`${where}: exempt is empty; remove the entry or list the fields it needs`);
+    if (e.namespace !== 'stack' && e.namespace !== 'agents') throw new Error(`${where}: namespace must be stack or agents, got "${String(e.namespace)}"`);
     if (!LEVEL_ORDER.includes(e.requires)) throw new Error(`${where}: requires must be one of ${LEVEL_ORDER.join(', ')}, got "${String(e.requires)}"`);
     const key = `${e.workload}|${(e.containers ?? ['*']).join(',')}`;
     if (seen.has(key)) throw new Error(`${where}: duplicate entry for the same workload and containers; merge them`);
@@ -75,6 +84,7 @@ export function validateSecurityExceptions(list: readonly SecurityException[]): 
 export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurityExceptions([
   {
     workload: 'DaemonSet/kube-prometheus-stack-prometheus-node-exporter',
+    namespace: 'agents',
     exempt: ['hostNamespaces', 'hostPath'],
     requires: 'privileged',
     reason:
@@ -82,6 +92,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
   },
   {
     workload: 'DaemonSet/alloy',
+    namespace: 'stack',
     containers: ['alloy'],
     exempt: ['runAsNonRoot', 'readOnlyRootFilesystem', 'hostPath'],
     requires: 'privileged',
@@ -90,6 +101,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
   },
   {
     workload: 'Beat/mlobs',
+    namespace: 'stack',
     containers: ['filebeat'],
     exempt: ['runAsNonRoot', 'capabilities', 'hostPath'],
     requires: 'privileged',
@@ -98,6 +110,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
   },
   {
     workload: 'DaemonSet/dcgm-exporter',
+    namespace: 'agents',
     containers: ['exporter'],
     exempt: ['runAsNonRoot', 'readOnlyRootFilesystem', 'capabilities', 'hostPath'],
     requires: 'privileged',
@@ -106,6 +119,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
   },
   {
     workload: 'Logstash/mlobs',
+    namespace: 'stack',
     containers: ['logstash'],
     exempt: ['readOnlyRootFilesystem'],
     requires: 'restricted',
@@ -114,22 +128,22 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
   },
 ]);
 
-/** The lowest Pod Security Standards level that admits every listed workload. */
-export function requiredPodSecurityLevel(list: readonly SecurityException[] = SECURITY_EXCEPTIONS): PodSecurityLevel {
-  return list.reduce<PodSecurityLevel>((acc, e) => (LEVEL_ORDER.indexOf(e.requires) > LEVEL_ORDER.indexOf(acc) ? e.requires : acc), 'restricted');
+/** The lowest Pod Security Standards level that admits every listed workload of `namespace`. */
+export function requiredPodSecurityLevel(namespace: StackNamespace, list: readonly SecurityException[] = SECURITY_EXCEPTIONS): PodSecurityLevel {
+  return list.filter((e) => e.namespace === namespace).reduce<PodSecurityLevel>((acc, e) => (LEVEL_ORDER.indexOf(e.requires) > LEVEL_ORDER.indexOf(acc) ? e.requires : acc), 'restricted');
 }
 
 /** The Kubernetes version whose Pod Security Standards the labels pin (`*-version`). */
 export const POD_SECURITY_VERSION = 'v1.32';
 
 /**
- * Pod Security Admission labels of the stack's namespace: enforce at the lowest level the
- * stack's workloads need (see {@link SECURITY_EXCEPTIONS}), warn and audit at `restricted`, so
- * every pod that is not fully restricted shows up in `kubectl` warnings and the audit log.
+ * Pod Security Admission labels of one of the stack's namespaces: enforce at the lowest level
+ * its workloads need (see {@link SECURITY_EXCEPTIONS}), warn and audit at `restricted`, so every
+ * pod that is not fully restricted shows up in `kubectl` warnings and the audit log.
  */
-export function podSecurityLabels(list: readonly SecurityException[] = SECURITY_EXCEPTIONS): Record<string, string> {
+export function podSecurityLabels(namespace: StackNamespace, list: readonly SecurityException[] = SECURITY_EXCEPTIONS): Record<string, string> {
   const out: Record<string, string> = {};
-  const levels: Record<'enforce' | 'warn' | 'audit', PodSecurityLevel> = { enforce: requiredPodSecurityLevel(list), warn: 'restricted', audit: 'restricted' };
+  const levels: Record<'enforce' | 'warn' | 'audit', PodSecurityLevel> = { enforce: requiredPodSecurityLevel(namespace, list), warn: 'restricted', audit: 'restricted' };
   for (const [mode, level] of Object.entries(levels)) {
     out[`pod-security.kubernetes.io/${mode}`] = level;
     out[`pod-security.kubernetes.io/${mode}-version`] = POD_SECURITY_VERSION;

@@ -29,6 +29,9 @@ export function renderEckOperatorValues(props: EckOperatorValuesProps): HelmValu
     installCRDs: true,
     createClusterScopedResources: true,
     resources: props.resources,
+    // Pod Security `restricted` wants a seccomp profile; the chart's podSecurityContext has only
+    // runAsNonRoot (its container securityContext already drops every capability, no escalation).
+    podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     statefulsetLabels: { ...props.common.labels },
     podLabels: { ...props.common.labels },
     config: { metrics: { port: String(DEFAULT_ECK_METRICS_PORT) } },

@@ -64,6 +64,17 @@ export const ECK_CONTAINER_SECURITY = {
   capabilities: { drop: ['ALL'] },
 } as const;
 
+/**
+ * Pod securityContext of the ECK pods we template (Elasticsearch, Kibana): the seccomp profile
+ * Pod Security `restricted` requires, for every container including the ones ECK injects. ECK
+ * applies its own default (fsGroup 1000, the elasticsearch/kibana group) only when the template
+ * sets none, so it is kept here.
+ */
+export const ECK_POD_SECURITY = {
+  fsGroup: 1000,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
 /** `-Xms`/`-Xmx` in the JVM's unit (m) from a Kubernetes quantity. */
 export function jvmHeapOption(quantity: string): string {
   const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
@@ -91,6 +102,7 @@ function nodeSet(name: string, tier: TierName | undefined, roles: readonly strin
     podTemplate: {
       spec: {
         affinity,
+        securityContext: ECK_POD_SECURITY,
         containers: [
           {
             name: 'elasticsearch',

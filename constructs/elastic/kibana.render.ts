@@ -5,7 +5,7 @@
  */
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
-import { ECK_CONTAINER_SECURITY } from './elasticsearch.render';
+import { ECK_CONTAINER_SECURITY, ECK_POD_SECURITY } from './elasticsearch.render';
 import { kbHttpService, KB_HTTP_PORT } from './names';
 
 export const KIBANA_API_VERSION = 'kibana.k8s.elastic.co/v1';
@@ -35,6 +35,7 @@ export function renderKibana(p: KibanaRenderProps): KubeManifest {
       http: { tls: p.httpCertificateSecret ? { certificate: { secretName: p.httpCertificateSecret } } : { selfSignedCertificate: { disabled: false } } },
       podTemplate: {
         spec: {
+          securityContext: ECK_POD_SECURITY,
           containers: [{ name: 'kibana', resources: { requests: { ...p.resources.requests }, limits: { ...p.resources.limits } }, securityContext: ECK_CONTAINER_SECURITY }],
         },
       },

@@ -52,14 +52,15 @@ export class DcgmExporter extends Construct {
       this.chart = new PinnedRelease(this, 'release', {
         chart: CHARTS.dcgmExporter,
         releaseName: DEFAULT_DCGM_RELEASE_NAME,
-        namespace: props.common.namespace,
+        // A host agent (SYS_ADMIN, hostPath): in the agents namespace, Pod Security privileged.
+        namespace: props.common.agentsNamespace,
         values: plan.release,
         ...(props.valuesOverrides ? { valuesOverrides: props.valuesOverrides } : {}),
         ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       });
     }
     this.scrapeTargets = plan.release
-      ? [{ workload: { name: 'dcgm-exporter', podSelector: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': DEFAULT_DCGM_RELEASE_NAME } }, ports: [{ port: DCGM_METRICS_PORT }] }]
+      ? [{ workload: { name: 'dcgm-exporter', namespace: props.common.agentsNamespace, podSelector: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': DEFAULT_DCGM_RELEASE_NAME } }, ports: [{ port: DCGM_METRICS_PORT }] }]
       : [];
     if (plan.countersConfigMap) {
       const c = plan.countersConfigMap;

@@ -2,7 +2,8 @@
  * The three ways GPU metrics reach Prometheus, as modules with one contract (the config's
  * `gpu.exporter` picks one from {@link GPU_EXPORTER_MODULES}; no `if` chains). Pure: no cdktf.
  *
- * - `bundled`: the pinned dcgm-exporter chart as a DaemonSet on GPU nodes + our ServiceMonitor.
+ * - `bundled`: the pinned dcgm-exporter chart as a DaemonSet on GPU nodes, in the agents
+ *   namespace (`common.agentsNamespace`), + our ServiceMonitor (in the stack namespace).
  * - `gpu-operator`: the NVIDIA GPU Operator already runs dcgm-exporter on every GPU node; we
  *   deploy no second exporter (two on one node would fight over DCGM), only a ServiceMonitor and
  *   our counters as a ConfigMap in the operator's namespace: the operator's default counters
@@ -64,7 +65,7 @@ const bundled: GpuExporterModule = {
     serviceMonitor: renderDcgmServiceMonitor({
       common,
       name: DEFAULT_DCGM_RELEASE_NAME,
-      serviceNamespace: common.namespace,
+      serviceNamespace: common.agentsNamespace,
       // The chart's selector labels for release "dcgm-exporter".
       serviceLabels: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': DEFAULT_DCGM_RELEASE_NAME },
       portName: 'metrics',

@@ -302,6 +302,8 @@ loki.write "default" {
 export function renderAlloyValues(p: AlloyConfigProps): HelmValues {
   const ca = p.loki.tls && p.loki.caSecretName ? p.loki.caSecretName : undefined;
   return {
+    // The runtime's default seccomp profile for the whole pod (the config reloader sets its own).
+    global: { podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } } },
     alloy: {
       configMap: { create: false, name: ALLOY_CONFIG_MAP.name, key: ALLOY_CONFIG_MAP.key },
       // Explicit, read-only host access: /var/log (pod logs and the journal).

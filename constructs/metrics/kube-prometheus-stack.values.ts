@@ -197,6 +197,9 @@ export function renderKubePrometheusStackValues(props: KubePrometheusStackValues
     },
     nodeExporter: { enabled: true },
     'prometheus-node-exporter': {
+      // Host network, host PID and hostPath: in the agents namespace (Pod Security privileged);
+      // its ServiceMonitor goes there too, and Prometheus selects monitors in every namespace.
+      namespaceOverride: common.agentsNamespace,
       prometheus: { monitor: { enabled: true, additionalLabels: monitorLabels } },
       resources: DEFAULT_KPS_HELPER_RESOURCES.nodeExporter,
       containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,

@@ -21,7 +21,7 @@ import { multilineGroups, trainingLogs, trainingQuality } from '../mllogs/helper
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const RE2 = require('re2') as new (p: string, f?: string) => { lastIndex: number; exec(s: string): (RegExpExecArray & { indices: ([number, number] | undefined)[] }) | null };
 
-const COMMON = { namespace: 'mlobs', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
+const COMMON = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
 const LOKI = { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false };
 const POD = { namespace: 'team-a', pod: 'train-0', container: 'trainer', app: 'trainer' };
 

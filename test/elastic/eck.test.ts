@@ -105,7 +105,7 @@ test('no Elastic release or resource when logs.pipelines has no elastic', () => 
 
 test('operator values renderer: another namespace list', () => {
   const v = renderEckOperatorValues({
-    common: { namespace: 'x', clusterName: 'c', environment: 'e', labels: {}, monitorSelector: { a: 'b' } },
+    common: { namespace: 'x', agentsNamespace: 'x-agents', clusterName: 'c', environment: 'e', labels: {}, monitorSelector: { a: 'b' } },
     resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '1Gi' } },
     managedNamespaces: ['x', 'y'],
   });

@@ -29,7 +29,9 @@ test('bundled: one dcgm-exporter release of the pinned chart and a ServiceMonito
   const sm = sms[0] as KubeManifest;
   assert.equal(sm.metadata.labels?.[MONITOR_LABEL_KEY], 'mlobs');
   const spec = sm.spec as { namespaceSelector: { matchNames: string[] }; endpoints: { relabelings: Obj[] }[] };
-  assert.deepEqual(spec.namespaceSelector.matchNames, ['mlobs']);
+  assert.deepEqual(spec.namespaceSelector.matchNames, ['mlobs-agents'], 'the exporter runs in the agents namespace');
+  assert.equal(rel.namespace, 'mlobs-agents');
+  assert.equal(sm.metadata.namespace, 'mlobs', 'the monitor stays with the stack');
   assert.ok(spec.endpoints[0]?.relabelings.some((x) => x.targetLabel === 'node'), 'node label from the pod node');
   assert.ok(spec.endpoints[0]?.relabelings.some((x) => x.targetLabel === 'job' && x.replacement === DCGM_JOB));
   assertValidCustomResource(sm);

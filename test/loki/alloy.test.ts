@@ -36,7 +36,7 @@ function synth(env: string): SynthResult {
 }
 const alloyConfig = (r: SynthResult): string => configMapData(r.tf, ALLOY_CONFIG_MAP.name)[ALLOY_CONFIG_MAP.key] as string;
 
-const COMMON = { namespace: 'mlobs', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
+const COMMON = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
 const PLAIN = { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false } as const;
 
 /** The body of one top-level River block, e.g. `loki.process "ml"`. */

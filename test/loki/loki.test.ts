@@ -158,7 +158,7 @@ test('valuesOverrides cannot switch compactor retention off', async () => {
   const { Testing } = await import('cdktf');
   const { Loki } = await import('../../constructs/loki');
   const env = parseEnvironment('t', MINIMAL_INPUT);
-  const common = { namespace: 'mlobs', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
+  const common = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
   assert.throws(
     () =>
       new Loki(Testing.app(), 'l', {

@@ -16,7 +16,7 @@ import { loadAlloyPipeline, mergeExtracted, parseSelector } from '../helpers/all
 import { parserFor, trainingLogs, trainingQuality } from '../mllogs/helpers';
 
 const CONFIG = renderAlloyConfig({
-  common: { namespace: 'mlobs', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} },
+  common: { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} },
   loki: { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false },
 });
 const PIPELINE = loadAlloyPipeline(CONFIG);

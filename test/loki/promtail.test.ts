@@ -30,7 +30,7 @@ let cached: SynthResult | undefined;
 const synthProdPromtail = (): SynthResult =>
   (cached ??= synthEnvironment({ ...prod, logs: { ...prod.logs, collector: 'promtail' } }, 'prod'));
 
-const COMMON = { namespace: 'mlobs', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
+const COMMON = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
 const PLAIN = { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false } as const;
 
 /** The config Promtail reads: the chart's ConfigMap rendered by helm. */

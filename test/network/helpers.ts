@@ -66,20 +66,31 @@ function portMatches(ports: readonly PolicyPort[] | undefined, port: Port): bool
   return ports.some((p) => (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP') && (p.port === undefined || p.port === port.number || (port.name !== undefined && p.port === port.name)));
 }
 
+const NAME = 'kubernetes.io/metadata.name';
+
 /**
- * Whether `from` may connect to `to` on `port` under `policies` (all written in the namespace
- * whose labels are `namespace`). Checks both the egress side of `from` and the ingress side of `to`.
+ * Whether `from` may connect to `to` on `port` under `policies`. Each policy applies in its
+ * `metadata.namespace` (the stack's namespace and the agents namespace), else in the namespace
+ * whose labels are `namespace`. Checks both the egress side of `from` and the ingress side of `to`;
+ * a pod of a namespace with no policy here is not this stack's to decide.
  */
-export function isAllowed(policies: readonly { spec: PolicySpec }[], namespace: Labels, from: Endpoint, to: Endpoint, port: Port): boolean {
-  const inNs = (e: Endpoint): boolean => matches({ matchLabels: namespace }, e.namespace);
+export function isAllowed(
+  policies: readonly { metadata?: { namespace?: string | undefined }; spec: PolicySpec }[],
+  namespace: Labels,
+  from: Endpoint,
+  to: Endpoint,
+  port: Port,
+): boolean {
+  const policyNs = (p: { metadata?: { namespace?: string | undefined } }): Labels => (p.metadata?.namespace ? { [NAME]: p.metadata.namespace } : namespace);
   const side = (dir: 'Ingress' | 'Egress', subject: Endpoint, peer: Endpoint): boolean => {
-    if (!inNs(subject)) return true; // not this namespace's policies to decide
-    const selecting = policies.filter((p) => p.spec.policyTypes.includes(dir) && matches(p.spec.podSelector, subject.labels));
+    const mine = policies.filter((p) => matches({ matchLabels: policyNs(p) }, subject.namespace));
+    if (mine.length === 0) return true; // not this stack's policies to decide
+    const selecting = mine.filter((p) => p.spec.policyTypes.includes(dir) && matches(p.spec.podSelector, subject.labels));
     if (selecting.length === 0) return true;
     return selecting.some((p) =>
       (dir === 'Ingress' ? p.spec.ingress : p.spec.egress)?.some((r) => {
         const peers = dir === 'Ingress' ? r.from : r.to;
-        return (peers === undefined || peers.some((x) => peerMatches(x, peer, namespace))) && portMatches(r.ports, port);
+        return (peers === undefined || peers.some((x) => peerMatches(x, peer, policyNs(p)))) && portMatches(r.ports, port);
       }) ?? false,
     );
   };

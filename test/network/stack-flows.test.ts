@@ -19,8 +19,9 @@ import { ENVIRONMENTS, loadEnvironmentFile } from '../metrics/env-files';
 import { isAllowed, policiesOf, type Endpoint, type Port } from './helpers';
 
 const NS = { 'kubernetes.io/metadata.name': 'mlobs' };
+const AGENTS_NS = { 'kubernetes.io/metadata.name': 'mlobs-agents' };
 const INGRESS_NGINX = { 'kubernetes.io/metadata.name': 'ingress-nginx' };
-const at = (w: Workload): Endpoint => ({ labels: w.podSelector, namespace: w.namespaceSelector ?? NS });
+const at = (w: Workload): Endpoint => ({ labels: w.podSelector, namespace: w.namespaceSelector ?? (w.namespace ? { 'kubernetes.io/metadata.name': w.namespace } : NS) });
 const stranger: Endpoint = { labels: { app: 'someone-else' }, namespace: NS };
 const outsider: Endpoint = { labels: { app: 'someone-else' }, namespace: { 'kubernetes.io/metadata.name': 'team-a' } };
 const ingressController: Endpoint = { labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, namespace: INGRESS_NGINX };
@@ -46,14 +47,17 @@ for (const name of ENVIRONMENTS) {
   test(`${name}: default deny of ingress for the namespace, every policy valid against the API schema`, () => {
     const { manifests } = get(name);
     const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
-    const deny = policies.find((p) => p.metadata.name === 'mlobs-default-deny-ingress');
-    assert.deepEqual(deny?.spec, { podSelector: {}, policyTypes: ['Ingress'] });
+    for (const ns of ['mlobs', 'mlobs-agents']) {
+      const deny = policies.find((p) => p.metadata.name === 'mlobs-default-deny-ingress' && p.metadata.namespace === ns);
+      assert.deepEqual(deny?.spec, { podSelector: {}, policyTypes: ['Ingress'] }, ns);
+    }
     assert.ok(policies.length > 5, `only ${policies.length} policies`);
     for (const p of policies) {
-      assert.equal(p.metadata.namespace, 'mlobs');
+      assert.ok(['mlobs', 'mlobs-agents'].includes(p.metadata.namespace ?? ''), `${p.metadata.name} in ${p.metadata.namespace}`);
       assert.deepEqual(validateBuiltinObject(p), []);
     }
-    assert.equal(new Set(policies.map((p) => p.metadata.name)).size, policies.length, 'policy names are unique');
+    const keys = policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+    assert.equal(new Set(keys).size, policies.length, 'policy names are unique per namespace');
   });
 
   test(`${name}: metrics flows (Prometheus → its targets and Alertmanager, Grafana → Prometheus/Alertmanager, API server → operator webhook)`, () => {
@@ -120,7 +124,11 @@ test('elastic flows exist exactly where the elastic pipeline is enabled (dev, pr
 
 test('dcgm-exporter is scraped where the stack deploys it (dev: bundled), and has no policy where the GPU Operator runs it', () => {
   const dev = get('dev');
-  assert.ok(dev.allowed(at(dev.obs.metrics.workloads.prometheus), { labels: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter' }, namespace: NS }, { number: 9400 }));
+  assert.ok(dev.allowed(at(dev.obs.metrics.workloads.prometheus), { labels: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter' }, namespace: AGENTS_NS }, { number: 9400 }));
+  assert.ok(!dev.allowed(stranger, { labels: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter' }, namespace: AGENTS_NS }, { number: 9400 }), 'only Prometheus');
+  const policy = dev.manifests.find((m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'mlobs-dcgm-exporter');
+  assert.equal(policy?.metadata.namespace, 'mlobs-agents', 'the exporter\'s policy is written in the agents namespace');
+  assert.ok(!dev.allowed(stranger, { labels: { app: 'any' }, namespace: AGENTS_NS }, { number: 8080 }), 'the agents namespace denies ingress by default');
   for (const name of ['staging', 'prod']) {
     assert.ok(!get(name).manifests.some((m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'mlobs-dcgm-exporter'), name);
   }

@@ -23,7 +23,10 @@ import { gpuSchema, trainingSchema } from './gpu';
 import { checkLoki, lokiShape } from './loki';
 import { checkElastic, elasticSchema } from './elastic';
 import type { Conforms } from './conforms';
-import { DEFAULT_NAMESPACE } from '../../constructs/core/common';
+import { DEFAULT_AGENTS_NAMESPACE_SUFFIX, DEFAULT_NAMESPACE, defaultAgentsNamespace } from '../../constructs/core/common';
+
+/** The longest namespace name Kubernetes accepts (a DNS label). */
+const MAX_NAMESPACE_LENGTH = 63;
 import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIELDS, jsonFieldProblems } from '../../constructs/contracts/json-fields';
 import { REDACTION_RULES, redactionPatternsProblems } from '../../constructs/contracts/redaction';
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
@@ -414,6 +417,13 @@ export const environmentSchema = z
         code: 'custom',
         path: ['agentsNamespace'],
         message: `"${env.agentsNamespace}" is the stack namespace too: the agents namespace enforces Pod Security privileged and the stack namespace must not; remove agentsNamespace (default "${env.namespace}-agents") or name another namespace`,
+      });
+    }
+    if (env.agentsNamespace === undefined && defaultAgentsNamespace(env.namespace).length > MAX_NAMESPACE_LENGTH) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['namespace'],
+        message: `"${env.namespace}" leaves no room for the default agents namespace "${defaultAgentsNamespace(env.namespace)}" (${defaultAgentsNamespace(env.namespace).length} characters, a namespace name has at most ${MAX_NAMESPACE_LENGTH}): shorten namespace to ${MAX_NAMESPACE_LENGTH - DEFAULT_AGENTS_NAMESPACE_SUFFIX.length} characters or set agentsNamespace`,
       });
     }
     checkAlerting(env.alertmanager, ctx);

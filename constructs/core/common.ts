@@ -62,6 +62,9 @@ export interface CommonConfigProps {
 export function commonConfig(props: CommonConfigProps): CommonConfig {
   const namespace = props.namespace ?? DEFAULT_NAMESPACE;
   const agentsNamespace = props.agentsNamespace ?? defaultAgentsNamespace(namespace);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(agentsNamespace)) {
+    throw new Error(`agentsNamespace: "${agentsNamespace}" is not a valid namespace name (a DNS label: lowercase letters, digits and '-', at most 63 characters)${props.agentsNamespace === undefined ? `; it is the default for namespace "${namespace}": shorten namespace or set agentsNamespace` : ''}`);
+  }
   if (agentsNamespace === namespace) {
     throw new Error(`agentsNamespace: must differ from the stack namespace (both are "${namespace}"): the agents namespace enforces Pod Security privileged, the stack namespace does not; leave agentsNamespace unset for "${defaultAgentsNamespace(namespace)}"`);
   }

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { ConfigError, loadEnvironmentFile, loadEnvironments, parseEnvironment } from '../../config';
 import { renderJsonSchema, JSON_SCHEMA_PATH } from '../../config/emit-json-schema';
 import { REPO_ROOT } from '../helpers/paths';
+import { parse as parseYaml } from 'yaml';
+import { commonConfig } from '../../constructs/core/common';
 
 const CONFIG_DIR = path.join(REPO_ROOT, 'config');
 const VALID = 'grafana:\n  adminCredentials:\n    secretName: grafana-admin\n';
@@ -171,4 +173,21 @@ test('every environment file references the JSON schema for editor completion', 
   for (const f of fs.readdirSync(CONFIG_DIR).filter((n) => n.endsWith('.yaml'))) {
     assert.match(fs.readFileSync(path.join(CONFIG_DIR, f), 'utf8'), /^# yaml-language-server: \$schema=\.\/schema\.json$/m, f);
   }
+});
+
+test('agentsNamespace: defaults to <namespace>-agents; refused when it is the stack namespace, reserved, or the default would be too long', () => {
+  assert.equal(parseEnvironment('dev', { ...parseYaml(VALID), namespace: 'team-a' }).settings.agentsNamespace, undefined);
+  assert.match(loadError({ 'dev.yaml': VALID + 'namespace: mlobs\nagentsNamespace: mlobs\n' }), /config\/dev\.yaml: agentsNamespace: "mlobs" is the stack namespace too/);
+  assert.match(loadError({ 'dev.yaml': VALID + 'agentsNamespace: kube-system\n' }), /agentsNamespace: .*reserved by Kubernetes/);
+  const long = 'n'.repeat(58);
+  assert.match(loadError({ 'dev.yaml': VALID + `namespace: ${long}\n` }), /namespace: .* leaves no room for the default agents namespace .* \(65 characters, a namespace name has at most 63\): shorten namespace to 56 characters or set agentsNamespace/);
+  assert.equal(parseEnvironment('dev', { ...parseYaml(VALID), namespace: long, agentsNamespace: 'agents' }).settings.agentsNamespace, 'agents');
+});
+
+test('commonConfig: the agents namespace defaults to <namespace>-agents and must be a valid namespace other than the stack one', () => {
+  assert.equal(commonConfig({ environment: 't' }).agentsNamespace, 'mlobs-agents');
+  assert.equal(commonConfig({ environment: 't', namespace: 'team-a' }).agentsNamespace, 'team-a-agents');
+  assert.equal(commonConfig({ environment: 't', agentsNamespace: 'agents' }).agentsNamespace, 'agents');
+  assert.throws(() => commonConfig({ environment: 't', namespace: 'x', agentsNamespace: 'x' }), /agentsNamespace: must differ from the stack namespace/);
+  assert.throws(() => commonConfig({ environment: 't', namespace: 'n'.repeat(58) }), /agentsNamespace: "n{58}-agents" is not a valid namespace name .*; it is the default for namespace/);
 });

@@ -29,6 +29,7 @@ import { DEFAULT_AGENTS_NAMESPACE_SUFFIX, DEFAULT_NAMESPACE, defaultAgentsNamesp
 const MAX_NAMESPACE_LENGTH = 63;
 import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIELDS, jsonFieldProblems } from '../../constructs/contracts/json-fields';
 import { REDACTION_RULES, redactionPatternsProblems } from '../../constructs/contracts/redaction';
+import { DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, LOG_FILES_CONTAINER_ANNOTATION, logFilesProblems } from '../../constructs/contracts/log-files';
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
 import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, DEFAULT_PUSHGATEWAY, type GrafanaSettings } from '../../constructs/metrics/settings';
 import { DEFAULT_ELASTIC, DEFAULT_ILM, ELASTIC_DEFAULT_RESOURCES } from '../../constructs/elastic/settings';
@@ -182,6 +183,19 @@ const logs = z
       })
       .prefault({})
       .describe('Secrets in log lines replaced by <redacted:kind> before they are stored: the built-in rules always run'),
+    files: z
+      .strictObject({
+        enabled: z.boolean().default(DEFAULT_LOG_FILES.enabled).describe(`Collect log files written inside pods that opt in (README "Log files inside pods"). Default: ${DEFAULT_LOG_FILES.enabled}`),
+        volume: z.string().default(DEFAULT_LOG_FILES.volume).describe(`Name of the pods' emptyDir volume holding the files. Default: ${DEFAULT_LOG_FILES.volume}`),
+        mountPath: z.string().default(DEFAULT_LOG_FILES.mountPath).describe(`Where the pods mount that volume; every glob is below it (the allowed root). Default: ${DEFAULT_LOG_FILES.mountPath}`),
+        globs: z.array(z.string()).default([...DEFAULT_LOG_FILES.globs]).describe(`Globs of the files as paths inside the pod, below mountPath; the file pattern holds ".log". Default: ${DEFAULT_LOG_FILES.globs.join(', ')}`),
+        kubeletRootDir: z.string().default(DEFAULT_LOG_FILES.kubeletRootDir).describe(`The kubelet's root directory on the nodes (the Elastic pipeline reads only ${DEFAULT_LOG_FILES.kubeletRootDir}). Default: ${DEFAULT_LOG_FILES.kubeletRootDir}`),
+      })
+      .superRefine((f, ctx) => {
+        for (const p of logFilesProblems(f)) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
+      })
+      .prefault({})
+      .describe(`Log files inside pods: an emptyDir volume and the annotation ${LOG_FILES_CONTAINER_ANNOTATION} naming the container that writes them`),
   })
   .prefault({})
   .describe('Which log pipelines run and how logs are collected');
@@ -467,6 +481,13 @@ export const environmentSchema = z
         code: 'custom',
         path: ['retention', 'prometheus', 'sizeGiB'],
         message: `${env.retention.prometheus.sizeGiB} is larger than the volume (prometheus.storage.sizeGiB: ${env.prometheus.storage.sizeGiB}); the disk fills before retention applies`,
+      });
+    }
+    if (env.logs.files.enabled && env.logs.pipelines.includes('elastic') && `${env.logs.files.kubeletRootDir}/pods` !== FILEBEAT_KUBELET_PODS_DIR) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['logs', 'files', 'kubeletRootDir'],
+        message: `Filebeat (logs.pipelines has "elastic") finds a file's pod only below ${FILEBEAT_KUBELET_PODS_DIR}/; please set: logs.files.kubeletRootDir: ${DEFAULT_LOG_FILES.kubeletRootDir}, or use the loki pipeline only`,
       });
     }
     if (env.logs.collector === 'promtail' && !env.logs.pipelines.includes('loki')) {

@@ -97,7 +97,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
     exempt: ['runAsNonRoot', 'readOnlyRootFilesystem', 'hostPath'],
     requires: 'privileged',
     reason:
-      'the log collector reads every pod\'s log files and the node journal through read-only hostPath mounts; the files belong to root, so it runs as root (no added capabilities, no escalation) and keeps its positions in its writable storage path',
+      'the log collector reads every pod\'s log files and the node journal through read-only hostPath mounts (with logs.files, also the kubelet\'s pod directory, for the emptyDir log volumes of pods that opt in); the files belong to root, so it runs as root (no added capabilities, no escalation) and keeps its positions in its writable storage path',
   },
   {
     workload: 'Beat/mlobs',
@@ -106,7 +106,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
     exempt: ['runAsNonRoot', 'capabilities', 'hostPath'],
     requires: 'privileged',
     reason:
-      "Filebeat reads every pod's log files and the kernel log through read-only hostPath mounts; it runs as root with only DAC_READ_SEARCH added, to read files other users own",
+      "Filebeat reads every pod's log files and the kernel log through read-only hostPath mounts (with logs.files, also the kubelet's pod directory, for the emptyDir log volumes of pods that opt in); it runs as root with only DAC_READ_SEARCH added, to read files other users own",
   },
   {
     workload: 'DaemonSet/dcgm-exporter',

@@ -1,4 +1,5 @@
 import type { RedactionPattern } from '../contracts/redaction';
+import type { LogFilesSettings } from '../contracts/log-files';
 import { Construct } from 'constructs';
 import type { LogDatasource } from '../metrics/grafana.values';
 import type { ITerraformDependable } from 'cdktf';
@@ -54,6 +55,8 @@ export interface ElasticPipelineProps {
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
   readonly redaction?: readonly RedactionPattern[];
+  /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
+  readonly files?: LogFilesSettings;
   /** The ECK operator's resources. @default ELASTIC_DEFAULT_RESOURCES.operator */
   readonly operatorResources?: ResourceRequirements;
   /** TLS component; used when `elasticsearch.httpCertificate` is 'issuer' and for the collectors hop. @default - ECK's own CA, plain beats */
@@ -141,7 +144,7 @@ export class ElasticPipeline extends Construct {
     });
     this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.redaction ? { redaction: props.redaction } : {}) });
     this.exporter = new ElasticsearchExporter(this, 'exporter', { common, cluster: this.cluster, dependsOn: [...(props.dependsOn ?? []), this.operator.release] });
-    this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}) });
+    this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}), ...(props.files ? { files: props.files } : {}) });
 
     const c = this.cluster;
     this.name = c.name;

@@ -24,6 +24,7 @@
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
 import type { FilebeatMultiline } from '../mllogs';
+import { checkLogFiles, DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, kubeletPodsDir, LOG_FILES_CONTAINER_ANNOTATION, relativeGlobs, volumeDirOnNode, type LogFilesSettings } from '../contracts/log-files';
 
 export const BEAT_API_VERSION = 'beat.k8s.elastic.co/v1beta1';
 /** Where the Logstash CA (ca.crt of the beats certificate Secret) is mounted. */
@@ -47,6 +48,8 @@ export interface FilebeatRenderProps {
   readonly logstashHost: string;
   /** Secret whose `ca.crt` verifies Logstash. @default - plain TCP to Logstash */
   readonly logstashCaSecret?: string;
+  /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
+  readonly files?: LogFilesSettings;
 }
 
 /** Whether a kernel log path is a systemd journal directory (read with the journald input). */
@@ -54,9 +57,46 @@ export function isJournalPath(path: string): boolean {
   return /\/journal\/?$/.test(path);
 }
 
+/** The annotation as add_kubernetes_metadata writes it (annotation keys de-dotted). */
+export const FILES_ANNOTATION_FIELD = `kubernetes.annotations.${LOG_FILES_CONTAINER_ANNOTATION.replace(/\./g, '_')}`;
+
+/**
+ * Log files inside pods that opt in (contracts/log-files.ts): `filestream` on the emptyDir volume
+ * of every pod on the node, pod metadata by the pod uid in the path (the `logs_path` matcher with
+ * `resource_type: pod`, which Filebeat reads only below /var/lib/kubelet/pods/ and only for file
+ * names holding `.log`), then events of pods without the annotation dropped, and the annotation's
+ * container written as the container name.
+ */
+function filesInput(files: LogFilesSettings, multiline: FilebeatMultiline): Record<string, unknown> {
+  return {
+    type: 'filestream',
+    id: 'mlobs-pod-files',
+    paths: relativeGlobs(files).map((g) => `${volumeDirOnNode(files, '*')}/${g}`),
+    'prospector.scanner.recursive_glob.enabled': true,
+    parsers: [{ multiline: { ...multiline } }],
+    processors: [
+      {
+        add_kubernetes_metadata: {
+          host: '${NODE_NAME}',
+          default_indexers: { enabled: false },
+          default_matchers: { enabled: false },
+          indexers: [{ pod_uid: {} }],
+          matchers: [{ logs_path: { logs_path: `${kubeletPodsDir(files)}/`, resource_type: 'pod' } }],
+          include_annotations: [LOG_FILES_CONTAINER_ANNOTATION],
+        },
+      },
+      { drop_event: { when: { not: { has_fields: [FILES_ANNOTATION_FIELD] } } } },
+      { copy_fields: { fields: [{ from: FILES_ANNOTATION_FIELD, to: 'kubernetes.container.name' }], fail_on_error: false, ignore_missing: true } },
+    ],
+    fields_under_root: true,
+    fields: { mlobs: { source: 'file' } },
+  };
+}
+
 /** The Filebeat configuration (the Beat's `spec.config`). */
 export function renderFilebeatConfig(p: FilebeatRenderProps): Record<string, unknown> {
   const journal = isJournalPath(p.kernelLogPath);
+  const files = checkLogFiles(p.files ?? DEFAULT_LOG_FILES, 'filebeat: files');
   const kernelInput = journal
     ? { type: 'journald', id: 'mlobs-kernel', paths: [p.kernelLogPath], include_matches: { match: ['_TRANSPORT=kernel'] }, fields_under_root: true, fields: { mlobs: { source: 'kernel' } } }
     : { type: 'filestream', id: 'mlobs-kernel', paths: [p.kernelLogPath], fields_under_root: true, fields: { mlobs: { source: 'kernel' } } };
@@ -73,6 +113,7 @@ export function renderFilebeatConfig(p: FilebeatRenderProps): Record<string, unk
         fields: { mlobs: { source: 'container' } },
       },
       kernelInput,
+      ...(files.enabled ? [filesInput(files, p.multiline)] : []),
     ],
     processors: [
       { add_fields: { target: 'mlobs', fields: { node: '${NODE_NAME}' } } },
@@ -97,10 +138,15 @@ export interface FilebeatObjects {
 export function renderFilebeat(p: FilebeatRenderProps): FilebeatObjects {
   const sa = `${p.name}-filebeat`;
   const journal = isJournalPath(p.kernelLogPath);
+  const files = checkLogFiles(p.files ?? DEFAULT_LOG_FILES, 'filebeat: files');
+  if (files.enabled && kubeletPodsDir(files) !== FILEBEAT_KUBELET_PODS_DIR) {
+    throw new Error(`filebeat: files.kubeletRootDir: Filebeat reads pod uids only below ${FILEBEAT_KUBELET_PODS_DIR}/ (its logs_path matcher); "${files.kubeletRootDir}" works with the Loki pipeline only`);
+  }
   const hostPaths = [
     { name: 'varlogcontainers', path: CONTAINER_LOG_DIRS[0], type: 'Directory' },
     { name: 'varlogpods', path: CONTAINER_LOG_DIRS[1], type: 'Directory' },
     { name: 'kernel-log', path: p.kernelLogPath, type: journal ? 'Directory' : 'File' },
+    ...(files.enabled ? [{ name: 'kubelet-pods', path: kubeletPodsDir(files), type: 'Directory' }] : []),
   ];
   const beat: KubeManifest = {
     apiVersion: BEAT_API_VERSION,

@@ -10,6 +10,7 @@ import { renderFilebeat } from './filebeat.render';
 import type { Logstash } from './logstash';
 import { eckPods } from './names';
 import { filebeatSettings, type FilebeatSettings } from './settings';
+import type { LogFilesSettings } from '../contracts/log-files';
 
 export interface FilebeatProps {
   readonly common: CommonConfig;
@@ -21,6 +22,8 @@ export interface FilebeatProps {
   readonly logstash: Logstash;
   /** Resources and the kernel log path. @default - ELASTIC_DEFAULT_RESOURCES.filebeat, DEFAULT_KERNEL_LOG_PATH */
   readonly filebeat?: Partial<FilebeatSettings>;
+  /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
+  readonly files?: LogFilesSettings;
 }
 
 /**
@@ -48,6 +51,7 @@ export class Filebeat extends Construct {
       resources: s.resources,
       multiline: compileFilebeatMultiline(),
       kernelLogPath: s.kernelLogPath,
+      ...(props.files ? { files: props.files } : {}),
       logstashHost: logstash.beatsHost,
       ...(logstash.beatsCertificateSecret ? { logstashCaSecret: logstash.beatsCertificateSecret } : {}),
     });

@@ -3,6 +3,7 @@
  * interface (k8s-monitoring's "features as modules"). Pure: no cdktf import.
  */
 import type { RedactionPattern } from '../contracts/redaction';
+import type { LogFilesSettings } from '../contracts/log-files';
 import type { COLLECTORS } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
@@ -26,6 +27,8 @@ export interface CollectorRenderProps {
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
   readonly redaction?: readonly RedactionPattern[];
+  /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
+  readonly files?: LogFilesSettings;
 }
 
 export interface CollectorOutput {

@@ -1,4 +1,5 @@
 import type { RedactionPattern } from '../contracts/redaction';
+import type { LogFilesSettings } from '../contracts/log-files';
 import { Construct } from 'constructs';
 import type { LogDatasource } from '../metrics/grafana.values';
 import { literalConfigMap } from '../core/config-map';
@@ -35,6 +36,8 @@ export interface LokiPipelineProps {
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
   readonly redaction?: readonly RedactionPattern[];
+  /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
+  readonly files?: LogFilesSettings;
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -99,7 +102,7 @@ export class LokiPipeline extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
-    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}), ...(props.redaction ? { redaction: props.redaction } : {}) });
+    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.files ? { files: props.files } : {}) });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
         literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {

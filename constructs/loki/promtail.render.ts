@@ -31,6 +31,7 @@ import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
 import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
 import { gateSelector } from '../mllogs/compile-loki';
+import { checkLogFiles, DEFAULT_LOG_FILES, doublestarPath, FILES_ANNOTATION_META_LABEL, kubeletPodsDir, type LogFilesSettings } from '../contracts/log-files';
 import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern } from '../contracts/redaction';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
@@ -55,6 +56,8 @@ export interface PromtailConfigProps {
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Redaction patterns added to the built-in rules (contracts/redaction.ts). @default - the built-in rules only */
   readonly redaction?: readonly RedactionPattern[];
+  /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
+  readonly files?: LogFilesSettings;
 }
 
 type Stage = Readonly<Record<string, unknown>>;
@@ -166,6 +169,25 @@ function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<
 export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> {
   const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS, p.redaction ?? []);
   const rule = (source: string, target: string): Stage => ({ source_labels: [source], target_label: target });
+  const files = checkLogFiles(p.files ?? DEFAULT_LOG_FILES, 'promtail: files');
+  const podRules: Stage[] = [
+    // Promtail reads only targets whose __host__ is its own node (HOSTNAME = spec.nodeName)
+    rule('__meta_kubernetes_pod_node_name', '__host__'),
+    rule('__meta_kubernetes_namespace', 'namespace'),
+    rule('__meta_kubernetes_pod_name', 'pod'),
+    rule('__meta_kubernetes_pod_container_name', 'container'),
+    ...(CONTRACT_HAS_NODE_LABEL ? [rule('__meta_kubernetes_pod_node_name', 'node')] : []),
+    {
+      source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app'],
+      separator: ';',
+      regex: '^;*([^;]+).*$',
+      target_label: 'app',
+    },
+    (() => {
+      const j = jobRelabeling(p.jobLabels);
+      return { source_labels: [...j.sourceLabels], separator: j.separator, regex: j.regex, target_label: JOB_LABEL };
+    })(),
+  ];
   return {
     server: { log_level: 'info', log_format: 'logfmt', http_listen_port: PROMTAIL_HTTP_PORT.number },
     clients: [
@@ -183,22 +205,7 @@ export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> 
         job_name: 'kubernetes-pods',
         kubernetes_sd_configs: [{ role: 'pod' }],
         relabel_configs: [
-          // Promtail reads only targets whose __host__ is its own node (HOSTNAME = spec.nodeName)
-          rule('__meta_kubernetes_pod_node_name', '__host__'),
-          rule('__meta_kubernetes_namespace', 'namespace'),
-          rule('__meta_kubernetes_pod_name', 'pod'),
-          rule('__meta_kubernetes_pod_container_name', 'container'),
-          ...(CONTRACT_HAS_NODE_LABEL ? [rule('__meta_kubernetes_pod_node_name', 'node')] : []),
-          {
-            source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app'],
-            separator: ';',
-            regex: '^;*([^;]+).*$',
-            target_label: 'app',
-          },
-          (() => {
-            const j = jobRelabeling(p.jobLabels);
-            return { source_labels: [...j.sourceLabels], separator: j.separator, regex: j.regex, target_label: JOB_LABEL };
-          })(),
+          ...podRules,
           {
             source_labels: ['__meta_kubernetes_pod_uid', '__meta_kubernetes_pod_container_name'],
             separator: '/',
@@ -208,6 +215,23 @@ export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> 
         ],
         pipeline_stages: [{ cri: {} }, ...ml],
       },
+      ...(files.enabled
+        ? [
+            {
+              // Log files inside pods that opt in (contracts/log-files.ts): the emptyDir volume of the
+              // container the annotation names, through the read-only hostPath of the kubelet's pods
+              job_name: 'pod-files',
+              kubernetes_sd_configs: [{ role: 'pod' }],
+              relabel_configs: [
+                rule(FILES_ANNOTATION_META_LABEL, '__tmp_mlobs_files_container'),
+                { action: 'keepequal', source_labels: ['__meta_kubernetes_pod_container_name'], target_label: '__tmp_mlobs_files_container' },
+                ...podRules,
+                { source_labels: ['__meta_kubernetes_pod_uid'], target_label: '__path__', replacement: doublestarPath(files, '$1') },
+              ],
+              pipeline_stages: ml,
+            },
+          ]
+        : []),
       {
         // The node's kernel log (journald, read-only hostPath): NVIDIA Xid and OOM-killer lines
         job_name: 'kernel',
@@ -236,6 +260,7 @@ export function escapeForHelmTpl(text: string): string {
 /** Values of the pinned Promtail chart: a DaemonSet running {@link renderPromtailConfig}. */
 export function renderPromtailValues(p: PromtailConfigProps): HelmValues {
   const ca = p.loki.tls && p.loki.caSecretName ? p.loki.caSecretName : undefined;
+  const files = checkLogFiles(p.files ?? DEFAULT_LOG_FILES, 'promtail: files');
   return {
     configmap: { enabled: true },
     config: { enabled: true, serverPort: PROMTAIL_HTTP_PORT.number, file: escapeForHelmTpl(renderPromtailConfig(p)) },
@@ -250,8 +275,14 @@ export function renderPromtailValues(p: PromtailConfigProps): HelmValues {
       { name: 'pods', mountPath: '/var/log/pods', readOnly: true },
       { name: 'journal', mountPath: JOURNAL_PATH, readOnly: true },
     ],
-    extraVolumes: ca ? [{ name: 'loki-ca', secret: { secretName: ca, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : [],
-    extraVolumeMounts: ca ? [{ name: 'loki-ca', mountPath: PROMTAIL_LOKI_CA_DIR, readOnly: true }] : [],
+    extraVolumes: [
+      ...(ca ? [{ name: 'loki-ca', secret: { secretName: ca, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
+      ...(files.enabled ? [{ name: 'kubelet-pods', hostPath: { path: kubeletPodsDir(files), type: 'Directory' } }] : []),
+    ],
+    extraVolumeMounts: [
+      ...(ca ? [{ name: 'loki-ca', mountPath: PROMTAIL_LOKI_CA_DIR, readOnly: true }] : []),
+      ...(files.enabled ? [{ name: 'kubelet-pods', mountPath: kubeletPodsDir(files), readOnly: true, mountPropagation: 'HostToContainer' }] : []),
+    ],
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     // Root to read the node's 0640 log files, without any capability or escalation.
     containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },

@@ -10,3 +10,4 @@ export * from './dcgm-exporter';
 export * from './gpu-monitoring';
 export * from './settings';
 export * from './log-rules';
+export * from './nvsentinel';

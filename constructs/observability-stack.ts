@@ -193,6 +193,7 @@ export class ObservabilityStack extends Construct {
       resources: this.resources,
       operatorRelease: this.metrics.chart.release,
       loki: this.loki !== undefined,
+      events: this.loki?.eventsCollector !== undefined,
       dependsOn: [this.namespace],
     });
     if (props.pushgateway) {

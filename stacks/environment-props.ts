@@ -31,7 +31,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
       alertmanager: s.alertmanager,
       grafana: s.grafana,
     },
-    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector, jsonFields, redaction: s.logs.redaction.patterns, files: s.logs.files } } : {}),
+    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector, jsonFields, redaction: s.logs.redaction.patterns, files: s.logs.files, events: s.logs.events } } : {}),
     ...(pipelines.includes('elastic')
       ? {
           elastic: {

@@ -28,6 +28,7 @@ import { DEFAULT_AGENTS_NAMESPACE_SUFFIX, DEFAULT_NAMESPACE, defaultAgentsNamesp
 /** The longest namespace name Kubernetes accepts (a DNS label). */
 const MAX_NAMESPACE_LENGTH = 63;
 import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIELDS, jsonFieldProblems } from '../../constructs/contracts/json-fields';
+import { DEFAULT_EVENTS } from '../../constructs/loki/events.render';
 import { REDACTION_RULES, redactionPatternsProblems } from '../../constructs/contracts/redaction';
 import { DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, LOG_FILES_CONTAINER_ANNOTATION, logFilesProblems } from '../../constructs/contracts/log-files';
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
@@ -196,6 +197,18 @@ const logs = z
       })
       .prefault({})
       .describe(`Log files inside pods: an emptyDir volume and the annotation ${LOG_FILES_CONTAINER_ANNOTATION} naming the container that writes them`),
+    events: z
+      .strictObject({
+        enabled: z.boolean().default(DEFAULT_EVENTS.enabled).describe(`Collect Kubernetes events into Loki (a one-replica Alloy Deployment). Default: ${DEFAULT_EVENTS.enabled}`),
+        namespaces: z
+          .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name (DNS-1123 label)'))
+          .max(64)
+          .refine((a) => new Set(a).size === a.length, { message: 'lists a namespace twice' })
+          .default([])
+          .describe('Namespaces whose events are collected (the training namespaces); [] for every namespace. Default: []'),
+      })
+      .prefault({})
+      .describe('Kubernetes events (OOMKilling, FailedScheduling, Evicted, BackOff...) labelled with the job their object belongs to'),
   })
   .prefault({})
   .describe('Which log pipelines run and how logs are collected');

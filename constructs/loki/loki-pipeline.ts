@@ -11,6 +11,8 @@ import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
 import { COLLECTOR_MODULES, type CollectorModule } from './collectors';
+import { CHARTS } from '../versions';
+import { DEFAULT_EVENTS, EVENTS_CONFIG_MAP, EVENTS_RELEASE, renderEventsAlloyConfig, renderEventsAlloyValues, type EventsSettings } from './events.render';
 import { Loki } from './loki';
 import { LOKI_RULES_FILE, renderLokiRuleGroups, renderLokiRulesFile } from './ruler.render';
 import type { AlertRule } from '../core/prometheus-rule';
@@ -38,6 +40,8 @@ export interface LokiPipelineProps {
   readonly redaction?: readonly RedactionPattern[];
   /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
   readonly files?: LogFilesSettings;
+  /** Kubernetes events into Loki (a one-replica Alloy Deployment, events.render.ts). @default DEFAULT_EVENTS (on, every namespace) */
+  readonly events?: EventsSettings;
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -78,6 +82,10 @@ export class LokiPipeline extends Construct {
   readonly collector: PinnedRelease;
   /** The collector's pods (for NetworkPolicies). */
   readonly collectorWorkload: Workload;
+  /** The Kubernetes events collector's release, when events are collected. */
+  readonly eventsCollector?: PinnedRelease;
+  /** Its pods. */
+  readonly eventsWorkload?: Workload;
 
   /** Grafana reads Loki where this pipeline serves it (`KubePrometheusStack.addDatasource`). */
   get grafanaLogDatasource(): LogDatasource {
@@ -124,6 +132,27 @@ export class LokiPipeline extends Construct {
     for (const m of out.manifests) props.resources.add(m);
     this.collectorWorkload = { name: this.collectorModule.name, podSelector: this.collectorModule.podSelector };
     props.network?.allow(this.collectorWorkload, this.loki.workloads.gateway, { port: LOKI_POD_PORTS.gateway }, `${this.collectorModule.name} pushes logs to the Loki gateway`);
+
+    const events = props.events ?? DEFAULT_EVENTS;
+    if (events.enabled) {
+      const rendered = { common, loki: this.loki.endpoint, events };
+      const configMap = literalConfigMap(this, 'events-config', {
+        name: EVENTS_CONFIG_MAP.name,
+        namespace: common.namespace,
+        labels: { ...common.labels },
+        data: { [EVENTS_CONFIG_MAP.key]: renderEventsAlloyConfig(rendered) },
+        ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
+      });
+      this.eventsCollector = new PinnedRelease(this, 'events', {
+        chart: CHARTS.alloy,
+        releaseName: EVENTS_RELEASE,
+        namespace: common.namespace,
+        values: renderEventsAlloyValues(rendered),
+        dependsOn: [...(props.dependsOn ?? []), this.loki.chart.release, configMap],
+      });
+      this.eventsWorkload = { name: EVENTS_RELEASE, podSelector: { 'app.kubernetes.io/name': 'alloy', 'app.kubernetes.io/instance': EVENTS_RELEASE } };
+      props.network?.allow(this.eventsWorkload, this.loki.workloads.gateway, { port: LOKI_POD_PORTS.gateway }, 'the events collector pushes Kubernetes events to the Loki gateway');
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { logql, logs, promql, stat, timeseries, type PanelSpec } from '../contra
 import type { DashboardWithVariables } from '../contracts/dashboard-variables';
 import { ERROR_LINES_METRIC, LOG_EVENTS_METRIC, TRAIN_METRICS as M, TRAIN_STEP_SECONDS_METRIC } from '../contracts/log-metrics';
 import { JOB_LABEL } from '../contracts/jobs';
+import { EVENTS_SOURCE } from '../contracts/k8s-events';
 
 /** Series that name a job's pods: any of its log-derived events or its step gauge. */
 const JOB_SERIES = `{__name__=~"${LOG_EVENTS_METRIC}|${M.step}", namespace="$namespace", ${JOB_LABEL}="$job"}`;
@@ -18,11 +19,14 @@ const J = `namespace="$namespace", ${JOB_LABEL}="$job", pod=~"$pod"`;
 /** A DCGM metric of the job's GPUs (the exporter labels a GPU with the pod using it). */
 const gpu = (metric: string): string => `${metric}{namespace="$namespace", pod=~"$pod"} and on (namespace, pod) ${JOB_PODS}`;
 
-export function trainingJobDashboard(opts: { readonly loki: boolean }): DashboardWithVariables {
+export function trainingJobDashboard(opts: { readonly loki: boolean; readonly events?: boolean }): DashboardWithVariables {
+  // the job's own lines: event streams (no pod label, which `pod=~".*"` would let through) are apart
+  const lines = `{namespace="$namespace", ${JOB_LABEL}="$job", pod=~"$pod", source!="${EVENTS_SOURCE}"}`;
   const logPanels: PanelSpec[] = opts.loki
     ? [
-        logs({ title: 'Error, OOM, NaN, NCCL and Xid lines', width: 24, queries: [logql(`{namespace="$namespace", ${JOB_LABEL}="$job", pod=~"$pod"} |~ "(?i)(error|out of memory|nan|nccl|xid|traceback)"`)] }),
-        logs({ title: 'All log lines', width: 24, queries: [logql(`{namespace="$namespace", ${JOB_LABEL}="$job", pod=~"$pod"}`)] }),
+        ...(opts.events ? [logs({ title: 'Kubernetes events of the job (OOMKilling, FailedScheduling, Evicted, BackOff...)', width: 24, queries: [logql(`{source="${EVENTS_SOURCE}", namespace="$namespace", ${JOB_LABEL}="$job"}`)] })] : []),
+        logs({ title: 'Error, OOM, NaN, NCCL and Xid lines', width: 24, queries: [logql(`${lines} |~ "(?i)(error|out of memory|nan|nccl|xid|traceback)"`)] }),
+        logs({ title: 'All log lines', width: 24, queries: [logql(lines)] }),
       ]
     : [];
   return {

@@ -23,6 +23,8 @@ export interface TrainingMonitoringProps {
   readonly operatorRelease: ITerraformDependable;
   /** Whether a Loki datasource exists (log panels). @default false */
   readonly loki?: boolean;
+  /** Whether Kubernetes events reach Loki (the job dashboard's events panel). @default false */
+  readonly events?: boolean;
   /** Resources the dashboard waits for. @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
 }
@@ -43,7 +45,7 @@ export class TrainingMonitoring extends Construct {
     props.resources.add(this.podMonitor, [props.operatorRelease]);
     this.rule = renderPrometheusRule(DEFAULT_TRAINING_RULE_NAME, renderTrainingRuleGroups(training.alerts), common);
     props.resources.add(this.rule, [props.operatorRelease]);
-    const d = trainingJobDashboard({ loki: props.loki ?? false });
+    const d = trainingJobDashboard({ loki: props.loki ?? false, events: props.events ?? false });
     addDashboards(this, [d], common, { loki: props.loki ?? false, dependsOn: props.dependsOn });
   }
 }

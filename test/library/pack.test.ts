@@ -77,7 +77,7 @@ test('examples/team-stack compiles (strict) and synthesizes against the packed t
     // 4. Only what the team composed: metrics, Loki + Alloy, the CR chart; no Elastic, no bundled exporter.
     const tf = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'team-ml', 'cdk.tf.json'), 'utf8')) as TfJson;
     const releases = Object.values(tf.resource['helm_release'] ?? {}).map((r) => r.name).sort();
-    assert.deepEqual(releases, ['alloy', 'kube-prometheus-stack', 'loki', 'mlobs-resources']);
+    assert.deepEqual(releases, ['alloy', 'alloy-events', 'kube-prometheus-stack', 'loki', 'mlobs-resources']);
     // The team's own props reached the output (no environment file: the example never parses one).
     assert.doesNotMatch(fs.readFileSync(path.join(EXAMPLE_DIR, 'main.ts'), 'utf8'), /parseEnvironment|EnvironmentConfig/, 'the example composes from props alone');
     const kpsValues = JSON.stringify(Object.values(tf.resource['helm_release'] ?? {}).find((r) => r.name === 'kube-prometheus-stack'));

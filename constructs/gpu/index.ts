@@ -10,3 +10,6 @@ export * from './dcgm-exporter';
 export * from './gpu-monitoring';
 export * from './settings';
 export * from './log-rules';
+export * from './quarantine-responder.render';
+export * from './quarantine-responder';
+export * from './remediation-modes';

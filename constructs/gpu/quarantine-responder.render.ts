@@ -2,7 +2,9 @@
  * The GPU quarantine responder's Kubernetes objects (`gpu.remediation.mode: responder`): the
  * compiled script in a ConfigMap, a Deployment running it in the pinned official Node image
  * (Pod Security restricted), a ServiceAccount with the least RBAC it needs (nodes get/list/patch
- * cluster-wide, events create in the stack namespace), and a Service for Alertmanager. Also the
+ * cluster-wide; events create in `default`, where the API server requires the Events of
+ * cluster-scoped objects such as nodes, and in the stack namespace, for Events on its own Pod),
+ * and a Service for Alertmanager. Also the
  * Alertmanager route/receiver that calls it. Pure: no cdktf import (the construct reads the
  * compiled files and places the objects).
  *
@@ -16,6 +18,7 @@ import type { RemediationWebhook } from '../metrics/alertmanager-config.render';
 import type { RuntimeFile } from '../../responder/files';
 import { RESPONDER_ENTRY } from '../../responder/files';
 import { DEFAULT_FATAL_ALERT_NAMES } from '../../responder/policy';
+import { DEFAULT_EVENT_NAMESPACE } from '../../responder/main';
 import { IMAGES } from '../versions';
 
 /** Name of the Deployment, Service, ServiceAccount, ConfigMap and Alertmanager receiver. */
@@ -36,6 +39,12 @@ export const NODE_IMAGE_USER = 1000;
  * sent quickly; a repeat is harmless (the responder is idempotent) and retries a failed patch.
  */
 export const DEFAULT_RESPONDER_ROUTE = { groupBy: ['alertname', 'cluster', 'node'], groupWait: '10s', groupInterval: '1m', repeatInterval: '1h' } as const;
+
+/**
+ * Where the responder records Events on nodes: the API server accepts an Event whose involved
+ * object is cluster-scoped only in `default` (or no namespace), as the kubelet's node Events are.
+ */
+export const NODE_EVENT_NAMESPACE = DEFAULT_EVENT_NAMESPACE;
 
 /** The pods' labels (and the Deployment's and Service's selector). */
 export function responderPodLabels(name = DEFAULT_RESPONDER_NAME): Record<string, string> {
@@ -64,8 +73,9 @@ export interface RenderedQuarantineResponder {
   readonly serviceAccount: KubeManifest;
   readonly clusterRole: KubeManifest;
   readonly clusterRoleBinding: KubeManifest;
-  readonly role: KubeManifest;
-  readonly roleBinding: KubeManifest;
+  /** Events create, in the node Events' namespace ({@link NODE_EVENT_NAMESPACE}) and in the stack namespace. */
+  readonly roles: readonly KubeManifest[];
+  readonly roleBindings: readonly KubeManifest[];
   readonly deployment: KubeManifest;
   readonly service: KubeManifest;
   /** Every object above, in install order. */
@@ -111,20 +121,21 @@ export function renderQuarantineResponder(p: QuarantineResponderRenderProps): Re
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
     subjects: [{ kind: 'ServiceAccount', name, namespace }],
   };
-  // Events (on nodes, and on its own Pod) are recorded in the stack namespace only.
-  const role: KubeManifest = {
+  // Events: on nodes (in NODE_EVENT_NAMESPACE) and on its own Pod (in the stack namespace); create only.
+  const eventNamespaces = [...new Set([NODE_EVENT_NAMESPACE, namespace])];
+  const roles: KubeManifest[] = eventNamespaces.map((ns) => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
-    metadata: meta(name),
+    metadata: { name: ns === namespace ? name : `${namespace}-${name}`, namespace: ns, labels },
     rules: [{ apiGroups: [''], resources: ['events'], verbs: ['create'] }],
-  };
-  const roleBinding: KubeManifest = {
+  }));
+  const roleBindings: KubeManifest[] = roles.map((r) => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: meta(name),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    metadata: { ...r.metadata },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: r.metadata.name },
     subjects: [{ kind: 'ServiceAccount', name, namespace }],
-  };
+  }));
   const img = IMAGES.gpuResponderNode;
   const probe = (periodSeconds: number) => ({ httpGet: { path: '/healthz', port: RESPONDER_PORT_NAME }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
   const deployment: KubeManifest = {
@@ -163,7 +174,7 @@ export function renderQuarantineResponder(p: QuarantineResponderRenderProps): Re
                 { name: 'RESPONDER_WINDOW_SECONDS', value: String(p.windowSeconds) },
                 { name: 'RESPONDER_TOKEN_FILE', value: RESPONDER_TOKEN_FILE },
                 { name: 'RESPONDER_GPU_NODE_SELECTOR', value: selectorString(p.gpuNodeSelector) },
-                { name: 'RESPONDER_EVENT_NAMESPACE', value: namespace },
+                { name: 'RESPONDER_EVENT_NAMESPACE', value: NODE_EVENT_NAMESPACE },
                 { name: 'PORT', value: String(RESPONDER_PORT) },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -204,11 +215,11 @@ export function renderQuarantineResponder(p: QuarantineResponderRenderProps): Re
     serviceAccount,
     clusterRole,
     clusterRoleBinding,
-    role,
-    roleBinding,
+    roles,
+    roleBindings,
     deployment,
     service,
-    manifests: [configMap, serviceAccount, clusterRole, clusterRoleBinding, role, roleBinding, service, deployment],
+    manifests: [configMap, serviceAccount, clusterRole, clusterRoleBinding, ...roles, ...roleBindings, service, deployment],
     url,
     webhook: {
       receiver: name,

@@ -16,7 +16,7 @@ import type { EnvironmentInput } from '../../config/schema/environment';
 import type { KubeManifest } from '../../constructs/core/manifest';
 import { DEFAULT_ALERTMANAGER_SECRETS_DIR } from '../../constructs/metrics/alertmanager-config.render';
 import { kubePrometheusStackWorkloads, KPS_PORTS } from '../../constructs/metrics/kube-prometheus-stack';
-import { DEFAULT_RESPONDER_NAME, RESPONDER_PORT, RESPONDER_TOKEN_FILE, responderPodLabels } from '../../constructs/gpu/quarantine-responder.render';
+import { DEFAULT_RESPONDER_NAME, NODE_EVENT_NAMESPACE, RESPONDER_PORT, RESPONDER_TOKEN_FILE, responderPodLabels } from '../../constructs/gpu/quarantine-responder.render';
 import { COMPILED_ROOT, readResponderFiles } from '../../constructs/gpu/quarantine-responder';
 import { IMAGES } from '../../constructs/versions';
 import { RESPONDER_RUNTIME_FILES } from '../../responder/files';
@@ -104,10 +104,12 @@ test('nvsentinel and none modes are accepted and deploy no responder', () => {
 
 test('responder mode: every object is a valid built-in object, in the stack namespace', () => {
   const kinds = synth.customResources.filter((m) => m.metadata.name.includes(DEFAULT_RESPONDER_NAME)).map((m) => m.kind).sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'NetworkPolicy', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount']);
   for (const m of synth.customResources.filter((x) => x.metadata.name.includes(DEFAULT_RESPONDER_NAME))) {
     assert.deepEqual(validateBuiltinObject(m), [], `${m.kind}/${m.metadata.name}`);
-    if (!m.kind.startsWith('Cluster')) assert.equal(m.metadata.namespace, 'mlobs', `${m.kind}/${m.metadata.name}`);
+    if (m.kind.startsWith('Cluster')) assert.equal(m.metadata.namespace, undefined, `${m.kind}/${m.metadata.name}`);
+    // Only the node Events' Role (and its binding) lives outside the stack namespace.
+    else assert.equal(m.metadata.namespace, m.kind.startsWith('Role') && m.metadata.name !== DEFAULT_RESPONDER_NAME ? NODE_EVENT_NAMESPACE : 'mlobs', `${m.kind}/${m.metadata.name}`);
   }
 });
 
@@ -136,7 +138,8 @@ test('responder mode: the Deployment is Pod Security restricted, with resources,
   assert.equal(env(c, 'RESPONDER_MAX_PERCENT'), '25');
   assert.equal(env(c, 'RESPONDER_WINDOW_SECONDS'), '3600');
   assert.equal(env(c, 'RESPONDER_GPU_NODE_SELECTOR'), 'nvidia.com/gpu.present=true');
-  assert.equal(env(c, 'RESPONDER_EVENT_NAMESPACE'), 'mlobs');
+  // Events of cluster-scoped objects (nodes) are accepted in `default` only.
+  assert.equal(env(c, 'RESPONDER_EVENT_NAMESPACE'), 'default');
   assert.equal(env(c, 'RESPONDER_TOKEN_FILE'), RESPONDER_TOKEN_FILE);
   // The token comes from the Secret, mounted read-only as the file the process reads.
   const token = spec.volumes.find((v) => v.secret);
@@ -162,19 +165,23 @@ test('responder mode: the ConfigMap carries exactly the compiled runtime files, 
   assert.throws(() => readResponderFiles(path.join(os.tmpdir(), 'no-such-dist')), /GpuQuarantineResponder: the compiled responder file .*responder\/main\.js is missing; build the package \(npm run build\)/);
 });
 
-test('responder mode: RBAC is exactly nodes get/list/patch (cluster) and events create (stack namespace), bound to its ServiceAccount only', () => {
+test('responder mode: RBAC is exactly nodes get/list/patch (cluster) and events create (node Events in default, its Pod\'s in the stack namespace), bound to its ServiceAccount only', () => {
   const sa = one('ServiceAccount');
   assert.equal(podSpec().serviceAccountName, sa.metadata.name);
-  const subjects = [one('ClusterRoleBinding'), one('RoleBinding')].map((b) => (b as unknown as { subjects: unknown[] }).subjects);
-  for (const s of subjects) assert.deepEqual(s, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'mlobs' }]);
-  assert.equal((one('ClusterRoleBinding') as unknown as { roleRef: { kind: string; name: string } }).roleRef.name, one('ClusterRole').metadata.name);
-  assert.equal((one('RoleBinding') as unknown as { roleRef: { kind: string; name: string } }).roleRef.name, one('Role').metadata.name);
-  assert.deepEqual((one('ClusterRole') as unknown as { rules: unknown }).rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] }]);
-  assert.deepEqual((one('Role') as unknown as { rules: unknown }).rules, [{ apiGroups: [''], resources: ['events'], verbs: ['create'] }]);
-  assert.equal(one('Role').metadata.namespace, 'mlobs');
-  // No other role in the stack names the responder's account.
-  const bindings = synth.customResources.filter((m) => /Binding$/.test(m.kind) && JSON.stringify(m).includes(`"name":"${sa.metadata.name}"`));
-  assert.equal(bindings.length, 2);
+  type Rbac = KubeManifest & { rules?: unknown[]; roleRef?: { kind: string; name: string }; subjects?: unknown[] };
+  const rbac = synth.customResources.filter((m) => /Role(Binding)?$/.test(m.kind)) as Rbac[];
+  const bindings = rbac.filter((m) => m.kind.endsWith('Binding') && JSON.stringify(m.subjects).includes(`"name":"${sa.metadata.name}"`));
+  assert.equal(bindings.length, 3, 'one ClusterRoleBinding, two RoleBindings');
+  for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'mlobs' }]);
+  // Every permission the account has, as (namespace or cluster) resource:verb.
+  const granted = bindings.flatMap((b) => {
+    const role = rbac.find((r) => r.kind === b.roleRef?.kind && r.metadata.name === b.roleRef?.name && (r.kind === 'ClusterRole' || r.metadata.namespace === b.metadata.namespace));
+    assert.ok(role, `${b.kind}/${b.metadata.name} -> ${b.roleRef?.kind}/${b.roleRef?.name}`);
+    return (role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${b.kind === 'ClusterRoleBinding' ? '*' : b.metadata.namespace}:${g}/${res}:${v}`))),
+    );
+  });
+  assert.deepEqual(granted.sort(), ['*:/nodes:get', '*:/nodes:list', '*:/nodes:patch', 'default:/events:create', 'mlobs:/events:create'].sort());
 });
 
 test('responder mode: the NetworkPolicy admits only Alertmanager, on the responder port', () => {

@@ -11,6 +11,8 @@ import { renderStackPrometheusRule } from './metrics/stack-rules';
 import { Pushgateway } from './metrics/pushgateway';
 import type { PushgatewayOptions } from './metrics/settings';
 import { GpuMonitoring } from './gpu/gpu-monitoring';
+import { GPU_REMEDIATION_MODULES } from './gpu/remediation-modes';
+import type { GpuQuarantineResponder } from './gpu/quarantine-responder';
 import { TrainingMonitoring } from './training/training-monitoring';
 import { LokiPipeline, type LokiPipelineProps } from './loki/loki-pipeline';
 import { ElasticPipeline, type ElasticPipelineProps } from './elastic/elastic-pipeline';
@@ -97,6 +99,8 @@ export class ObservabilityStack extends Construct {
   readonly metrics: KubePrometheusStack;
   /** GPU metrics (dcgm-exporter per `gpu.exporter`), GPU health alerts and dashboards. */
   readonly gpu: GpuMonitoring;
+  /** The GPU quarantine responder, in `gpu.remediation.mode: responder`. */
+  readonly gpuResponder?: GpuQuarantineResponder;
   /** Training jobs: PodMonitor, log-derived training alerts, job dashboard. */
   readonly training: TrainingMonitoring;
   /** The Loki log pipeline (Loki, the collector, ruler alerts), when `logs.pipelines` has loki. */
@@ -186,6 +190,15 @@ export class ObservabilityStack extends Construct {
       loki: this.loki !== undefined,
       // The bundled dcgm-exporter is installed into the agents namespace.
       dependsOn: namespaces,
+    });
+    // What acts on a fatal GPU failure (gpu.remediation.mode), one module per mode.
+    this.gpuResponder = GPU_REMEDIATION_MODULES[this.gpu.settings.remediation.mode].deploy(this, {
+      common: this.common,
+      gpu: this.gpu.settings,
+      resources: this.resources,
+      alertmanager: this.metrics,
+      network,
+      dependsOn: [this.namespace],
     });
     this.training = new TrainingMonitoring(this, 'training', {
       common: this.common,

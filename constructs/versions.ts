@@ -114,6 +114,13 @@ export const IMAGES = {
    * is not reproducible). The job's kubectl follows the cluster's version, as the chart does.
    */
   crdUpgradeBusybox: { registry: 'docker.io', repository: 'busybox', tag: '1.37.0' },
+  /**
+   * The official Node.js image that runs the GPU quarantine responder from its ConfigMap
+   * (responder/README.md): Node 24 (LTS until 2028-04; Node 20 reached its end of life in
+   * 2026-04), pinned by tag and by the multi-architecture index digest. The digest was read from
+   * public repositories that pin this tag (no registry is reachable here to resolve it).
+   */
+  gpuResponderNode: { repository: 'docker.io/library/node', tag: '24.11.1-alpine3.22', digest: 'sha256:2867d550cf9d8bb50059a0fff528741f11a84d985c732e60e19e8e75c7239c43' },
 } as const;
 
 /**

@@ -32,6 +32,7 @@ import { applyStack, destroyStack, loadStack, releaseArgs, type ApplyStep, type 
 import { E2eProject, E2E_ENV } from './project';
 import { Tools } from './tools';
 import { requiredSecrets, type PodTemplateOwner } from './secret-refs';
+import { runRemediation } from './remediation';
 
 const NAMESPACE = 'mlobs';
 /** The agents namespace (`<namespace>-agents` by default): node-exporter and the bundled dcgm-exporter. */
@@ -106,7 +107,7 @@ test('OpenTofu 1.10+ reads the synthesized stack; its init stops only at the pro
  * The Secrets a user provides (named in the environment file), created once the namespace exists:
  * their keys, each given a random value per run (never a literal, never on a command line).
  */
-const USER_SECRETS: Readonly<Record<string, readonly string[]>> = { 'grafana-admin': ['admin-user', 'admin-password'] };
+const USER_SECRETS: Readonly<Record<string, readonly string[]>> = { 'grafana-admin': ['admin-user', 'admin-password'], 'gpu-responder-token': ['token'] };
 /** The stack's own Elasticsearch users (ECK file realm): basic-auth Secrets with the roles the README names. */
 const ES_USER_SECRETS: Readonly<Record<string, { readonly username: string; readonly roles: readonly string[] }>> = {
   [DEFAULT_ES_USERS.grafanaUser]: { username: 'mlobs-grafana', roles: ES_USER_ROLES.grafana },
@@ -311,6 +312,20 @@ test('the API server admits every pod of the stack namespace under Pod Security 
   } finally {
     tools.kubectl(['delete', 'namespace', PSA_PROBE_NAMESPACE, '--wait=true'], 120_000);
   }
+});
+
+test('GPU remediation: the real Alertmanager 0.34 with the deployed route posts a fatal Xid for the GPU node and the responder cordons and taints it; a burst beyond the limit acts on no more nodes and says why; a request without the token is refused', { timeout: 300_000 }, async () => {
+  const kpsValues = JSON.parse(tools.helm(['get', 'values', 'kube-prometheus-stack', '-n', NAMESPACE, '-o', 'json']).stdout) as Parameters<typeof runRemediation>[0]['kpsValues'];
+  const r = await runRemediation({ tools, namespace: NAMESPACE, kpsValues, gpuNode: 'mlobs-gpu-0', burstNodes: ['mlobs-gpu-burst-1', 'mlobs-gpu-burst-2'] });
+  report.remediation = r;
+  assert.deepEqual(r.cordoned, ['mlobs-gpu-0']);
+  assert.deepEqual(Object.keys(r.rateLimited).sort(), ['mlobs-gpu-burst-1', 'mlobs-gpu-burst-2']);
+  for (const why of Object.values(r.rateLimited)) assert.match(why, /^rate-limited-count: .*\(limit 1\)/);
+  assert.deepEqual(r.unauthenticatedRejected, { noToken: 401, wrongToken: 401, nodesUnchanged: true });
+  // Released after the test, as an operator would: the rest of the run sees the node schedulable again.
+  const gpu = tools.getJson<{ spec: { unschedulable?: boolean; taints?: { key: string }[] } }>(['node', 'mlobs-gpu-0']);
+  assert.notEqual(gpu.spec.unschedulable, true);
+  assert.ok(!(gpu.spec.taints ?? []).some((t) => t.key === 'mlobs.dev/gpu-quarantine'));
 });
 
 /** Addresses whose objects on the cluster changed between two snapshots. */

@@ -5,7 +5,7 @@
  * repeated in the field's description so that editors show it.
  */
 import { z } from 'zod';
-import { dnsLabel, duration, labelKey, labelMap } from './primitives';
+import { dnsLabel, duration, labelKey, labelMap, resourceRequirements, secretRef } from './primitives';
 import { DEFAULT_JOB_LABEL_KEYS, MAX_JOB_LABEL_KEYS } from '../../constructs/contracts/jobs';
 import type { Conforms } from './conforms';
 import {
@@ -14,8 +14,12 @@ import {
   DEFAULT_GPU_NODE_SELECTOR,
   DEFAULT_GPU_OPERATOR,
   DEFAULT_GPU_PROFILING_METRICS,
+  DEFAULT_GPU_REMEDIATION_MODE,
+  DEFAULT_GPU_RESPONDER,
   DEFAULT_GPU_TOLERATIONS,
   GPU_EXPORTER_MODES,
+  GPU_REMEDIATION_MODES,
+  MAX_RESPONDER_WINDOW_SECONDS,
   type GpuAlertSettings,
   type GpuExporterMode,
   type GpuSettings,
@@ -29,7 +33,7 @@ import {
   type TrainingSettings,
 } from '../../constructs/training/settings';
 
-export { GPU_EXPORTER_MODES, DEFAULT_GPU_NODE_SELECTOR, DEFAULT_GPU_TOLERATIONS, DEFAULT_GPU_OPERATOR, DEFAULT_GPU_ALERTS };
+export { GPU_EXPORTER_MODES, GPU_REMEDIATION_MODES, DEFAULT_GPU_REMEDIATION_MODE, DEFAULT_GPU_RESPONDER, DEFAULT_GPU_NODE_SELECTOR, DEFAULT_GPU_TOLERATIONS, DEFAULT_GPU_OPERATOR, DEFAULT_GPU_ALERTS };
 export { DEFAULT_TRAINING_ALERTS, DEFAULT_TRAINING_SCRAPE_LABEL, DEFAULT_TRAINING_METRICS_PORT };
 export type { GpuExporterMode, GpuToleration, GpuSettings, GpuAlertSettings, TrainingSettings, TrainingAlertSettings };
 
@@ -54,6 +58,67 @@ const celsius = (what: string, dflt: number) =>
 const d = (what: string, dflt: string) => duration(`${what}. Default: ${dflt}`).default(dflt);
 const above1 = (what: string, dflt: number) =>
   z.number().gt(1, { message: 'must be more than 1 (e.g. 2 = twice the baseline)' }).max(1000, { message: 'must be at most 1000' }).default(dflt).describe(`${what}. Default: ${dflt}`);
+
+/** What to write for the responder's token (shown in errors). */
+const TOKEN_SECRET_EXAMPLE = 'tokenSecret: { name: mlobs-gpu-responder-token, key: token }';
+
+const R = DEFAULT_GPU_RESPONDER;
+const responder = z
+  .strictObject({
+    dryRun: z
+      .boolean()
+      .default(R.dryRun)
+      .describe(`Decide, log and record Events, but change no node; an environment must say false for the responder to act. Default: ${R.dryRun}`),
+    maxNodes: z
+      .number()
+      .int({ message: 'must be a whole number of nodes' })
+      .min(0, { message: 'must be at least 0 (0: never act)' })
+      .max(10_000, { message: 'must be at most 10000' })
+      .default(R.maxNodes)
+      .describe(`Never more than this many nodes quarantined within windowSeconds (0: never act). Default: ${R.maxNodes}`),
+    maxPercent: z
+      .number()
+      .gt(0, { message: 'must be more than 0 (use maxNodes: 0 to never act)' })
+      .max(100, { message: 'must be at most 100 (a percentage)' })
+      .default(R.maxPercent)
+      .describe(`Never more than this percentage of the GPU nodes quarantined within windowSeconds (strict: with 3 GPU nodes and 25, none). Default: ${R.maxPercent}`),
+    windowSeconds: z
+      .number()
+      .int({ message: 'must be a whole number of seconds' })
+      .min(1, { message: 'must be at least 1' })
+      .max(MAX_RESPONDER_WINDOW_SECONDS, { message: `must be at most ${MAX_RESPONDER_WINDOW_SECONDS} (a week)` })
+      .default(R.windowSeconds)
+      .describe(`The rate-limit window, in seconds. Default: ${R.windowSeconds}`),
+    // A string here (a literal token) is refused by config/errors.ts's literal-credential message.
+    tokenSecret: secretRef
+      .optional()
+      .describe(`The bearer token Alertmanager presents and the responder checks: a key of a Secret you create in the stack namespace (never the token itself). Required in responder mode, e.g. ${TOKEN_SECRET_EXAMPLE}`),
+    resources: resourceRequirements.default(R.resources).describe(`Requests and limits of the responder. Default: ${JSON.stringify(R.resources)}`),
+  })
+  .prefault({})
+  .describe('The quarantine responder (responder mode): safety settings and its token Secret');
+
+const remediation = z
+  .strictObject({
+    mode: z
+      .enum(GPU_REMEDIATION_MODES)
+      .default(DEFAULT_GPU_REMEDIATION_MODE)
+      .describe(
+        `What acts on a node whose GPU failed fatally. nvsentinel: the team runs NVIDIA NVSentinel; responder: the stack's quarantine responder cordons and taints the node (never drains, resets or reboots); none: alerts page humans only. Default: ${DEFAULT_GPU_REMEDIATION_MODE}`,
+      ),
+    responder,
+  })
+  .superRefine((r, ctx) => {
+    if (r.mode === 'responder' && r.responder.tokenSecret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['responder', 'tokenSecret'],
+        message: `is required in responder mode (Alertmanager authenticates with this token); create a Secret in the stack namespace and please set: gpu.remediation.responder.${TOKEN_SECRET_EXAMPLE}`,
+      });
+    }
+  })
+  .prefault({})
+  .describe('GPU remediation: NVSentinel, the stack\'s quarantine responder, or none');
 
 const D = DEFAULT_GPU_ALERTS;
 const gpuAlerts = z
@@ -107,9 +172,10 @@ export const gpuSchema = z
       .prefault({})
       .describe('Where the GPU Operator runs dcgm-exporter (gpu-operator mode)'),
     alerts: gpuAlerts,
+    remediation,
   })
   .prefault({})
-  .describe('GPU metrics and alerts');
+  .describe('GPU metrics, alerts and remediation');
 
 const T = DEFAULT_TRAINING_ALERTS;
 export const trainingSchema = z

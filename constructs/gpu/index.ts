@@ -11,3 +11,6 @@ export * from './gpu-monitoring';
 export * from './settings';
 export * from './log-rules';
 export * from './nvsentinel';
+export * from './quarantine-responder.render';
+export * from './quarantine-responder';
+export * from './remediation-modes';

@@ -3,7 +3,8 @@
  * the GPU health alerts. Every default is a named constant here; the environment schema
  * (config/schema/gpu.ts) takes its defaults from them. Pure: no cdktf, no zod.
  */
-import { withDefaults, type Toleration } from '../core/settings';
+import { withDefaults, type ResourceRequirements, type SecretRef, type Toleration } from '../core/settings';
+import { DEFAULT_DRY_RUN, DEFAULT_MAX_NODES, DEFAULT_MAX_PERCENT, DEFAULT_WINDOW_SECONDS } from '../../responder/policy';
 
 export const GPU_EXPORTER_MODES = ['bundled', 'gpu-operator', 'none'] as const;
 /** bundled: deploy dcgm-exporter on GPU nodes; gpu-operator: scrape the one the NVIDIA GPU Operator runs; none. */
@@ -30,6 +31,58 @@ export const DEFAULT_GPU_OPERATOR = {
   /** The ConfigMap (in the operator's namespace) with our counters, named by the ClusterPolicy's `spec.dcgmExporter.config.name`. */
   countersConfigMap: 'mlobs-dcgm-metrics',
 } as const;
+
+/**
+ * What acts on a node whose GPU failed fatally (README "GPU remediation"):
+ * - `nvsentinel`: the team runs NVIDIA NVSentinel beside the stack (its wiring is the
+ *   nvsentinel module's, not the responder's);
+ * - `responder`: the stack deploys its quarantine responder (cordon + taint + Event, never
+ *   drain, reset or reboot), which Alertmanager calls for the fatal GPU alerts;
+ * - `none`: nothing acts; the alerts page humans only.
+ */
+export const GPU_REMEDIATION_MODES = ['nvsentinel', 'responder', 'none'] as const;
+export type GpuRemediationMode = (typeof GPU_REMEDIATION_MODES)[number];
+export const DEFAULT_GPU_REMEDIATION_MODE: GpuRemediationMode = 'none';
+
+/** Longest rate-limit window the responder accepts: a week (responder/main.ts MAX_WINDOW_SECONDS). */
+export const MAX_RESPONDER_WINDOW_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The responder's safety settings, the same defaults as the responder's own (responder/policy.ts):
+ * a dry run unless the environment says `dryRun: false`; at most 2 nodes and at most 25% of the
+ * GPU nodes quarantined within an hour.
+ */
+export const DEFAULT_GPU_RESPONDER = {
+  dryRun: DEFAULT_DRY_RUN,
+  maxNodes: DEFAULT_MAX_NODES,
+  maxPercent: DEFAULT_MAX_PERCENT,
+  windowSeconds: DEFAULT_WINDOW_SECONDS,
+  resources: { requests: { cpu: '10m', memory: '48Mi' }, limits: { memory: '128Mi' } } as ResourceRequirements,
+} as const;
+
+/** The quarantine responder (`responder` mode). */
+export interface GpuResponderSettings {
+  /** Decide, log and record Events, but change no node. */
+  readonly dryRun: boolean;
+  /** Never more than this many nodes quarantined within the window (0: never act). */
+  readonly maxNodes: number;
+  /** Never more than this percentage of the GPU nodes quarantined within the window (strict). */
+  readonly maxPercent: number;
+  /** The rate-limit window, in seconds. */
+  readonly windowSeconds: number;
+  /**
+   * The bearer token Alertmanager presents and the responder checks: a key of a Secret the user
+   * creates in the stack namespace (never a value in config). Required in `responder` mode.
+   */
+  readonly tokenSecret?: SecretRef | undefined;
+  readonly resources: ResourceRequirements;
+}
+
+/** GPU remediation: the mode and, in `responder` mode, the responder's settings. */
+export interface GpuRemediationSettings {
+  readonly mode: GpuRemediationMode;
+  readonly responder: GpuResponderSettings;
+}
 
 /** GPU alert thresholds and durations. */
 export const DEFAULT_GPU_ALERTS = {
@@ -84,6 +137,8 @@ export interface GpuSettings {
   /** gpu-operator: where its exporter runs. */
   readonly operator: GpuOperatorSettings;
   readonly alerts: GpuAlertSettings;
+  /** What acts on a node whose GPU failed fatally. */
+  readonly remediation: GpuRemediationSettings;
 }
 
 /** What a caller passes: every field optional, each with the default named above. */
@@ -100,6 +155,11 @@ export interface GpuOptions {
   readonly operator?: Partial<GpuOperatorSettings>;
   /** @default DEFAULT_GPU_ALERTS (field by field) */
   readonly alerts?: Partial<GpuAlertSettings>;
+  /**
+   * What acts on a node whose GPU failed fatally.
+   * @default - mode DEFAULT_GPU_REMEDIATION_MODE ('none'); responder settings DEFAULT_GPU_RESPONDER (field by field)
+   */
+  readonly remediation?: { readonly mode?: GpuRemediationMode; readonly responder?: Partial<GpuResponderSettings> };
 }
 
 /** The settings for `options`, defaults applied field by field. */
@@ -111,5 +171,9 @@ export function gpuSettings(options: GpuOptions = {}): GpuSettings {
     profilingMetrics: options.profilingMetrics ?? DEFAULT_GPU_PROFILING_METRICS,
     operator: withDefaults<GpuOperatorSettings>(DEFAULT_GPU_OPERATOR, options.operator),
     alerts: withDefaults<GpuAlertSettings>(DEFAULT_GPU_ALERTS, options.alerts),
+    remediation: {
+      mode: options.remediation?.mode ?? DEFAULT_GPU_REMEDIATION_MODE,
+      responder: withDefaults<GpuResponderSettings>(DEFAULT_GPU_RESPONDER, options.remediation?.responder),
+    },
   };
 }

@@ -96,6 +96,29 @@ export interface RenderedAlertmanagerConfig {
   readonly secretNames: readonly string[];
 }
 
+/**
+ * An automated responder Alertmanager calls for some alerts (the GPU quarantine responder):
+ * a route matching `alertNames`, placed first with `continue: true` so the alerts still reach
+ * the human receivers, to a webhook receiver that authenticates with a bearer token read from
+ * a Secret (`http_config.authorization.credentials_file`).
+ */
+export interface RemediationWebhook {
+  /** Receiver name. */
+  readonly receiver: string;
+  /** The webhook URL (in-cluster Service). */
+  readonly url: string;
+  /** Alert names routed to it. */
+  readonly alertNames: readonly string[];
+  /** The bearer token, a Secret key mounted into Alertmanager. */
+  readonly token: SecretRef;
+  /** Labels alerts are grouped by for this receiver. */
+  readonly groupBy: readonly string[];
+  /** Route timing. */
+  readonly groupWait: string;
+  readonly groupInterval: string;
+  readonly repeatInterval: string;
+}
+
 export interface AlertmanagerConfigProps {
   /** Receivers and routing (`alertmanagerSettings(options)`). */
   readonly alerting: AlertingSettings;
@@ -109,6 +132,8 @@ export interface AlertmanagerConfigProps {
    * @default TEMPLATE_DIR (where the chart mounts `alertmanager.templateFiles`)
    */
   readonly templatesDir?: string;
+  /** Automated responders, routed first with `continue: true`. @default - none */
+  readonly remediation?: readonly RemediationWebhook[];
 }
 
 export const DEFAULT_RESOLVE_TIMEOUT = '5m';
@@ -251,6 +276,18 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
     };
   });
 
+  const remediation = props.remediation ?? [];
+  const remediationRoutes: AlertmanagerRoute[] = remediation.map((r) => ({
+    receiver: r.receiver,
+    matchers: [anyOf('alertname', r.alertNames)],
+    // The human receivers still get the alert: the responder only adds an action.
+    continue: true,
+    group_by: [...r.groupBy],
+    group_wait: r.groupWait,
+    group_interval: r.groupInterval,
+    repeat_interval: r.repeatInterval,
+  }));
+
   const route: AlertmanagerRoute = {
     receiver: warning,
     group_by: [...routing.groupBy],
@@ -258,6 +295,8 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
     group_interval: routing.groupInterval,
     repeat_interval: routing.repeatInterval,
     routes: [
+      // Automated responders first (continue: true): they see the alert whatever else matches.
+      ...remediationRoutes,
       // The dead man's switch: Watchdog always fires, so a heartbeat service that stops hearing it raises the alarm.
       ...(heartbeat
         ? [{ receiver: HEARTBEAT_RECEIVER, matchers: [eq('alertname', WATCHDOG_ALERT)], group_wait: '0s', group_interval: heartbeat.interval ?? DEFAULT_HEARTBEAT_INTERVAL, repeat_interval: heartbeat.interval ?? DEFAULT_HEARTBEAT_INTERVAL }]
@@ -283,7 +322,7 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
     ...(props.alerting.inhibitRules ?? []).map((r) => ({ source_matchers: [...r.sourceMatchers], target_matchers: [...r.targetMatchers], equal: [...(r.equal ?? [])] })),
   ];
 
-  const secretNames = [...new Set([...receivers.flatMap(secretsOf), ...(heartbeat ? [heartbeat.urlSecret] : [])].map((s) => s.name))].sort();
+  const secretNames = [...new Set([...receivers.flatMap(secretsOf), ...(heartbeat ? [heartbeat.urlSecret] : []), ...remediation.map((r) => r.token)].map((s) => s.name))].sort();
   return {
     config: {
       global: { resolve_timeout: DEFAULT_RESOLVE_TIMEOUT },
@@ -293,6 +332,18 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps): Render
         { name: NULL_RECEIVER },
         ...(heartbeat ? [{ name: HEARTBEAT_RECEIVER, webhook_configs: [{ url_file: file(heartbeat.urlSecret), send_resolved: false, max_alerts: 1 }] }] : []),
         ...receivers.map((r) => renderReceiver(r, file)),
+        ...remediation.map((r) => ({
+          name: r.receiver,
+          webhook_configs: [
+            {
+              url: r.url,
+              // Resolved alerts never undo a quarantine: the responder is not told about them.
+              send_resolved: false,
+              max_alerts: 0,
+              http_config: { authorization: { type: 'Bearer', credentials_file: file(r.token) } },
+            },
+          ],
+        })),
       ],
       templates: [`${props.templatesDir ?? TEMPLATE_DIR}/*.tmpl`],
     },

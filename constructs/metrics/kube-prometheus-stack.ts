@@ -5,7 +5,7 @@ import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
 import { CHARTS } from '../versions';
-import { renderAlertmanagerConfig, type RenderedAlertmanagerConfig } from './alertmanager-config.render';
+import { renderAlertmanagerConfig, type RemediationWebhook, type RenderedAlertmanagerConfig } from './alertmanager-config.render';
 import { METRICS_DASHBOARDS } from './dashboards/stack-health';
 import type { DashboardSpec } from '../contracts/dashboards';
 import { addDashboards } from '../contracts/dashboard-config-maps';
@@ -131,8 +131,10 @@ export interface KubePrometheusStackProps {
 export class KubePrometheusStack extends Construct {
   /** The pinned release (its `release` is the helm_release escape hatch). */
   readonly chart: PinnedRelease;
-  /** The rendered Alertmanager configuration and the Secrets it reads. */
-  readonly alertmanagerConfig: RenderedAlertmanagerConfig;
+  /** The rendered Alertmanager configuration and the Secrets it reads (responders added with {@link addRemediationWebhook} included). */
+  get alertmanagerConfig(): RenderedAlertmanagerConfig {
+    return renderAlertmanagerConfig({ alerting: this.settings.alertmanager, remediation: [...this.remediation] });
+  }
   /** The release's pods (for NetworkPolicies). */
   readonly workloads: KubePrometheusStackWorkloads;
   /** What the release's own ServiceMonitors scrape in the namespace (node-exporter runs on the host network: no policy applies). */
@@ -145,6 +147,23 @@ export class KubePrometheusStack extends Construct {
   readonly alertmanagerUrl: string;
   /** Grafana's log datasources, from the pipelines given to {@link addDatasource}. */
   private readonly logDatasources: { loki?: LokiEndpoint; elasticsearch?: ElasticsearchDatasourceProps } = {};
+  /** Automated responders Alertmanager calls (see {@link addRemediationWebhook}). */
+  private readonly remediation: RemediationWebhook[] = [];
+
+  /**
+   * Routes alerts to an automated responder (the GPU quarantine responder): a first route with
+   * `continue: true` (human receivers are still notified) to a webhook receiver authenticating
+   * with a bearer token from a Secret, which Alertmanager mounts. Network flows are the caller's
+   * (it knows its pods and port).
+   */
+  addRemediationWebhook(webhook: RemediationWebhook): void {
+    const taken = [...this.settings.alertmanager.receivers.map((r) => r.name), ...this.remediation.map((r) => r.receiver)];
+    if (taken.includes(webhook.receiver)) {
+      throw new Error(`${this.node.path}: addRemediationWebhook: a receiver named "${webhook.receiver}" already exists; rename the alertmanager receiver "${webhook.receiver}" (the name is reserved for the responder)`);
+    }
+    if (webhook.alertNames.length === 0) throw new Error(`${this.node.path}: addRemediationWebhook "${webhook.receiver}": needs at least one alert name`);
+    this.remediation.push(webhook);
+  }
 
   /**
    * Adds a log pipeline as a Grafana datasource (one per kind), read from the pipeline itself:
@@ -185,13 +204,14 @@ export class KubePrometheusStack extends Construct {
       const secretName = tlsOn && props.tls ? props.tls.certificateFor({ name, dnsNames: [i.host] }).secretName : undefined;
       return { host: i.host, className: i.className, ...(secretName ? { tlsSecretName: secretName } : {}) };
     };
-    this.alertmanagerConfig = renderAlertmanagerConfig({ alerting: s.alertmanager });
     this.alertmanagerUrl = `http://${KPS_FULLNAME}-alertmanager.${common.namespace}.svc:${KPS_PORTS.alertmanagerWeb}`;
     const grafanaIngress = ui('grafana', s.grafana.ingress);
     const promIngress = ui('prometheus', s.prometheus.ingress);
     const amIngress = ui('alertmanager', s.alertmanager.ingress);
     // Rendered at synthesis: the datasources are the pipelines added with addDatasource().
-    const values = (): HelmValues => renderKubePrometheusStackValues({
+    const values = (): HelmValues => {
+      const am = this.alertmanagerConfig;
+      return renderKubePrometheusStackValues({
       common,
       prometheus: {
         replicas: s.prometheus.replicas,
@@ -206,9 +226,9 @@ export class KubePrometheusStack extends Construct {
         replicas: s.alertmanager.replicas,
         resources: s.alertmanager.resources,
         storage: s.alertmanager.storage,
-        config: this.alertmanagerConfig.config,
-        secretNames: this.alertmanagerConfig.secretNames,
-        templateFiles: this.alertmanagerConfig.templateFiles,
+        config: am.config,
+        secretNames: am.secretNames,
+        templateFiles: am.templateFiles,
         ...(amIngress ? { ingress: amIngress } : {}),
       },
       grafana: renderGrafanaValues({
@@ -219,7 +239,8 @@ export class KubePrometheusStack extends Construct {
         logDatasources: { ...this.logDatasources },
         ...(grafanaIngress ? { ingress: grafanaIngress } : {}),
       }),
-    });
+      });
+    };
     this.chart = new PinnedRelease(this, 'release', {
       chart: CHARTS.kubePrometheusStack,
       releaseName: DEFAULT_KPS_RELEASE_NAME,

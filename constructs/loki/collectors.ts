@@ -3,6 +3,7 @@
  * interface (k8s-monitoring's "features as modules"). Pure: no cdktf import.
  */
 import type { RedactionPattern } from '../contracts/redaction';
+import type { LogVolumeSettings, StaticFields } from '../contracts/log-volume';
 import type { COLLECTORS } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
@@ -26,6 +27,10 @@ export interface CollectorRenderProps {
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
   readonly redaction?: readonly RedactionPattern[];
+  /** Volume control of what is stored (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
+  /** Static fields, structured metadata on every line (contracts/log-volume.ts). @default - none */
+  readonly staticFields?: StaticFields;
 }
 
 export interface CollectorOutput {

@@ -32,6 +32,21 @@ import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts
 import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
 import { gateSelector } from '../mllogs/compile-loki';
 import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern } from '../contracts/redaction';
+import {
+  checkLogVolume,
+  checkStaticFields,
+  DEFAULT_LOG_VOLUME,
+  DROP_REASONS,
+  LIMIT_LABELS,
+  NO_STATIC_FIELDS,
+  PROGRESS_FINAL_PATTERN,
+  PROGRESS_REDRAW_PATTERN,
+  progressRate,
+  STREAM_KEY_TEMPLATE,
+  staticFieldNames,
+  type LogVolumeSettings,
+  type StaticFields,
+} from '../contracts/log-volume';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';
@@ -55,6 +70,10 @@ export interface PromtailConfigProps {
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Redaction patterns added to the built-in rules (contracts/redaction.ts). @default - the built-in rules only */
   readonly redaction?: readonly RedactionPattern[];
+  /** Volume control of what is stored (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
+  /** Static fields added as structured metadata (contracts/log-volume.ts). @default - none */
+  readonly staticFields?: StaticFields;
 }
 
 type Stage = Readonly<Record<string, unknown>>;
@@ -162,9 +181,48 @@ function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<
   ];
 }
 
+/**
+ * The volume stages (contracts/log-volume.ts), after the log-derived metrics saw every line: the
+ * same as Alloy's `loki.process "volume"` (alloy.render.ts), in Promtail's stage vocabulary.
+ * Drops count in `logentry_dropped_lines_total{reason}` and, for the limits,
+ * `logentry_dropped_lines_by_label_total{label_name}`.
+ */
+export function volumeStages(v: LogVolumeSettings, sf: StaticFields, jsonFields: readonly string[]): Stage[] {
+  checkLogVolume(v, 'promtail: volume');
+  checkStaticFields(sf, 'promtail: staticFields', jsonFields);
+  const names = staticFieldNames(sf);
+  const constant = (n: string, value: string): Stage => ({ template: { source: n, template: value } });
+  const limit = (label: string, rate: number, burst: number): Stage[] => [
+    { template: { source: label, template: STREAM_KEY_TEMPLATE } },
+    { labels: { [label]: '' } },
+    { limit: { rate, burst, by_label_name: label, drop: true } },
+  ];
+  return [
+    // static fields: structured metadata on every line, never labels
+    ...Object.entries(sf.fields).map(([n, val]) => constant(n, val)),
+    ...Object.entries(sf.namespaces).map(([ns, set]): Stage => ({ match: { selector: `{namespace=${JSON.stringify(ns)}}`, stages: Object.entries(set).map(([n, val]) => constant(n, val)) } })),
+    ...(names.length > 0 ? [{ structured_metadata: Object.fromEntries(names.map((n) => [n, ''])) }] : []),
+    // levels not stored
+    ...v.dropLevels.map((l): Stage => ({ match: { selector: `{level=${JSON.stringify(l)}}`, action: 'drop', drop_counter_reason: DROP_REASONS.level(l) } })),
+    // progress-bar redraws: at most one per stream per interval; the final 100% line is always kept
+    {
+      match: {
+        selector: `{event="${TRAIN_PROGRESS_EVENT}", pod=~".+"} |~ ${JSON.stringify(PROGRESS_REDRAW_PATTERN)} !~ ${JSON.stringify(PROGRESS_FINAL_PATTERN)}`,
+        stages: limit(LIMIT_LABELS.progress, progressRate(v), 1),
+      },
+    },
+    // per-stream limit (namespace/pod/container; the kernel journal is not limited)
+    { match: { selector: '{pod=~".+"}', stages: limit(LIMIT_LABELS.stream, v.perStream.linesPerSecond, v.perStream.burstLines) } },
+    { labeldrop: [LIMIT_LABELS.progress, LIMIT_LABELS.stream] },
+  ];
+}
+
 /** The full promtail.yaml, as an object. */
 export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> {
-  const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS, p.redaction ?? []);
+  const ml = [
+    ...mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS, p.redaction ?? []),
+    ...volumeStages(p.volume ?? DEFAULT_LOG_VOLUME, p.staticFields ?? NO_STATIC_FIELDS, Object.keys(p.jsonFields ?? DEFAULT_JSON_FIELDS)),
+  ];
   const rule = (source: string, target: string): Stage => ({ source_labels: [source], target_label: target });
   return {
     server: { log_level: 'info', log_format: 'logfmt', http_listen_port: PROMTAIL_HTTP_PORT.number },

@@ -197,6 +197,7 @@ export class ObservabilityStack extends Construct {
       gpu: this.gpu.settings,
       resources: this.resources,
       alertmanager: this.metrics,
+      operatorRelease: this.metrics.chart.release,
       network,
       dependsOn: [this.namespace],
     });

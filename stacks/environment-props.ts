@@ -8,6 +8,7 @@ import type { EnvironmentSettings } from '../config/schema/environment';
 import { commonConfig, type CommonConfig } from '../constructs/core/common';
 import type { ObservabilityStackProps } from '../constructs/observability-stack';
 import type { JsonFieldType } from '../constructs/contracts/json-fields';
+import type { LogVolumeSettings } from '../constructs/contracts/log-volume';
 
 /** The {@link CommonConfig} of an environment (namespace, cluster label, labels). */
 export function commonConfigFor(environment: string, settings: EnvironmentSettings): CommonConfig {
@@ -23,6 +24,9 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
   const pipelines = s.logs.pipelines;
   // Validated by the schema (names, types, bound): the same set for both pipelines.
   const jsonFields: Readonly<Record<string, JsonFieldType>> = s.logs.jsonFields;
+  // Validated by the schema (levels, interval, limits): the same settings for the collector, Loki and Logstash.
+  const volume = s.logs.volume as LogVolumeSettings;
+  const staticFields = s.logs.staticFields;
   return {
     ...commonPropsFor(environment, s),
     ...(s.tls.enabled && s.tls.issuer ? { tls: { issuer: s.tls.issuer, hops: s.tls.hops, certificate: s.tls.certificate, certManager: s.certManager } } : {}),
@@ -31,7 +35,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
       alertmanager: s.alertmanager,
       grafana: s.grafana,
     },
-    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector, jsonFields, redaction: s.logs.redaction.patterns, files: s.logs.files, events: s.logs.events } } : {}),
+    ...(pipelines.includes('loki') ? { loki: { loki: { ...s.loki, retentionPeriod: s.retention.loki.period }, collector: s.logs.collector, jsonFields, redaction: s.logs.redaction.patterns, files: s.logs.files, events: s.logs.events, volume, staticFields } } : {}),
     ...(pipelines.includes('elastic')
       ? {
           elastic: {
@@ -54,6 +58,8 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
             jsonFields,
             redaction: s.logs.redaction.patterns,
             files: s.logs.files,
+            volume,
+            staticFields,
           },
         }
       : {}),

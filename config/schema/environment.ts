@@ -31,6 +31,17 @@ import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIE
 import { DEFAULT_EVENTS } from '../../constructs/loki/events.render';
 import { REDACTION_RULES, redactionPatternsProblems } from '../../constructs/contracts/redaction';
 import { DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, LOG_FILES_CONTAINER_ANNOTATION, logFilesProblems } from '../../constructs/contracts/log-files';
+import {
+  DEFAULT_LOG_VOLUME,
+  DROPPABLE_LEVELS,
+  MAX_LINE_BYTES,
+  MAX_PROGRESS_INTERVAL,
+  MAX_STATIC_FIELD_NAMESPACES,
+  MAX_STATIC_FIELDS,
+  STATIC_FIELDS_OBJECT,
+  logVolumeProblems,
+  staticFieldProblems,
+} from '../../constructs/contracts/log-volume';
 import { COLLECTORS, DEFAULT_LOKI, type LokiSettings } from '../../constructs/loki/settings';
 import { DEFAULT_ALERTMANAGER, DEFAULT_GRAFANA, DEFAULT_PROMETHEUS, DEFAULT_PUSHGATEWAY, type GrafanaSettings } from '../../constructs/metrics/settings';
 import { DEFAULT_ELASTIC, DEFAULT_ILM, ELASTIC_DEFAULT_RESOURCES } from '../../constructs/elastic/settings';
@@ -145,6 +156,38 @@ const backend = z
 export const LOG_PIPELINES = ['elastic', 'loki'] as const;
 export { GPU_EXPORTER_MODES } from './gpu';
 
+const D_VOL = DEFAULT_LOG_VOLUME;
+const logVolume = z
+  .strictObject({
+    dropLevels: z
+      .array(z.string())
+      .default([...D_VOL.dropLevels])
+      .describe(`Catalog levels not stored (the log-derived metrics still count them): any of ${DROPPABLE_LEVELS.join(', ')}; warnings and errors are never dropped. Default: [] (keep everything; prod files usually set [debug])`),
+    progressInterval: z
+      .string()
+      .default(D_VOL.progressInterval)
+      .describe(`Progress-bar redraws (tqdm, Keras ETA bars) are kept at most once per stream per this interval; the final 100% line is always kept. 1s to ${MAX_PROGRESS_INTERVAL}, never 0. Default: ${D_VOL.progressInterval}`),
+    perStream: z
+      .strictObject({
+        linesPerSecond: z.number().default(D_VOL.perStream.linesPerSecond).describe(`Lines per second a stream (namespace/pod/container) may send; more are dropped on the collector and counted. Default: ${D_VOL.perStream.linesPerSecond}`),
+        burstLines: z.int().default(D_VOL.perStream.burstLines).describe(`Lines a stream may send at once above the rate. Default: ${D_VOL.perStream.burstLines}`),
+      })
+      .prefault({})
+      .describe(`Line limit per stream on the collector; Loki's per_stream_rate_limit(_burst) are these x ${MAX_LINE_BYTES / 1024} KiB (the runtime's longest line)`),
+    loki: z
+      .strictObject({
+        ingestionRateMB: z.number().default(D_VOL.loki.ingestionRateMB).describe(`limits_config.ingestion_rate_mb, MiB/s for the tenant; at least one stream's rate. Default: ${D_VOL.loki.ingestionRateMB}`),
+        ingestionBurstSizeMB: z.number().default(D_VOL.loki.ingestionBurstSizeMB).describe(`limits_config.ingestion_burst_size_mb, MiB; at least one stream's burst. Default: ${D_VOL.loki.ingestionBurstSizeMB}`),
+      })
+      .prefault({})
+      .describe('Loki tenant ingestion limits'),
+  })
+  .superRefine((v, ctx) => {
+    for (const p of logVolumeProblems(v as Parameters<typeof logVolumeProblems>[0])) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
+  })
+  .prefault({})
+  .describe('What is stored: levels dropped, progress-bar redraws sampled, a line limit per stream, Loki ingestion limits');
+
 const logs = z
   .strictObject({
     pipelines: z
@@ -209,6 +252,25 @@ const logs = z
       })
       .prefault({})
       .describe('Kubernetes events (OOMKilling, FailedScheduling, Evicted, BackOff...) labelled with the job their object belongs to'),
+    volume: logVolume,
+    staticFields: z
+      .strictObject({
+        fields: z
+          .record(z.string(), z.string())
+          .default({})
+          .describe('name -> value added to every line of the environment. Default: none'),
+        namespaces: z
+          .record(z.string(), z.record(z.string(), z.string()))
+          .default({})
+          .describe(`namespace -> (name -> value) added to the lines of that namespace's pods, over the environment's values; at most ${MAX_STATIC_FIELD_NAMESPACES} namespaces. Default: none`),
+      })
+      .prefault({})
+      .describe(
+        `Static fields (project, team, cost center) on every line: Loki structured metadata (never labels), Elasticsearch ${STATIC_FIELDS_OBJECT}.<name> (keyword). At most ${MAX_STATIC_FIELDS} distinct names; a name may not be a catalog field, a Loki label or a jsonFields name. Default: none`,
+      ),
+  })
+  .superRefine((l, ctx) => {
+    for (const p of staticFieldProblems(l.staticFields, Object.keys(l.jsonFields))) ctx.addIssue({ code: 'custom', path: ['staticFields', ...p.path], message: p.message });
   })
   .prefault({})
   .describe('Which log pipelines run and how logs are collected');

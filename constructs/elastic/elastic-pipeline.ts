@@ -1,5 +1,6 @@
 import type { RedactionPattern } from '../contracts/redaction';
 import type { LogFilesSettings } from '../contracts/log-files';
+import type { LogVolumeSettings, StaticFields } from '../contracts/log-volume';
 import { Construct } from 'constructs';
 import type { LogDatasource } from '../metrics/grafana.values';
 import type { ITerraformDependable } from 'cdktf';
@@ -57,6 +58,10 @@ export interface ElasticPipelineProps {
   readonly redaction?: readonly RedactionPattern[];
   /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
   readonly files?: LogFilesSettings;
+  /** Volume control of what is stored: levels not stored, progress-bar redraws sampled (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
+  /** Static fields per environment and per namespace, stored as `labels.<name>` (keyword). @default - none */
+  readonly staticFields?: StaticFields;
   /** The ECK operator's resources. @default ELASTIC_DEFAULT_RESOURCES.operator */
   readonly operatorResources?: ResourceRequirements;
   /** TLS component; used when `elasticsearch.httpCertificate` is 'issuer' and for the collectors hop. @default - ECK's own CA, plain beats */
@@ -140,9 +145,10 @@ export class ElasticPipeline extends Construct {
       ...(props.elasticsearch ? { elasticsearch: props.elasticsearch } : {}),
       ...(props.kibana ? { kibana: props.kibana } : {}),
       ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}),
+      ...(props.staticFields ? { staticFields: props.staticFields } : {}),
       ...(props.users ? { users: props.users } : {}),
     });
-    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.redaction ? { redaction: props.redaction } : {}) });
+    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.volume ? { volume: props.volume } : {}) });
     this.exporter = new ElasticsearchExporter(this, 'exporter', { common, cluster: this.cluster, dependsOn: [...(props.dependsOn ?? []), this.operator.release] });
     this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}), ...(props.files ? { files: props.files } : {}) });
 

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { checkStaticFields, NO_STATIC_FIELDS, staticFieldNames, type StaticFields } from '../contracts/log-volume';
 import type { LogDatasource } from '../metrics/grafana.values';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
@@ -52,6 +53,8 @@ export interface ElasticsearchClusterProps {
   readonly users?: Partial<ElasticUsers>;
   /** Team JSON fields mapped under `team.<name>` in the index template. @default DEFAULT_JSON_FIELDS */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
+  /** Static fields (contracts/log-volume.ts), mapped as `labels.<name>` keywords and set by Logstash. @default - none */
+  readonly staticFields?: StaticFields;
   /** TLS component; required when `elasticsearch.httpCertificate` is 'issuer'. @default - ECK's own CA */
   readonly tls?: Tls;
   /** Where the cluster records its flows. @default - none recorded */
@@ -100,6 +103,8 @@ export class ElasticsearchCluster extends Construct {
   readonly users: ElasticUsers;
   /** The team JSON fields the index template maps (writers copy them to `team.<name>`). */
   readonly jsonFields: Readonly<Record<string, JsonFieldType>>;
+  /** The static fields the index maps and Logstash sets. */
+  readonly staticFields: StaticFields;
   /** The Secret with the CA clients use to verify Elasticsearch (`ca.crt`). */
   readonly caSecretName: string;
   private readonly network?: NetworkFlows;
@@ -174,7 +179,8 @@ export class ElasticsearchCluster extends Construct {
     const policyName = `${name}-logs-${dataset}`;
     this.ilmPolicy = renderIlmPolicy(s.retention, common.environment);
     this.jsonFields = checkJsonFields(props.jsonFields ?? DEFAULT_JSON_FIELDS, `${this.node.path}: props.jsonFields`);
-    this.indexTemplate = renderIndexTemplate({ dataset, policyName, replicas: Math.min(1, s.replicas - 1), totalFieldsLimit: s.totalFieldsLimit, jsonFields: this.jsonFields });
+    this.staticFields = checkStaticFields(props.staticFields ?? NO_STATIC_FIELDS, `${this.node.path}: props.staticFields`, Object.keys(this.jsonFields));
+    this.indexTemplate = renderIndexTemplate({ dataset, policyName, replicas: Math.min(1, s.replicas - 1), totalFieldsLimit: s.totalFieldsLimit, jsonFields: this.jsonFields, staticFields: staticFieldNames(this.staticFields) });
     this.kibanaObjects = renderKibanaObjects({ dataStream: this.dataStream, fields: mappedFields(this.indexTemplate) });
     const setup = renderSetupFiles({
       url: this.url,

@@ -8,6 +8,7 @@
 import { durationToMs } from '../../config/quantity';
 import type { IlmRetention } from './settings';
 import { JSON_FIELDS_OBJECT, type JsonFieldType } from '../contracts/json-fields';
+import { STATIC_FIELDS_OBJECT } from '../contracts/log-volume';
 import { FIELD_NAMES, NUMBER_FIELDS, type FieldName } from '../mllogs/schema';
 import { TIER_ATTRIBUTE } from './elasticsearch.render';
 
@@ -170,6 +171,8 @@ export interface IndexTemplateProps {
   readonly totalFieldsLimit: number;
   /** Team JSON fields mapped under `team` with their types. @default - none */
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
+  /** Static field names (contracts/log-volume.ts), mapped as `labels.<name>` keywords. @default - none */
+  readonly staticFields?: readonly string[];
 }
 
 /** Priority above the built-in `logs-*-*` template (100), so ours applies to logs-<dataset>-*. */
@@ -217,6 +220,8 @@ export function renderIndexTemplate(p: IndexTemplateProps): Record<string, unkno
           // Filebeat's input and node name; kernel (Xid) lines carry no kubernetes.* but do carry mlobs.node.
           // team.<name>: the team JSON fields, with their declared types (contracts/json-fields.ts).
           ...(Object.keys(p.jsonFields ?? {}).length > 0 ? { [JSON_FIELDS_OBJECT]: { properties: teamFieldMappings(p.jsonFields ?? {}) } } : {}),
+          // labels.<name>: the environment's static fields (contracts/log-volume.ts), set by Logstash.
+          ...((p.staticFields ?? []).length > 0 ? { [STATIC_FIELDS_OBJECT]: { properties: Object.fromEntries((p.staticFields ?? []).map((n) => [n, { type: 'keyword', ignore_above: 1024 }])) } } : {}),
           // mlobs.job: the pod's training job (contracts/jobs.ts), set by Logstash.
           mlobs: { properties: { source: kw, node: kw, job: kw } },
         },

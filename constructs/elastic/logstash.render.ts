@@ -18,6 +18,8 @@ import type { ResourceRequirements } from '../core/settings';
 import { checkJsonFields, JSON_FIELDS_OBJECT, type JsonFieldType } from '../contracts/json-fields';
 import { LOGSTASH_JSON_METADATA, qre } from '../mllogs/compile-logstash';
 import { gsubExpression, redactionMarker, type RedactionRule } from '../contracts/redaction';
+import { PROGRESS_FINAL_PATTERN, PROGRESS_REDRAW_PATTERN, STATIC_FIELDS_OBJECT, durationSeconds, type LogVolumeSettings, type StaticFields } from '../contracts/log-volume';
+import { TRAINING_EVENTS } from '../contracts/log-metrics';
 import { jvmHeapOption } from './elasticsearch.render';
 import { LS_BEATS_PORT } from './names';
 
@@ -44,6 +46,8 @@ export interface LogstashPipelineProps {
   readonly extraFilter?: string;
   /** Extra output text after the Elasticsearch output. @default - none */
   readonly extraOutput?: string;
+  /** A field that, when set, keeps the event out of Elasticsearch (the volume filter's mark; the other outputs still see it). @default - every event is stored */
+  readonly skipStoreField?: string;
 }
 
 /** The environment variable prefix ECK uses for an association alias (upper case, `-` as `_`). */
@@ -100,7 +104,7 @@ export function renderLogstashPipeline(p: LogstashPipelineProps): string {
     ...(p.extraFilter ? [indent(p.extraFilter.replace(/\n$/, ''))] : []),
     '}',
     'output {',
-    indent(es),
+    ...(p.skipStoreField ? [indent(`# not stored when the volume filter marked it (the event counters below still count it)\nif !${p.skipStoreField} {`), indent(es, 2), indent('}')] : [indent(es)]),
     ...(p.extraOutput ? [indent(p.extraOutput.replace(/\n$/, ''))] : []),
     '}',
     '',
@@ -183,6 +187,56 @@ export function renderTeamFieldsFilter(fields: Readonly<Record<string, JsonField
   if (names.length === 0) return '';
   const code = `${JSON.stringify(names)}.each { |n| v = event.get("${LOGSTASH_JSON_METADATA}[#{n}]"); event.set("[${JSON_FIELDS_OBJECT}][#{n}]", v) unless v.nil? || v.is_a?(Hash) || v.is_a?(Array) }`;
   return [`# team JSON fields (contracts/json-fields.ts) -> ${JSON_FIELDS_OBJECT}.<name>`, `if ${LOGSTASH_JSON_METADATA} {`, `  ruby { id => "mlobs_team_fields" code => '${code}' }`, '}'].join('\n');
+}
+
+/** Where the volume filter writes why an event is not stored (a `@metadata` field: never stored itself). */
+export const VOLUME_DROP_FIELD = '[@metadata][mlobs_drop]';
+
+const rubyRegex = (pattern: string): string => '/' + pattern.replace(/\//g, '\\/') + '/';
+
+/**
+ * Logstash filter text: volume control (contracts/log-volume.ts), placed after the catalog and the
+ * event counters' labels. It marks, never drops: {@link VOLUME_DROP_FIELD} says why the event is
+ * not stored, and the pipeline's Elasticsearch output skips marked events while the counter
+ * outputs still count them. Levels in `dropLevels` are marked `level_<level>`; a progress-bar
+ * redraw (`train_progress` with a bar shape, not the final 100%) is kept at most once per stream
+ * (namespace/pod/container) per interval by a Ruby filter that remembers, per stream, when it
+ * last kept one (wall clock, shared by the pipeline workers under a lock, forgotten past 10000
+ * streams), as Alloy's stage.limit does with rate 1/interval and burst 1.
+ */
+export function renderVolumeFilter(v: LogVolumeSettings): string {
+  const interval = durationSeconds(v.progressInterval);
+  const q = (s: string): string => JSON.stringify(s);
+  const code =
+    'k = [event.get("[kubernetes][namespace]"), event.get("[kubernetes][pod][name]"), event.get("[kubernetes][container][name]")].join("/"); ' +
+    'now = Time.now.to_f; ' +
+    `keep = @lock.synchronize { @last.clear if @last.size > 10000; t = @last[k]; if t.nil? || now - t >= ${interval} then @last[k] = now; true else false end }; ` +
+    `event.set("${VOLUME_DROP_FIELD}", "progress") unless keep`;
+  return [
+    '# volume control (contracts/log-volume.ts): marked events are not stored; the counters still see them',
+    ...v.dropLevels.map((l) => [`if [ml][level] == ${q(l)} {`, `  mutate { id => ${q(`mlobs_volume_level_${l}`)} add_field => { ${q(VOLUME_DROP_FIELD)} => ${q(`level_${l}`)} } }`, '}'].join('\n')),
+    `# progress-bar redraws: at most one per stream every ${v.progressInterval}; the final 100% line is always kept`,
+    `if !${VOLUME_DROP_FIELD} and [ml][event] == ${q(TRAINING_EVENTS.progress)} and [kubernetes][pod][name] and [message] =~ ${rubyRegex(PROGRESS_REDRAW_PATTERN)} and [message] !~ ${rubyRegex(PROGRESS_FINAL_PATTERN)} {`,
+    `  ruby { id => "mlobs_volume_progress" init => '@last = {}; @lock = Mutex.new' code => '${code}' }`,
+    '}',
+  ].join('\n');
+}
+
+/**
+ * Logstash filter text: static fields (contracts/log-volume.ts) as `labels.<name>`, the
+ * environment's on every event, a namespace's over them on its pods' events. Values are checked
+ * plain strings (no `%{`, no quote), written as they are.
+ */
+export function renderStaticFieldsFilter(sf: StaticFields): string {
+  const q = (s: string): string => JSON.stringify(s);
+  const replace = (id: string, fields: Readonly<Record<string, string>>): string =>
+    `mutate { id => ${q(id)} replace => { ${Object.entries(fields).map(([n, v]) => `${q(`[${STATIC_FIELDS_OBJECT}][${n}]`)} => ${q(v)}`).join(' ')} } }`;
+  const out: string[] = [];
+  if (Object.keys(sf.fields).length > 0) out.push(replace('mlobs_static_fields', sf.fields));
+  for (const [ns, fields] of Object.entries(sf.namespaces)) {
+    if (Object.keys(fields).length > 0) out.push(`if [kubernetes][namespace] == ${q(ns)} {`, `  ${replace(`mlobs_static_fields_${ns}`, fields)}`, '}');
+  }
+  return out.length === 0 ? '' : [`# static fields (contracts/log-volume.ts) -> ${STATIC_FIELDS_OBJECT}.<name>`, ...out].join('\n');
 }
 
 /**

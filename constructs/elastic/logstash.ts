@@ -1,4 +1,5 @@
 import { redactionRules, type RedactionPattern } from '../contracts/redaction';
+import { checkLogVolume, DEFAULT_LOG_VOLUME, type LogVolumeSettings } from '../contracts/log-volume';
 import { Construct } from 'constructs';
 import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
@@ -17,7 +18,7 @@ import {
   renderEventMetricsSidecar,
   renderStatsdMappingConfigMap,
 } from './log-event-metrics.render';
-import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline, renderRedactionFilter, renderTeamFieldsFilter } from './logstash.render';
+import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline, renderRedactionFilter, renderStaticFieldsFilter, renderTeamFieldsFilter, renderVolumeFilter, VOLUME_DROP_FIELD } from './logstash.render';
 import { eckPods, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
 import { logstashSettings, type LogstashSettings } from './settings';
 
@@ -35,6 +36,8 @@ export interface LogstashProps {
   readonly jobLabels?: readonly string[];
   /** Redaction patterns run after the built-in rules (contracts/redaction.ts), before anything is stored. @default - the built-in rules only */
   readonly redaction?: readonly RedactionPattern[];
+  /** Volume control of what is stored (contracts/log-volume.ts): marked events skip the Elasticsearch output. @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
   /** TLS component: the beats input gets a certificate when it serves the `collectors` hop. @default - plain beats */
   readonly tls?: Tls;
   /** Where Logstash records its flows. @default - none recorded */
@@ -77,12 +80,17 @@ export class Logstash extends Construct {
     this.pipeline = renderLogstashPipeline({
       // The team JSON fields the cluster maps, copied where the template maps them.
       // Redaction first: nothing after it (catalog, team fields, the stored document) sees a secret.
-      catalogFilter: [renderRedactionFilter(redactionRules(props.redaction, `${this.node.path}: props.redaction`)), compileLogstashFilter().replace(/\n$/, ''), renderTeamFieldsFilter(es.jsonFields)].filter((x) => x !== '').join('\n') + '\n',
+      catalogFilter:
+        [renderRedactionFilter(redactionRules(props.redaction, `${this.node.path}: props.redaction`)), compileLogstashFilter().replace(/\n$/, ''), renderTeamFieldsFilter(es.jsonFields), renderStaticFieldsFilter(es.staticFields)]
+          .filter((x) => x !== '')
+          .join('\n') + '\n',
       ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
       esAlias: DEFAULT_ES_ALIAS,
       dataStream: es.dataStreamParts,
-      extraFilter: `${renderJobFilter(props.jobLabels)}\n${renderEventCounterFilter()}`,
+      // volume control last: the event counters' labels are set on every event, marked ones are only not stored
+      extraFilter: `${renderJobFilter(props.jobLabels)}\n${renderEventCounterFilter()}\n${renderVolumeFilter(checkLogVolume(props.volume ?? DEFAULT_LOG_VOLUME, `${this.node.path}: props.volume`))}`,
       extraOutput: renderEventCounterOutput(),
+      skipStoreField: VOLUME_DROP_FIELD,
     });
     // Event counters for the training alerts (Kibana's connectors are not free): a
     // statsd_exporter sidecar, its mapping, and a PodMonitor for the stack's Prometheus.

@@ -3,13 +3,14 @@
  * throttling and errors, per node, per GPU and per pod. Pure data.
  */
 import type { GpuAlertSettings } from './settings';
-import { promql, stat, timeseries } from '../contracts/dashboards';
+import { promql, stat, timeseries, type PanelSpec } from '../contracts/dashboards';
 import type { DashboardWithVariables } from '../contracts/dashboard-variables';
 
 const N = '{node=~"$node"}';
 const gpuLegend = '{{node}} gpu{{gpu}} {{namespace}}/{{pod}}';
 
-export function gpuFleetDashboard(t: GpuAlertSettings): DashboardWithVariables {
+/** `extraPanels`: what the remediation mode adds (NVSentinel's quarantined nodes). */
+export function gpuFleetDashboard(t: GpuAlertSettings, extraPanels: readonly PanelSpec[] = []): DashboardWithVariables {
   return {
     variables: [{ name: 'node', label: 'Node', metric: 'DCGM_FI_DEV_GPU_TEMP', labelName: 'node', multi: true }],
     spec: {
@@ -58,6 +59,7 @@ export function gpuFleetDashboard(t: GpuAlertSettings): DashboardWithVariables {
             promql(`increase(DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL${N}[1h]) + increase(DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL${N}[1h])`, 'NVLink CRC {{node}} gpu{{gpu}}'),
           ],
         }),
+        ...extraPanels,
       ],
     },
   };

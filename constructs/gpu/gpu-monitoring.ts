@@ -9,6 +9,7 @@ import type { HelmValues } from '../core/values';
 import { DcgmExporter } from './dcgm-exporter';
 import { renderGpuRuleGroups } from './gpu-rules';
 import { gpuFleetDashboard } from './dashboards';
+import { GPU_REMEDIATION_MODULES } from './remediation-modes';
 import { addDashboards } from '../contracts/dashboard-config-maps';
 
 /** Name of the GPU PrometheusRule. */
@@ -57,6 +58,6 @@ export class GpuMonitoring extends Construct {
     if (!this.exporter.serviceMonitor) return;
     this.rule = renderPrometheusRule(DEFAULT_GPU_RULE_NAME, renderGpuRuleGroups(this.settings.alerts), common);
     props.resources.add(this.rule, [props.operatorRelease]);
-    addDashboards(this, [gpuFleetDashboard(this.settings.alerts)], common, { loki: props.loki ?? false, dependsOn: props.dependsOn });
+    addDashboards(this, [gpuFleetDashboard(this.settings.alerts, GPU_REMEDIATION_MODULES[this.settings.remediation.mode].fleetPanels?.() ?? [])], common, { loki: props.loki ?? false, dependsOn: props.dependsOn });
   }
 }

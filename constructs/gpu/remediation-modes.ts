@@ -15,7 +15,13 @@ import type { CommonConfig } from '../core/common';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
 import type { NetworkFlows } from '../core/network';
 import type { GpuRemediationMode, GpuSettings } from './settings';
+import type { HelmValues } from '../core/values';
+import type { InhibitRuleSettings } from '../metrics/settings';
+import type { PanelSpec } from '../contracts/dashboards';
+import { renderPrometheusRule } from '../core/prometheus-rule';
 import { GpuQuarantineResponder, type RemediationAlertmanager } from './quarantine-responder';
+import { nvsentinelInhibitRules, nvsentinelKubeStateMetricsValues, nvsentinelPanels, renderNvsentinelPodMonitor, renderNvsentinelRuleGroups, NVSENTINEL_RULE_GROUP } from './nvsentinel';
+import { renderGpuRuleGroups } from './gpu-rules';
 
 /** Construct ID of the responder (a Terraform-visible scope: do not change). */
 export const GPU_RESPONDER_ID = 'gpu-responder';
@@ -25,7 +31,14 @@ export interface GpuRemediationContext {
   readonly common: CommonConfig;
   readonly gpu: GpuSettings;
   readonly resources: CustomResourceChart;
-  readonly alertmanager: RemediationAlertmanager;
+  readonly alertmanager: RemediationAlertmanager & {
+    /** Inhibit rules the mode contributes (KubePrometheusStack.addInhibitRules). */
+    addInhibitRules(rules: readonly InhibitRuleSettings[]): void;
+    /** Chart values the mode contributes (KubePrometheusStack.addChartValues). */
+    addChartValues(fragment: HelmValues): void;
+  };
+  /** What the custom resources wait for (the Prometheus Operator's CRDs). */
+  readonly operatorRelease: ITerraformDependable;
   readonly network?: NetworkFlows;
   readonly dependsOn?: readonly ITerraformDependable[];
 }
@@ -34,6 +47,8 @@ export interface GpuRemediationModule {
   readonly mode: GpuRemediationMode;
   /** Deploys what the mode needs into `scope`; the responder when it deploys one. */
   deploy(scope: Construct, ctx: GpuRemediationContext): GpuQuarantineResponder | undefined;
+  /** Panels the mode adds to the GPU fleet dashboard. @default - none */
+  readonly fleetPanels?: () => readonly PanelSpec[];
 }
 
 const responder: GpuRemediationModule = {
@@ -50,8 +65,22 @@ const responder: GpuRemediationModule = {
     }),
 };
 
-/** NVSentinel runs outside the stack: accepted here, nothing deployed by this module. */
-const nvsentinel: GpuRemediationModule = { mode: 'nvsentinel', deploy: () => undefined };
+/**
+ * NVSentinel runs outside the stack (the team installs it): the stack scrapes its modules, makes
+ * kube-state-metrics expose the node labels and annotations it writes, alerts on its node states,
+ * mutes the GPU health pages of a node it quarantined, and marks such nodes on the fleet dashboard.
+ */
+const nvsentinel: GpuRemediationModule = {
+  mode: 'nvsentinel',
+  deploy: (_scope, ctx) => {
+    ctx.resources.add(renderPrometheusRule(NVSENTINEL_RULE_GROUP, renderNvsentinelRuleGroups(), ctx.common), [ctx.operatorRelease]);
+    ctx.resources.add(renderNvsentinelPodMonitor({ common: ctx.common }), [ctx.operatorRelease]);
+    ctx.alertmanager.addInhibitRules(nvsentinelInhibitRules(renderGpuRuleGroups(ctx.gpu.alerts)));
+    ctx.alertmanager.addChartValues(nvsentinelKubeStateMetricsValues());
+    return undefined;
+  },
+  fleetPanels: () => nvsentinelPanels(),
+};
 
 const none: GpuRemediationModule = { mode: 'none', deploy: () => undefined };
 

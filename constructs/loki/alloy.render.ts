@@ -29,6 +29,21 @@ import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../con
 import { gateSelector } from '../mllogs/compile-loki';
 import { checkLogFiles, DEFAULT_LOG_FILES, doublestarPath, FILES_ANNOTATION_META_LABEL, kubeletPodsDir, LOG_FILES_CONTAINER_ANNOTATION, type LogFilesSettings } from '../contracts/log-files';
 import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern, type RedactionRule } from '../contracts/redaction';
+import {
+  checkLogVolume,
+  checkStaticFields,
+  DEFAULT_LOG_VOLUME,
+  DROP_REASONS,
+  LIMIT_LABELS,
+  NO_STATIC_FIELDS,
+  PROGRESS_FINAL_PATTERN,
+  PROGRESS_REDRAW_PATTERN,
+  progressRate,
+  STREAM_KEY_TEMPLATE,
+  staticFieldNames,
+  type LogVolumeSettings,
+  type StaticFields,
+} from '../contracts/log-volume';
 
 /** Where the Alloy pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const ALLOY_LOKI_CA_DIR = '/etc/alloy/loki-ca';
@@ -62,6 +77,10 @@ export interface AlloyConfigProps {
   readonly redaction?: readonly RedactionPattern[];
   /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
   readonly files?: LogFilesSettings;
+  /** Volume control of what is stored (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
+  /** Static fields added as structured metadata (contracts/log-volume.ts). @default - none */
+  readonly staticFields?: StaticFields;
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -330,14 +349,90 @@ ${gauge(TRAIN_METRICS.throughput, 'throughput', TRAIN_GAUGES.find((g) => g.metri
 ${counter(LOG_METRICS.errorLines, 'Log lines at an error level (mlobs catalog)')}
     }
   }
-  forward_to = [loki.write.default.receiver]
+  forward_to = [loki.process.volume.receiver]
 }
 
+${volumeComponent(p.volume ?? DEFAULT_LOG_VOLUME, p.staticFields ?? NO_STATIC_FIELDS, Object.keys(p.jsonFields ?? DEFAULT_JSON_FIELDS))}
 loki.write "default" {
   endpoint {
     url = ${str(p.loki.pushUrl)}${tenant}${tlsBlock}
   }
   external_labels = { cluster = ${str(p.common.clusterName)} }
+}
+`;
+}
+
+/** `{ a = "x", b = "y" }` lines of a River map, indented by `n`. */
+function riverMap(entries: readonly (readonly [string, string])[], n: number): string {
+  return entries.map(([k, v]) => `${' '.repeat(n)}${k} = ${str(v)},`).join('\n');
+}
+
+/**
+ * `loki.process "volume"`: what is stored, after the log-derived metrics of `loki.process "ml"`
+ * saw every line (contracts/log-volume.ts). Static fields become structured metadata (a template
+ * writes the constant into the extracted map; never a label), then: levels dropped by a
+ * `stage.match` drop action (reason `mlobs_level_<level>`), progress-bar redraws sampled by a
+ * `stage.limit` at one line per interval per stream (burst 1: the first redraw after the interval
+ * is kept, so the stored bar is at most one interval behind; the final 100% line is outside the
+ * gate), and a `stage.limit` per stream. stage.limit counts its drops as `ratelimit_drop_stage`
+ * and by label name (`loki_process_dropped_lines_by_label_total{label_name}`), which tells the two
+ * limits apart. Their bucket labels are dropped before the push. The extracted map starts with the
+ * entry's labels (Alloy's pipeline.go), which the stream key template reads.
+ */
+function volumeComponent(v: LogVolumeSettings, sf: StaticFields, jsonFields: readonly string[]): string {
+  checkLogVolume(v, 'alloy: volume');
+  checkStaticFields(sf, 'alloy: staticFields', jsonFields);
+  const names = staticFieldNames(sf);
+  const constant = (name: string, value: string, n: number): string =>
+    [`stage.template {`, `  source   = ${str(name)}`, `  template = ${str(value)}`, '}'].map((l) => ' '.repeat(n) + l).join('\n');
+  const fields: string[] = [];
+  if (names.length > 0) {
+    fields.push('  // static fields (contracts/log-volume.ts): structured metadata on every line, never labels');
+    for (const [n, val] of Object.entries(sf.fields)) fields.push(constant(n, val, 2));
+    for (const [ns, set] of Object.entries(sf.namespaces)) {
+      fields.push('  stage.match {', `    selector = ${str(`{namespace=${JSON.stringify(ns)}}`)}`, ...Object.entries(set).map(([n, val]) => constant(n, val, 4)), '  }');
+    }
+    fields.push('  stage.structured_metadata {', '    values = {', riverMap(names.map((n) => [n, ''] as const), 6), '    }', '  }');
+  }
+  const levels = v.dropLevels.map((l) =>
+    ['  stage.match {', `    selector            = ${str(`{level=${JSON.stringify(l)}}`)}`, '    action              = "drop"', `    drop_counter_reason = ${str(DROP_REASONS.level(l))}`, '  }'].join('\n'),
+  );
+  const limit = (label: string, rate: number, burst: number): string[] => [
+    '    stage.template {',
+    `      source   = ${str(label)}`,
+    `      template = ${str(STREAM_KEY_TEMPLATE)}`,
+    '    }',
+    '    stage.labels {',
+    `      values = { ${label} = "" }`,
+    '    }',
+    '    stage.limit {',
+    `      rate          = ${rate}`,
+    `      burst         = ${burst}`,
+    `      by_label_name = ${str(label)}`,
+    '      drop          = true',
+    '    }',
+  ];
+  const redraw = `{event="${TRAIN_PROGRESS_EVENT}", pod=~".+"} |~ ${JSON.stringify(PROGRESS_REDRAW_PATTERN)} !~ ${JSON.stringify(PROGRESS_FINAL_PATTERN)}`;
+  return `// ---- Volume control (contracts/log-volume.ts): what is stored; the metrics above saw every line
+loki.process "volume" {
+${[
+  ...fields,
+  ...(levels.length > 0 ? [`  // levels not stored: ${v.dropLevels.join(', ')}`, ...levels] : []),
+  `  // progress-bar redraws: at most one per stream every ${v.progressInterval}; the final 100% line is always kept`,
+  '  stage.match {',
+  `    selector = ${str(redraw)}`,
+  ...limit(LIMIT_LABELS.progress, progressRate(v), 1),
+  '  }',
+  `  // per-stream limit: ${v.perStream.linesPerSecond} lines/s, burst ${v.perStream.burstLines}, per namespace/pod/container (the kernel log is not limited)`,
+  '  stage.match {',
+  `    selector = ${str('{pod=~".+"}')}`,
+  ...limit(LIMIT_LABELS.stream, v.perStream.linesPerSecond, v.perStream.burstLines),
+  '  }',
+  '  stage.label_drop {',
+  `    values = [${[LIMIT_LABELS.progress, LIMIT_LABELS.stream].map(str).join(', ')}]`,
+  '  }',
+].join('\n')}
+  forward_to = [loki.write.default.receiver]
 }
 `;
 }

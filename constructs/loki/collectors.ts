@@ -4,6 +4,7 @@
  */
 import type { RedactionPattern } from '../contracts/redaction';
 import type { LogFilesSettings } from '../contracts/log-files';
+import type { LogVolumeSettings, StaticFields } from '../contracts/log-volume';
 import type { COLLECTORS } from './settings';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
@@ -29,6 +30,10 @@ export interface CollectorRenderProps {
   readonly redaction?: readonly RedactionPattern[];
   /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
   readonly files?: LogFilesSettings;
+  /** Volume control of what is stored (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
+  /** Static fields, structured metadata on every line (contracts/log-volume.ts). @default - none */
+  readonly staticFields?: StaticFields;
 }
 
 export interface CollectorOutput {

@@ -1,5 +1,10 @@
 import type { RedactionPattern } from '../contracts/redaction';
 import type { LogFilesSettings } from '../contracts/log-files';
+import { checkLogVolume, checkStaticFields, DEFAULT_LOG_VOLUME, NO_STATIC_FIELDS, type LogVolumeSettings, type StaticFields } from '../contracts/log-volume';
+import { DEFAULT_JSON_FIELDS } from '../contracts/json-fields';
+import { renderPrometheusRule } from '../core/prometheus-rule';
+import type { KubeManifest } from '../core/manifest';
+import { renderLogVolumeRuleGroups, LOG_VOLUME_RULE_NAME } from './volume-rules';
 import { Construct } from 'constructs';
 import type { LogDatasource } from '../metrics/grafana.values';
 import { literalConfigMap } from '../core/config-map';
@@ -42,6 +47,15 @@ export interface LokiPipelineProps {
   readonly files?: LogFilesSettings;
   /** Kubernetes events into Loki (a one-replica Alloy Deployment, events.render.ts). @default DEFAULT_EVENTS (on, every namespace) */
   readonly events?: EventsSettings;
+  /**
+   * Volume control of what is stored: levels dropped, progress-bar redraws sampled, a line limit
+   * per stream on the collector, and Loki's ingestion limits derived from it (contracts/log-volume.ts).
+   * @default DEFAULT_LOG_VOLUME (nothing dropped by level, one redraw per 30s, 200 lines/s per stream)
+   * @see https://grafana.com/docs/alloy/latest/reference/components/loki/loki.process/#stagelimit
+   */
+  readonly volume?: LogVolumeSettings;
+  /** Static fields per environment and per namespace, structured metadata on every line (never labels). @default - none */
+  readonly staticFields?: StaticFields;
   /** Where the collector's PodMonitor goes (installed after the Prometheus Operator). */
   readonly resources: CustomResourceChart;
   /** TLS component. @default - no TLS */
@@ -86,6 +100,12 @@ export class LokiPipeline extends Construct {
   readonly eventsCollector?: PinnedRelease;
   /** Its pods. */
   readonly eventsWorkload?: Workload;
+  /** Volume settings in use, every default applied. */
+  readonly volume: LogVolumeSettings;
+  /** Static fields in use (structured metadata on every line). */
+  readonly staticFields: StaticFields;
+  /** The PrometheusRule alerting on streams the collector keeps rate-limiting. */
+  readonly volumeRule: KubeManifest;
 
   /** Grafana reads Loki where this pipeline serves it (`KubePrometheusStack.addDatasource`). */
   get grafanaLogDatasource(): LogDatasource {
@@ -97,12 +117,15 @@ export class LokiPipeline extends Construct {
     const { common } = props;
     this.settings = lokiSettings(props.loki);
     checkLokiSettings(this.settings, this.node.path);
+    this.volume = checkLogVolume(props.volume ?? DEFAULT_LOG_VOLUME, `${this.node.path}: props.volume`);
+    const staticFields = (this.staticFields = checkStaticFields(props.staticFields ?? NO_STATIC_FIELDS, `${this.node.path}: props.staticFields`, Object.keys(props.jsonFields ?? DEFAULT_JSON_FIELDS)));
     if ((props.logRules?.length ?? 0) > 0 && !props.alertmanager) {
       throw new Error(`${this.node.path}: props.logRules are given but props.alertmanager is not: the ruler would have nowhere to send them; pass alertmanager: <a KubePrometheusStack> (or KubePrometheusStack.alertmanagerFromAttributes({ url }))`);
     }
     this.loki = new Loki(this, 'loki', {
       common,
       loki: this.settings,
+      volume: this.volume,
       tls: props.tls,
       ...(props.alertmanager ? { ruler: { alertmanagerUrl: props.alertmanager.alertmanagerUrl, ruleFiles: { [LOKI_RULES_FILE]: renderLokiRulesFile(renderLokiRuleGroups(props.logRules ?? [])) } } } : {}),
       ...(props.lokiValuesOverrides ? { valuesOverrides: props.lokiValuesOverrides } : {}),
@@ -110,7 +133,7 @@ export class LokiPipeline extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
-    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.files ? { files: props.files } : {}) });
+    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.files ? { files: props.files } : {}), volume: this.volume, staticFields });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
         literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {
@@ -130,6 +153,8 @@ export class LokiPipeline extends Construct {
       dependsOn: [...(props.dependsOn ?? []), this.loki.chart.release, ...configMaps],
     });
     for (const m of out.manifests) props.resources.add(m);
+    this.volumeRule = renderPrometheusRule(LOG_VOLUME_RULE_NAME, renderLogVolumeRuleGroups(common.namespace, this.collectorModule.name), common);
+    props.resources.add(this.volumeRule);
     this.collectorWorkload = { name: this.collectorModule.name, podSelector: this.collectorModule.podSelector };
     props.network?.allow(this.collectorWorkload, this.loki.workloads.gateway, { port: LOKI_POD_PORTS.gateway }, `${this.collectorModule.name} pushes logs to the Loki gateway`);
 

@@ -12,6 +12,7 @@ import { LOKI_GATEWAY_SERVICE, LOKI_GATEWAY_TLS_SECRET, lokiEndpointFor, lokiGat
 import { lokiRulesConfigMapName } from './ruler.render';
 import type { NetworkFlows, ScrapeTarget, Workload } from '../core/network';
 import type { LokiDeploymentMode, LokiSettings } from './settings';
+import { DEFAULT_LOG_VOLUME, lokiIngestionLimits, type LogVolumeSettings } from '../contracts/log-volume';
 import { STATEFUL_REASONS } from '../core/stateful';
 import { serviceUrl } from '../core/urls';
 
@@ -58,6 +59,8 @@ export interface LokiProps {
   readonly common: CommonConfig;
   /** Loki's settings, every default applied (`lokiSettings(options)`). */
   readonly loki: LokiSettings;
+  /** Volume settings whose per-stream limits Loki's limits_config follows (the collector's). @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
   /** TLS component; the gateway gets a certificate when it serves the `loki` hop. @default - plain HTTP */
   readonly tls?: Tls | undefined;
   /**
@@ -131,6 +134,7 @@ export class Loki extends Construct {
       authEnabled: loki.authEnabled,
       retentionPeriod: loki.retentionPeriod,
       debugRetention: loki.debugRetention,
+      ingestion: lokiIngestionLimits(props.volume ?? DEFAULT_LOG_VOLUME),
       gatewayTlsSecretName: secretName,
       ruler: props.ruler ? { ...props.ruler, tenant: rulerTenant } : undefined,
     });

@@ -15,6 +15,7 @@ import type { LokiDeploymentMode, LokiObjectStorage } from './settings';
 import type { ResourceRequirements } from '../core/settings';
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
+import type { LokiIngestionLimits } from '../contracts/log-volume';
 
 /** Helm release name of Loki; the gateway Service is `<release>-gateway`. Terraform-visible: do not change. */
 export const DEFAULT_LOKI_RELEASE_NAME = 'loki';
@@ -50,6 +51,8 @@ export interface LokiValuesProps {
   readonly retentionPeriod: string;
   /** retention_stream period for {@link DEBUG_STREAM_SELECTOR}. */
   readonly debugRetention: string;
+  /** Ingestion limits (tenant and per stream), the collector's limits in bytes (contracts/log-volume.ts). @default - Loki's own defaults */
+  readonly ingestion?: LokiIngestionLimits | undefined;
   /** TLS Secret (tls.crt, tls.key) for the gateway. @default - plain HTTP */
   readonly gatewayTlsSecretName?: string | undefined;
   /** Ruler: the Alertmanager URL and the rule files (name → YAML) it loads. @default - ruler off */
@@ -169,6 +172,15 @@ export function renderLokiValues(p: LokiValuesProps): HelmValues {
         retention_stream: [{ selector: DEBUG_STREAM_SELECTOR, priority: 1, period: p.debugRetention }],
         allow_structured_metadata: true,
         volume_enabled: true,
+        ...(p.ingestion
+          ? {
+              // the collectors' limits (contracts/log-volume.ts): what they let through, Loki accepts
+              ingestion_rate_mb: p.ingestion.ingestionRateMB,
+              ingestion_burst_size_mb: p.ingestion.ingestionBurstSizeMB,
+              per_stream_rate_limit: p.ingestion.perStreamRateLimit,
+              per_stream_rate_limit_burst: p.ingestion.perStreamRateLimitBurst,
+            }
+          : {}),
       },
       ...(p.ruler
         ? {

@@ -33,6 +33,21 @@ import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../con
 import { gateSelector } from '../mllogs/compile-loki';
 import { checkLogFiles, DEFAULT_LOG_FILES, doublestarPath, FILES_ANNOTATION_META_LABEL, kubeletPodsDir, type LogFilesSettings } from '../contracts/log-files';
 import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern } from '../contracts/redaction';
+import {
+  checkLogVolume,
+  checkStaticFields,
+  DEFAULT_LOG_VOLUME,
+  DROP_REASONS,
+  LIMIT_LABELS,
+  NO_STATIC_FIELDS,
+  PROGRESS_FINAL_PATTERN,
+  PROGRESS_REDRAW_PATTERN,
+  progressRate,
+  STREAM_KEY_TEMPLATE,
+  staticFieldNames,
+  type LogVolumeSettings,
+  type StaticFields,
+} from '../contracts/log-volume';
 
 /** Where the Promtail pod mounts the Secret whose `ca.crt` verifies the Loki gateway. */
 export const PROMTAIL_LOKI_CA_DIR = '/etc/promtail-loki-ca';
@@ -58,6 +73,10 @@ export interface PromtailConfigProps {
   readonly redaction?: readonly RedactionPattern[];
   /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
   readonly files?: LogFilesSettings;
+  /** Volume control of what is stored (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME */
+  readonly volume?: LogVolumeSettings;
+  /** Static fields added as structured metadata (contracts/log-volume.ts). @default - none */
+  readonly staticFields?: StaticFields;
 }
 
 type Stage = Readonly<Record<string, unknown>>;
@@ -165,9 +184,48 @@ function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<
   ];
 }
 
+/**
+ * The volume stages (contracts/log-volume.ts), after the log-derived metrics saw every line: the
+ * same as Alloy's `loki.process "volume"` (alloy.render.ts), in Promtail's stage vocabulary.
+ * Drops count in `logentry_dropped_lines_total{reason}` and, for the limits,
+ * `logentry_dropped_lines_by_label_total{label_name}`.
+ */
+export function volumeStages(v: LogVolumeSettings, sf: StaticFields, jsonFields: readonly string[]): Stage[] {
+  checkLogVolume(v, 'promtail: volume');
+  checkStaticFields(sf, 'promtail: staticFields', jsonFields);
+  const names = staticFieldNames(sf);
+  const constant = (n: string, value: string): Stage => ({ template: { source: n, template: value } });
+  const limit = (label: string, rate: number, burst: number): Stage[] => [
+    { template: { source: label, template: STREAM_KEY_TEMPLATE } },
+    { labels: { [label]: '' } },
+    { limit: { rate, burst, by_label_name: label, drop: true } },
+  ];
+  return [
+    // static fields: structured metadata on every line, never labels
+    ...Object.entries(sf.fields).map(([n, val]) => constant(n, val)),
+    ...Object.entries(sf.namespaces).map(([ns, set]): Stage => ({ match: { selector: `{namespace=${JSON.stringify(ns)}}`, stages: Object.entries(set).map(([n, val]) => constant(n, val)) } })),
+    ...(names.length > 0 ? [{ structured_metadata: Object.fromEntries(names.map((n) => [n, ''])) }] : []),
+    // levels not stored
+    ...v.dropLevels.map((l): Stage => ({ match: { selector: `{level=${JSON.stringify(l)}}`, action: 'drop', drop_counter_reason: DROP_REASONS.level(l) } })),
+    // progress-bar redraws: at most one per stream per interval; the final 100% line is always kept
+    {
+      match: {
+        selector: `{event="${TRAIN_PROGRESS_EVENT}", pod=~".+"} |~ ${JSON.stringify(PROGRESS_REDRAW_PATTERN)} !~ ${JSON.stringify(PROGRESS_FINAL_PATTERN)}`,
+        stages: limit(LIMIT_LABELS.progress, progressRate(v), 1),
+      },
+    },
+    // per-stream limit (namespace/pod/container; the kernel journal is not limited)
+    { match: { selector: '{pod=~".+"}', stages: limit(LIMIT_LABELS.stream, v.perStream.linesPerSecond, v.perStream.burstLines) } },
+    { labeldrop: [LIMIT_LABELS.progress, LIMIT_LABELS.stream] },
+  ];
+}
+
 /** The full promtail.yaml, as an object. */
 export function promtailConfig(p: PromtailConfigProps): Record<string, unknown> {
-  const ml = mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS, p.redaction ?? []);
+  const ml = [
+    ...mlStages(p.catalogLabels ?? CATALOG_LABELS, p.jsonFields ?? DEFAULT_JSON_FIELDS, p.redaction ?? []),
+    ...volumeStages(p.volume ?? DEFAULT_LOG_VOLUME, p.staticFields ?? NO_STATIC_FIELDS, Object.keys(p.jsonFields ?? DEFAULT_JSON_FIELDS)),
+  ];
   const rule = (source: string, target: string): Stage => ({ source_labels: [source], target_label: target });
   const files = checkLogFiles(p.files ?? DEFAULT_LOG_FILES, 'promtail: files');
   const podRules: Stage[] = [

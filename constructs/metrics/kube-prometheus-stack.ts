@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { CommonConfig } from '../core/common';
 import { PinnedRelease } from '../core/pinned-release';
-import type { HelmValues } from '../core/values';
+import { deepMerge, type HelmValues } from '../core/values';
 import type { Tls } from '../tls/tls';
 import { CHARTS } from '../versions';
 import { renderAlertmanagerConfig, type RemediationWebhook, type RenderedAlertmanagerConfig } from './alertmanager-config.render';
@@ -23,6 +23,7 @@ import {
   type AlertmanagerSettings,
   type GrafanaOptions,
   type GrafanaSettings,
+  type InhibitRuleSettings,
   type PrometheusOptions,
   type PrometheusSettings,
   type ReceiverSettings,
@@ -133,7 +134,9 @@ export class KubePrometheusStack extends Construct {
   readonly chart: PinnedRelease;
   /** The rendered Alertmanager configuration and the Secrets it reads (responders added with {@link addRemediationWebhook} included). */
   get alertmanagerConfig(): RenderedAlertmanagerConfig {
-    return renderAlertmanagerConfig({ alerting: this.settings.alertmanager, remediation: [...this.remediation] });
+    const am = this.settings.alertmanager;
+    const inhibitRules = [...(am.inhibitRules ?? []), ...this.extraInhibitRules];
+    return renderAlertmanagerConfig({ alerting: { ...am, inhibitRules }, remediation: [...this.remediation] });
   }
   /** The release's pods (for NetworkPolicies). */
   readonly workloads: KubePrometheusStackWorkloads;
@@ -149,6 +152,29 @@ export class KubePrometheusStack extends Construct {
   private readonly logDatasources: { loki?: LokiEndpoint; elasticsearch?: ElasticsearchDatasourceProps } = {};
   /** Automated responders Alertmanager calls (see {@link addRemediationWebhook}). */
   private readonly remediation: RemediationWebhook[] = [];
+  /** Inhibit rules other components contribute (see {@link addInhibitRules}). */
+  private readonly extraInhibitRules: InhibitRuleSettings[] = [];
+  /** Chart values other components contribute (see {@link addChartValues}). */
+  private readonly extraValues: HelmValues[] = [];
+
+  /**
+   * Inhibit rules a component contributes (NVSentinel's quarantine muting the GPU pages of its
+   * node), after the environment's own; checked like them.
+   */
+  addInhibitRules(rules: readonly InhibitRuleSettings[]): void {
+    const problems = alertingProblems({ ...this.settings.alertmanager, inhibitRules: [...rules] }).filter((p) => p.path[0] === 'inhibitRules');
+    if (problems.length > 0) throw new Error(`${this.node.path}: addInhibitRules: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
+    this.extraInhibitRules.push(...rules);
+  }
+
+  /**
+   * A values fragment a component contributes to the chart (kube-state-metrics exposing the node
+   * labels NVSentinel writes), deep-merged over the rendered values, before `valuesOverrides`.
+   * Allowlists are lists: a second fragment setting the same list replaces it, so one is allowed.
+   */
+  addChartValues(fragment: HelmValues): void {
+    this.extraValues.push(fragment);
+  }
 
   /**
    * Routes alerts to an automated responder (the GPU quarantine responder): a first route with
@@ -211,7 +237,7 @@ export class KubePrometheusStack extends Construct {
     // Rendered at synthesis: the datasources are the pipelines added with addDatasource().
     const values = (): HelmValues => {
       const am = this.alertmanagerConfig;
-      return renderKubePrometheusStackValues({
+      return this.extraValues.reduce((v, extra) => deepMerge(v, extra), renderKubePrometheusStackValues({
       common,
       prometheus: {
         replicas: s.prometheus.replicas,
@@ -239,7 +265,7 @@ export class KubePrometheusStack extends Construct {
         logDatasources: { ...this.logDatasources },
         ...(grafanaIngress ? { ingress: grafanaIngress } : {}),
       }),
-      });
+      }));
     };
     this.chart = new PinnedRelease(this, 'release', {
       chart: CHARTS.kubePrometheusStack,

@@ -12,9 +12,21 @@
  * sets fixed values, `stage.label_drop` / `stage.label_keep` remove labels. A label set to "" reads
  * like an absent one in a matcher (`e.Labels[name]` is "" either way).
  *
- * Only regex work is executed: `stage.json`, `stage.template` and the other stages are read
- * but not run (Go templates and JMESPath have no engine here); {@link catalogFields} merges
- * the extracted map the way the generated templates do, for the fields copied unchanged.
+ * As in Alloy's pipeline.go, the extracted map starts with the entry's labels. The volume stages
+ * run too (contracts/log-volume.ts): a `stage.match` with `action = "drop"` drops the entry and
+ * counts it under its `drop_counter_reason` (match.go); `stage.limit` is a token bucket per value
+ * of its `by_label_name` label (limit.go, golang.org/x/time/rate: it starts full at `burst`
+ * tokens, refills at `rate` per second, a line takes one token or is dropped as
+ * `ratelimit_drop_stage`; time is the caller's clock, `run(line, labels, { at })`; the
+ * generational reset at 10000 keys is not modelled); `stage.structured_metadata` takes each
+ * name from the extracted map, then from a label of that name, which it removes
+ * (structured_metadata.go).
+ *
+ * `stage.template` runs when its template is literal text and `{{ .key }}` actions only (a
+ * missing key prints `<no value>`, as Go's text/template does on a map; an empty result deletes
+ * the key, template.go); any other template, `stage.json` and the remaining stages are read but
+ * not run (Go templates and JMESPath have no engine here); {@link catalogFields} merges the
+ * extracted map the way the generated templates do, for the fields copied unchanged.
  *
  * Shared by the tests that hold the pipeline equal to the reference engine and by
  * `npm run bench:pipeline`.
@@ -236,7 +248,35 @@ interface OtherStage {
   readonly kind: 'other';
   readonly name: string;
 }
-type Stage = RegexStage | MatchStage | LabelStage | JsonStage | OtherStage;
+/** A stage.template whose template is literal text and `{{ .key }}` actions. */
+interface TemplateStage {
+  readonly kind: 'template';
+  readonly source: string;
+  /** Literal text and keys, in order. */
+  readonly parts: readonly ({ readonly text: string } | { readonly key: string })[];
+}
+/** A stage.match with `action = "drop"`. */
+interface DropStage {
+  readonly kind: 'drop';
+  readonly matchers: readonly LabelMatcher[];
+  readonly filters: readonly LineFilter[];
+  readonly reason: string;
+}
+/** A stage.limit (drop mode, by label). */
+interface LimitStage {
+  readonly kind: 'limit';
+  readonly rate: number;
+  readonly burst: number;
+  readonly byLabel?: string;
+  /** Token buckets by label value (a single one under "" without by_label_name). */
+  readonly buckets: Map<string, { tokens: number; last: number }>;
+}
+/** A stage.structured_metadata: metadata name -> extracted key / label name. */
+interface MetadataStage {
+  readonly kind: 'metadata';
+  readonly values: ReadonlyMap<string, string>;
+}
+type Stage = RegexStage | MatchStage | LabelStage | JsonStage | OtherStage | TemplateStage | DropStage | LimitStage | MetadataStage;
 
 /** `{ a = "x", b = "" }` or `["a", "b"]` as River writes them (the generator's subset). */
 function riverStrings(raw: string | undefined, what: string): Map<string, string> {
@@ -320,10 +360,65 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
       if (b.name === 'stage.match') {
         const selector = b.attrs.get('selector');
         if (selector === undefined) throw new Error('stage.match without selector');
+        const action = b.attrs.get('action') ?? 'keep';
+        if (action === 'drop') {
+          if (b.blocks.length > 0) throw new Error('stage.match: a drop action cannot hold stages (match.go)');
+          return { kind: 'drop', ...parseSelector(selector), reason: b.attrs.get('drop_counter_reason') ?? 'match_stage' };
+        }
+        if (action !== 'keep') throw new Error(`stage.match: action "${action}" is not keep or drop`);
         return { kind: 'match', selector, ...parseSelector(selector), stages: toStages(b.blocks) };
+      }
+      if (b.name === 'stage.template') {
+        const source = b.attrs.get('source');
+        const template = b.attrs.get('template');
+        if (!source || template === undefined) throw new Error('stage.template without source or template');
+        const parts = simpleTemplate(template);
+        return parts ? { kind: 'template', source, parts } : { kind: 'other', name: b.name };
+      }
+      if (b.name === 'stage.limit') {
+        const rate = Number(b.attrs.get('rate'));
+        const burst = Number(b.attrs.get('burst'));
+        if (!(rate > 0) || !(burst > 0) || !Number.isInteger(burst)) throw new Error('stage.limit: rate and burst must be positive (limit.go)');
+        const byLabel = b.attrs.get('by_label_name');
+        if (b.attrs.get('drop') !== 'true') throw new Error('stage.limit: only drop = true is executed here (without it the stage waits, and by label it must drop)');
+        return { kind: 'limit', rate, burst, ...(byLabel ? { byLabel } : {}), buckets: new Map() };
+      }
+      if (b.name === 'stage.structured_metadata') {
+        if (b.attrs.has('regex')) throw new Error('stage.structured_metadata: regex is not executed here');
+        const values = riverStrings(b.attrs.get('values'), b.name);
+        for (const [k, v] of values) if (v === '') values.set(k, k);
+        return { kind: 'metadata', values };
       }
       return { kind: 'other', name: b.name };
     });
+}
+
+/** `{{ .key }}` actions and literal text, or undefined for any other template. */
+function simpleTemplate(t: string): ({ text: string } | { key: string })[] | undefined {
+  const parts: ({ text: string } | { key: string })[] = [];
+  let rest = t;
+  while (rest.length > 0) {
+    const at = rest.indexOf('{{');
+    if (at < 0) {
+      if (rest.includes('}}')) return undefined;
+      parts.push({ text: rest });
+      break;
+    }
+    if (at > 0) parts.push({ text: rest.slice(0, at) });
+    const m = /^\{\{ ?\.([A-Za-z_]\w*) ?\}\}/.exec(rest.slice(at));
+    if (!m) return undefined;
+    parts.push({ key: m[1]! });
+    rest = rest.slice(at + m[0].length);
+  }
+  return parts;
+}
+
+/** Why the pipeline dropped a line. */
+export interface LineDrop {
+  /** The `reason` of `loki_process_dropped_lines_total`. */
+  readonly reason: string;
+  /** A stage.limit by label: the label's name and value (`loki_process_dropped_lines_by_label_total`). */
+  readonly byLabel?: { readonly name: string; readonly value: string };
 }
 
 /** What one line did in the pipeline. */
@@ -341,12 +436,22 @@ export interface LineRun {
   readonly labels: Readonly<Record<string, string>>;
   /** The line as stored, after the stages (stage.replace changes it). */
   readonly line: string;
+  /** Structured metadata the stages attached. */
+  readonly structuredMetadata: Readonly<Record<string, string>>;
+  /** Set when a stage dropped the line (nothing after it ran). */
+  readonly dropped?: LineDrop;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** The processing time in seconds, for stage.limit (Alloy uses the wall clock). @default 0 */
+  readonly at?: number;
 }
 
 export interface AlloyPipeline {
   /** Stage count by kind, nested stages included. */
-  readonly counts: { readonly regex: number; readonly match: number; readonly labels: number; readonly json: number; readonly other: number };
-  run(line: string, labels?: Readonly<Record<string, string>>): LineRun;
+  readonly counts: { readonly regex: number; readonly match: number; readonly labels: number; readonly json: number; readonly other: number; readonly template: number; readonly drop: number; readonly limit: number; readonly metadata: number };
+  run(line: string, labels?: Readonly<Record<string, string>>, options?: RunOptions): LineRun;
   /** Same work as {@link run}, without recording it (for the benchmark). */
   runQuiet(line: string, labels?: Readonly<Record<string, string>>): void;
 }
@@ -356,7 +461,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
   const top = parseRiver(configText);
   const proc = top.find((b) => b.name === 'loki.process' && b.label === component);
   const stages = toStages(proc ? proc.blocks : top);
-  const counts = { regex: 0, match: 0, labels: 0, json: 0, other: 0 };
+  const counts = { regex: 0, match: 0, labels: 0, json: 0, other: 0, template: 0, drop: 0, limit: 0, metadata: 0 };
   const count = (list: readonly Stage[]): void => {
     for (const s of list) {
       counts[s.kind]++;
@@ -369,6 +474,7 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
   // once, extracted values stay bytes (re2's Buffer in, Buffer out) and become text only for the record.
   const exec = (list: readonly Stage[], entry: Entry, labels: Map<string, string>, extracted: Map<string, Buffer>, rec: LineRunMutable | undefined): void => {
     for (const s of list) {
+      if (entry.dropped) return;
       if (s.kind === 'regex') {
         if (s.all && s.replace !== undefined && s.source === undefined) {
           // stage.replace on the line: every capture group of every match becomes the template's text
@@ -429,6 +535,38 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
           if (v === undefined || v === null) continue;
           extracted.set(key, Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8'));
         }
+      } else if (s.kind === 'drop') {
+        if (!s.matchers.every((mt) => mt.test(labels.get(mt.name) ?? ''))) continue;
+        if (!s.filters.every((f) => (f.re ? f.re.test(entry.bytes) : entry.line.includes(f.text)) === (f.op === '|=' || f.op === '|~'))) continue;
+        entry.dropped = { reason: s.reason };
+      } else if (s.kind === 'template') {
+        const out = s.parts.map((p) => ('text' in p ? p.text : (extracted.get(p.key)?.toString('utf8') ?? '<no value>'))).join('');
+        if (out === '') extracted.delete(s.source);
+        else extracted.set(s.source, Buffer.from(out, 'utf8'));
+      } else if (s.kind === 'limit') {
+        const key = s.byLabel === undefined ? '' : labels.get(s.byLabel);
+        if (key === undefined) continue; // no label: not limited (limit.go)
+        let b = s.buckets.get(key);
+        if (!b) {
+          b = { tokens: s.burst, last: entry.at };
+          s.buckets.set(key, b);
+        }
+        b.tokens = Math.min(s.burst, b.tokens + Math.max(0, entry.at - b.last) * s.rate);
+        b.last = Math.max(b.last, entry.at);
+        if (b.tokens >= 1) b.tokens -= 1;
+        else entry.dropped = { reason: 'ratelimit_drop_stage', ...(s.byLabel !== undefined ? { byLabel: { name: s.byLabel, value: key } } : {}) };
+      } else if (s.kind === 'metadata') {
+        for (const [name, key] of s.values) {
+          const v = extracted.get(key);
+          if (v !== undefined && isUtf8(v)) entry.metadata.set(name, v.toString('utf8'));
+        }
+        for (const [name, key] of s.values) {
+          const v = labels.get(key);
+          if (v !== undefined) {
+            entry.metadata.set(name, v);
+            labels.delete(key);
+          }
+        }
       } else if (s.kind === 'labels') {
         if (s.op === 'from_extracted') {
           for (const [name, key] of s.values) {
@@ -448,29 +586,40 @@ export function loadAlloyPipeline(configText: string, component = 'ml'): AlloyPi
 
   return {
     counts,
-    run(line, labels = {}) {
-      const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0, labels: {}, line };
-      const extracted = new Map<string, Buffer>();
+    run(line, labels = {}, options = {}) {
+      const rec: LineRunMutable = { extracted: new Map(), regexRuns: [], replaceRuns: 0, gates: 0, gatesPassed: 0, labels: {}, line, structuredMetadata: {} };
+      const extracted = seeded(labels);
       const entryLabels = new Map(Object.entries(labels));
-      const entry: Entry = { line, bytes: Buffer.from(line, 'utf8') };
+      const entry: Entry = { line, bytes: Buffer.from(line, 'utf8'), at: options.at ?? 0, metadata: new Map() };
       exec(stages, entry, entryLabels, extracted, rec);
       for (const [k, v] of extracted) rec.extracted.set(k, v.toString('utf8'));
       rec.labels = Object.fromEntries(entryLabels);
       rec.line = entry.line;
+      rec.structuredMetadata = Object.fromEntries(entry.metadata);
+      if (entry.dropped) rec.dropped = entry.dropped;
       return rec;
     },
     runQuiet(line, labels = {}) {
-      exec(stages, { line, bytes: Buffer.from(line, 'utf8') }, new Map(Object.entries(labels)), new Map(), undefined);
+      exec(stages, { line, bytes: Buffer.from(line, 'utf8'), at: 0, metadata: new Map() }, new Map(Object.entries(labels)), seeded(labels), undefined);
     },
   };
 }
 
 const EMPTY = Buffer.alloc(0);
 
+/** The extracted map a pipeline starts with: the entry's labels (pipeline.go). */
+function seeded(labels: Readonly<Record<string, string>>): Map<string, Buffer> {
+  return new Map(Object.entries(labels).map(([k, v]) => [k, Buffer.from(v, 'utf8')]));
+}
+
 /** The entry a stage list reads and a stage.replace rewrites. */
 interface Entry {
   line: string;
   bytes: Buffer;
+  /** Processing time, seconds (stage.limit). */
+  at: number;
+  metadata: Map<string, string>;
+  dropped?: LineDrop;
 }
 
 function replaceOf(b: RiverBlock, expression: string): { replace: string; all: Re2Global } {

@@ -81,7 +81,8 @@ test('Promtail values: every key exists in the pinned chart; helm renders a read
 test('helm render: the chart\'s tpl leaves the config exactly as generated (catalog Go templates included)', () => {
   const r = synthProdPromtail();
   const { text } = renderedPromtailConfig(releaseValues(r.tf, 'promtail') as Values);
-  const expected = renderPromtailConfig({ common: r.stack.observability.common, loki: r.stack.observability.loki!.loki.endpoint });
+  const lp = r.stack.observability.loki!;
+  const expected = renderPromtailConfig({ common: r.stack.observability.common, loki: lp.loki.endpoint, volume: lp.volume, staticFields: lp.staticFields });
   assert.equal(text.trimEnd(), expected.trimEnd());
   assert.match(text, /\{\{ if \.level \}\}/, 'Go templates survive');
   assertTextGolden('prod-promtail.yaml', expected);
@@ -110,12 +111,15 @@ test('Promtail config: tenant, TLS CA, kernel journal, node labels, allowlist be
     // the catalog's prefilter gates are match stages too; the metrics' match stages come after the allowlist
     const firstMetrics = (job.pipeline_stages as Values[]).findIndex((s) => s.match?.stages.some((x: Values) => x.metrics));
     assert.ok(allow > kinds.lastIndexOf('labels') && allow < firstMetrics, kinds.join(','));
-    // After the allowlist, a label is added only for a metric and dropped again before the push.
-    for (const m of (job.pipeline_stages as Values[]).slice(allow + 1).filter((x) => x.match)) {
-      const inner = m.match.stages as Values[];
+    // After the allowlist, a label is added only for a metric or a limit's bucket and dropped again
+    // before the push (in the same match, or by a labeldrop after it).
+    const stages = job.pipeline_stages as Values[];
+    for (const [at, m] of stages.map((x, i) => [i, x] as const).slice(allow + 1).filter(([, x]) => x.match)) {
+      const inner = (m.match.stages ?? []) as Values[];
+      const after = stages.slice(at + 1).flatMap((y) => (y.labeldrop as string[] | undefined) ?? []);
       inner.forEach((x, i) => {
         if (!x.labels) return;
-        const dropped = inner.slice(i + 1).flatMap((y) => (y.labeldrop as string[] | undefined) ?? []);
+        const dropped = [...inner.slice(i + 1).flatMap((y) => (y.labeldrop as string[] | undefined) ?? []), ...after];
         for (const k of Object.keys(x.labels)) assert.ok(dropped.includes(k), `${k}: added after the allowlist and never dropped`);
       });
     }
@@ -133,12 +137,13 @@ test('Promtail config: tenant, TLS CA, kernel journal, node labels, allowlist be
 
 test('same pipeline semantics as Alloy: the same regexes and templates in the same order', () => {
   const r = synthProdPromtail();
-  const promtail = parse(renderPromtailConfig({ common: r.stack.observability.common, loki: r.stack.observability.loki!.loki.endpoint })) as Values;
+  const lp = r.stack.observability.loki!;
+  const promtail = parse(renderPromtailConfig({ common: r.stack.observability.common, loki: lp.loki.endpoint, volume: lp.volume, staticFields: lp.staticFields })) as Values;
   const alloyText = configMapData(synthEnvironment(prod, 'prod').tf, ALLOY_CONFIG_MAP.name)[ALLOY_CONFIG_MAP.key] as string;
   const fromAlloy = (attr: string): string[] =>
     [...alloyText.matchAll(new RegExp(`^\\s*${attr}\\s*= ("(?:[^"\\\\]|\\\\.)*")$`, 'gm'))].map((m) => JSON.parse(m[1]!) as string);
   const stages = promtail.scrape_configs[0].pipeline_stages as Values[];
-  const flat = stages.flatMap((s) => (s.match ? s.match.stages : [s])) as Values[];
+  const flat = stages.flatMap((s) => (s.match ? (s.match.stages ?? []) : [s])) as Values[];
   // replace (multiline marks) and regex stages both carry an `expression`, in pipeline order
   assert.deepEqual(
     flat.filter((s) => s.regex || s.replace).map((s) => (s.regex ?? s.replace).expression),

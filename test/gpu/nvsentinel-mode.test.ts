@@ -1,0 +1,65 @@
+/**
+ * `gpu.remediation.mode: nvsentinel` wired into the stack: its rules and PodMonitor in the
+ * generated chart, the inhibition in the Alertmanager configuration the chart ships (checked by
+ * amtool), kube-state-metrics exposing NVSentinel's node labels, the fleet dashboard's panels; and
+ * none of it in the other modes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import type { EnvironmentInput } from '../../config';
+import { NVSENTINEL_QUARANTINED_ALERT, NVSENTINEL_RULE_GROUP, NVSENTINEL_STATE_LABEL } from '../../constructs/gpu/nvsentinel';
+import { MINIMAL_INPUT, releaseValues, synthEnvironment } from '../helpers/synth';
+import { requireTool, runTool } from '../metrics/tools';
+
+const synth = (mode: string) => synthEnvironment({ ...MINIMAL_INPUT, gpu: { exporter: 'bundled', remediation: { mode } } } as EnvironmentInput);
+
+interface KpsValues {
+  alertmanager: { config: { inhibit_rules?: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[] } };
+  'kube-state-metrics'?: { metricLabelsAllowlist?: string[]; metricAnnotationsAllowList?: string[] };
+}
+
+test('nvsentinel mode: rules, PodMonitor, inhibition, kube-state-metrics allowlists and fleet panels; none of them otherwise', () => {
+  const on = synth('nvsentinel');
+  const names = on.customResources.map((m) => `${m.kind}/${m.metadata.name}`);
+  assert.ok(names.includes(`PrometheusRule/${NVSENTINEL_RULE_GROUP}`), names.join(', '));
+  assert.ok(names.includes('PodMonitor/nvsentinel'));
+  const v = releaseValues(on.tf, 'kube-prometheus-stack') as unknown as KpsValues;
+  const inhibit = v.alertmanager.config.inhibit_rules ?? [];
+  const ours = inhibit.find((r) => r.source_matchers.some((m) => m.includes(NVSENTINEL_QUARANTINED_ALERT)));
+  assert.ok(ours, 'the quarantine inhibits GPU pages');
+  assert.deepEqual(ours.equal, ['cluster', 'node']);
+  assert.ok(ours.target_matchers[0]?.includes('GpuFellOffBus'), ours.target_matchers[0]);
+  assert.ok(v['kube-state-metrics']?.metricLabelsAllowlist?.some((e) => e.startsWith('nodes=[') && e.includes(NVSENTINEL_STATE_LABEL)));
+  assert.ok(on.json.includes('GPU nodes quarantined by NVSentinel'), 'the fleet dashboard marks quarantined nodes');
+
+  for (const mode of ['none', 'responder'] as const) {
+    const off = mode === 'responder' ? synthEnvironment({ ...MINIMAL_INPUT, gpu: { exporter: 'bundled', remediation: { mode, responder: { tokenSecret: { name: 'resp', key: 'token' } } } } } as EnvironmentInput) : synth(mode);
+    assert.ok(!off.customResources.some((m) => m.metadata.name === NVSENTINEL_RULE_GROUP || m.metadata.name === 'nvsentinel'), mode);
+    const ov = releaseValues(off.tf, 'kube-prometheus-stack') as unknown as KpsValues;
+    assert.ok(!(ov.alertmanager.config.inhibit_rules ?? []).some((r) => r.source_matchers.some((m) => m.includes(NVSENTINEL_QUARANTINED_ALERT))), mode);
+    assert.equal(ov['kube-state-metrics']?.metricLabelsAllowlist, undefined, mode);
+    assert.ok(!off.json.includes('GPU nodes quarantined by NVSentinel'), mode);
+  }
+});
+
+test('nvsentinel mode: the shipped Alertmanager configuration passes amtool check-config', () => {
+  const v = releaseValues(synth('nvsentinel').tf, 'kube-prometheus-stack') as unknown as KpsValues & { alertmanager: { templateFiles?: Record<string, string> } };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-nvs-'));
+  try {
+    // template files are referenced by the config's `templates` glob: write them where it points
+    const config = v.alertmanager.config as Record<string, unknown> & { templates?: string[]; inhibit_rules: unknown[] };
+    for (const [name, text] of Object.entries(v.alertmanager.templateFiles ?? {})) fs.writeFileSync(path.join(dir, name), text);
+    const file = path.join(dir, 'alertmanager.yaml');
+    fs.writeFileSync(file, YAML.stringify({ ...config, ...(config.templates ? { templates: [path.join(dir, '*.tmpl')] } : {}) }));
+    const r = runTool(requireTool('amtool'), ['check-config', file]);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /SUCCESS/);
+    assert.match(r.stdout, new RegExp(`${(config.inhibit_rules as unknown[]).length} inhibit rules`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import type { EnvironmentInput } from '../../config';
-import { NVSENTINEL_QUARANTINED_ALERT, NVSENTINEL_RULE_GROUP, NVSENTINEL_STATE_LABEL } from '../../constructs/gpu/nvsentinel';
+import { NVSENTINEL_QUARANTINED_ALERT, NVSENTINEL_RULE_GROUP, NVSENTINEL_STATE_LABEL, renderNvsentinelRuleGroups } from '../../constructs/gpu/nvsentinel';
+import type { AlertRule } from '../../constructs/core/prometheus-rule';
+import { loadEnvironmentFile } from '../metrics/env-files';
 import { MINIMAL_INPUT, releaseValues, synthEnvironment } from '../helpers/synth';
 import { requireTool, runTool } from '../metrics/tools';
 
@@ -59,6 +61,30 @@ test('nvsentinel mode: the shipped Alertmanager configuration passes amtool chec
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /SUCCESS/);
     assert.match(r.stdout, new RegExp(`${(config.inhibit_rules as unknown[]).length} inhibit rules`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('nvsentinel mode in prod: amtool routes each NVSentinel alert by its severity on the GPU route (info to nobody)', () => {
+  const prodInput = loadEnvironmentFile('prod') as EnvironmentInput & { gpu?: Record<string, unknown> };
+  const r = synthEnvironment({ ...prodInput, gpu: { ...(prodInput.gpu ?? {}), remediation: { mode: 'nvsentinel' } } } as EnvironmentInput, 'prod');
+  const v = releaseValues(r.tf, 'kube-prometheus-stack') as unknown as KpsValues;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-nvs-routes-'));
+  try {
+    const file = path.join(dir, 'alertmanager.yaml');
+    const config = v.alertmanager.config as Record<string, unknown>;
+    fs.writeFileSync(file, YAML.stringify({ ...config, templates: [] }));
+    const expected: Readonly<Record<string, readonly string[]>> = { info: ['null'], warning: ['chat-ml-alerts', 'email-platform'], critical: ['email-platform', 'pager-gpu'] };
+    const alerts = renderNvsentinelRuleGroups().flatMap((g) => g.rules).filter((x): x is AlertRule => 'alert' in x);
+    assert.ok(alerts.length >= 6, `${alerts.length} alerts`);
+    for (const a of alerts) {
+      const labels = { alertname: a.alert, cluster: 'gpu-prod', node: 'gpu-node-1', ...a.labels };
+      const out = runTool(requireTool('amtool'), ['config', 'routes', 'test', `--config.file=${file}`, ...Object.entries(labels).map(([k, val]) => `${k}=${val}`)]);
+      assert.equal(out.status, 0, out.stderr);
+      const got = out.stdout.trim().split(',').map((x) => x.trim()).sort();
+      assert.deepEqual(got, expected[a.labels.severity ?? ''], `${a.alert} (${a.labels.severity})`);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -78,12 +78,12 @@ test('amtool check-config rejects a broken configuration (the check can fail)', 
   assert.match(r.stdout + r.stderr, /undefined receiver "missing"/);
 });
 
-test('prod routing: a critical GPU alert pages the GPU pager (and the remediation webhook)', () => {
-  assert.deepEqual(routesFor('prod', { alertname: 'GpuXidError', severity: 'critical', component: 'gpu', cluster: 'gpu-prod' }), ['gpu-remediation', 'pager-gpu']);
+test('prod routing: a critical GPU alert pages the GPU pager (and mails the platform team: alsoNotify)', () => {
+  assert.deepEqual(routesFor('prod', { alertname: 'GpuXidError', severity: 'critical', component: 'gpu', cluster: 'gpu-prod' }), ['email-platform', 'pager-gpu']);
 });
 
 test('prod routing: a warning GPU alert goes to chat, never to a pager', () => {
-  assert.deepEqual(routesFor('prod', { alertname: 'GpuHighTemperature', severity: 'warning', component: 'gpu' }), ['chat-ml-alerts', 'gpu-remediation']);
+  assert.deepEqual(routesFor('prod', { alertname: 'GpuHighTemperature', severity: 'warning', component: 'gpu' }), ['chat-ml-alerts', 'email-platform']);
 });
 
 test('prod routing: info alerts and InfoInhibitor reach nobody; Watchdog goes only to the heartbeat', () => {

@@ -90,10 +90,12 @@ test('helm template: the deployed alertmanager.yaml equals the rendered config (
   const secret = findObjects(prodRender(), 'Secret').find((s) => s.metadata.name.startsWith('alertmanager-'));
   assert.ok(secret, 'alertmanager config Secret');
   const deployed = parse(Buffer.from((secret.data as Record<string, string>)['alertmanager.yaml'] as string, 'base64').toString('utf8'));
-  const expected = renderAlertmanagerConfig({ alerting: prod.env.settings.alertmanager }).config;
+  // the stack's configuration: the environment's alerting plus the quarantine responder's route (prod runs it)
+  const expected = prod.stack.observability.metrics.alertmanagerConfig.config;
   assert.deepEqual(deployed, JSON.parse(JSON.stringify(expected)));
+  assert.ok(JSON.stringify(deployed).includes('mlobs-gpu-responder'), 'the responder route is deployed');
   const am = findObject(prodRender(), 'Alertmanager');
-  assert.deepEqual(spec(am).secrets, ['alertmanager-heartbeat', 'alertmanager-opsgenie', 'alertmanager-pagerduty', 'alertmanager-slack', 'alertmanager-smtp', 'alertmanager-wechat']);
+  assert.deepEqual(spec(am).secrets, ['alertmanager-heartbeat', 'alertmanager-opsgenie', 'alertmanager-pagerduty', 'alertmanager-slack', 'alertmanager-smtp', 'alertmanager-wechat', 'mlobs-gpu-responder']);
   assert.equal(spec(am).replicas, 3);
   // The message templates ride in the same Secret, where the config's templates glob loads them.
   const tmpl = Buffer.from((secret.data as Record<string, string>)['mlobs.tmpl'] ?? '', 'base64').toString('utf8');

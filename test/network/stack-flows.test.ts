@@ -5,6 +5,7 @@
  * not let the traffic through (wrong selector, port or direction) fails here.
  */
 import { test } from 'node:test';
+import { RESPONDER_PORT } from '../../constructs/gpu/quarantine-responder.render';
 import assert from 'node:assert/strict';
 import { Testing, TerraformStack } from 'cdktf';
 import { ObservabilityStack } from '../../constructs/observability-stack';
@@ -160,7 +161,15 @@ test("Alertmanager's egress: DNS, its peers and its receivers' ports, derived fr
   const am = at(prod.obs.metrics.workloads.alertmanager);
   assert.ok(prod.allowed(am, external(), { number: 443 }), 'Slack and PagerDuty over HTTPS');
   assert.ok(prod.allowed(am, external(), { number: 587 }), 'the email smarthost port');
-  assert.ok(prod.allowed(am, { labels: { app: 'gpu-remediator' }, namespace: { 'kubernetes.io/metadata.name': 'ml-platform' } }, { number: 8080 }), 'the in-cluster webhook namespace');
+  const responder = prod.obs.gpuResponder?.workload ?? assert.fail('prod runs the quarantine responder');
+  assert.ok(prod.allowed(am, at(responder), { number: RESPONDER_PORT }), 'the quarantine responder');
+  const inCluster = envOf('in-cluster-webhook', {
+    ...MINIMAL_INPUT,
+    alertmanager: { receivers: [{ type: 'webhook', name: 'remediator', url: 'http://gpu-remediator.ml-platform.svc:8080/alerts' }], routing: { critical: 'remediator' } },
+  });
+  const inClusterAm = at(inCluster.obs.metrics.workloads.alertmanager);
+  assert.ok(inCluster.allowed(inClusterAm, { labels: { app: 'gpu-remediator' }, namespace: { 'kubernetes.io/metadata.name': 'ml-platform' } }, { number: 8080 }), 'the in-cluster webhook namespace');
+  assert.ok(!inCluster.allowed(inClusterAm, { labels: { app: 'x' }, namespace: { 'kubernetes.io/metadata.name': 'other' } }, { number: 8080 }), 'only the webhook\'s namespace');
   assert.ok(!prod.allowed(am, external(), { number: 22 }), 'nothing else');
   assert.ok(prod.allowed(am, { labels: { 'k8s-app': 'kube-dns' }, namespace: { 'kubernetes.io/metadata.name': 'kube-system' } }, { number: 53, protocol: 'UDP' }), 'DNS');
   const dev = get('dev');

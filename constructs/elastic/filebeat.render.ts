@@ -24,6 +24,7 @@
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
 import type { FilebeatMultiline } from '../mllogs';
+import { DEFAULT_LOG_VOLUME, type PerStreamLimit } from '../contracts/log-volume';
 import { checkLogFiles, DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, kubeletPodsDir, LOG_FILES_CONTAINER_ANNOTATION, relativeGlobs, volumeDirOnNode, type LogFilesSettings } from '../contracts/log-files';
 
 export const BEAT_API_VERSION = 'beat.k8s.elastic.co/v1beta1';
@@ -50,6 +51,27 @@ export interface FilebeatRenderProps {
   readonly logstashCaSecret?: string;
   /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
   readonly files?: LogFilesSettings;
+  /** The per-stream line limit (contracts/log-volume.ts `perStream`). @default DEFAULT_LOG_VOLUME.perStream */
+  readonly perStream?: PerStreamLimit;
+}
+
+/** The stream a line-rate limit counts: one container of one pod (as the Loki collectors' `by_label_name`). */
+export const FILEBEAT_STREAM_FIELDS = ['kubernetes.pod.uid', 'kubernetes.container.name'] as const;
+
+/**
+ * Filebeat's `rate_limit` processor for one stream's lines (libbeat/processors/ratelimit, read in
+ * elastic/beats: a token bucket per value of `fields`, `limit` tokens per second, depth
+ * `limit x burst_multiplier`, a line without a token dropped): the same rate and burst as the
+ * Loki collectors' `stage.limit`, so one runaway container cannot starve the node's shipper.
+ */
+export function filebeatRateLimit(p: PerStreamLimit): Record<string, unknown> {
+  return {
+    rate_limit: {
+      limit: `${p.linesPerSecond}/s`,
+      fields: [...FILEBEAT_STREAM_FIELDS],
+      algorithm: { token_bucket: { burst_multiplier: p.burstLines / p.linesPerSecond } },
+    },
+  };
 }
 
 /** Whether a kernel log path is a systemd journal directory (read with the journald input). */
@@ -67,7 +89,7 @@ export const FILES_ANNOTATION_FIELD = `kubernetes.annotations.${LOG_FILES_CONTAI
  * names holding `.log`), then events of pods without the annotation dropped, and the annotation's
  * container written as the container name.
  */
-function filesInput(files: LogFilesSettings, multiline: FilebeatMultiline): Record<string, unknown> {
+function filesInput(files: LogFilesSettings, multiline: FilebeatMultiline, perStream: PerStreamLimit): Record<string, unknown> {
   return {
     type: 'filestream',
     id: 'mlobs-pod-files',
@@ -87,6 +109,7 @@ function filesInput(files: LogFilesSettings, multiline: FilebeatMultiline): Reco
       },
       { drop_event: { when: { not: { has_fields: [FILES_ANNOTATION_FIELD] } } } },
       { copy_fields: { fields: [{ from: FILES_ANNOTATION_FIELD, to: 'kubernetes.container.name' }], fail_on_error: false, ignore_missing: true } },
+      filebeatRateLimit(perStream),
     ],
     fields_under_root: true,
     fields: { mlobs: { source: 'file' } },
@@ -108,12 +131,12 @@ export function renderFilebeatConfig(p: FilebeatRenderProps): Record<string, unk
         paths: [`${CONTAINER_LOG_DIRS[0]}/*.log`],
         'prospector.scanner.symlinks': true,
         parsers: [{ container: { stream: 'all', format: 'auto' } }, { multiline: { ...p.multiline } }],
-        processors: [{ add_kubernetes_metadata: { host: '${NODE_NAME}', matchers: [{ logs_path: { logs_path: `${CONTAINER_LOG_DIRS[0]}/` } }] } }],
+        processors: [{ add_kubernetes_metadata: { host: '${NODE_NAME}', matchers: [{ logs_path: { logs_path: `${CONTAINER_LOG_DIRS[0]}/` } }] } }, filebeatRateLimit(p.perStream ?? DEFAULT_LOG_VOLUME.perStream)],
         fields_under_root: true,
         fields: { mlobs: { source: 'container' } },
       },
       kernelInput,
-      ...(files.enabled ? [filesInput(files, p.multiline)] : []),
+      ...(files.enabled ? [filesInput(files, p.multiline, p.perStream ?? DEFAULT_LOG_VOLUME.perStream)] : []),
     ],
     processors: [
       { add_fields: { target: 'mlobs', fields: { node: '${NODE_NAME}' } } },

@@ -11,6 +11,7 @@ import type { Logstash } from './logstash';
 import { eckPods } from './names';
 import { filebeatSettings, type FilebeatSettings } from './settings';
 import type { LogFilesSettings } from '../contracts/log-files';
+import type { PerStreamLimit } from '../contracts/log-volume';
 
 export interface FilebeatProps {
   readonly common: CommonConfig;
@@ -24,6 +25,8 @@ export interface FilebeatProps {
   readonly filebeat?: Partial<FilebeatSettings>;
   /** Log files inside pods (contracts/log-files.ts). @default DEFAULT_LOG_FILES (off) */
   readonly files?: LogFilesSettings;
+  /** The per-stream line limit (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME.perStream */
+  readonly perStream?: PerStreamLimit;
 }
 
 /**
@@ -52,6 +55,7 @@ export class Filebeat extends Construct {
       multiline: compileFilebeatMultiline(),
       kernelLogPath: s.kernelLogPath,
       ...(props.files ? { files: props.files } : {}),
+      ...(props.perStream ? { perStream: props.perStream } : {}),
       logstashHost: logstash.beatsHost,
       ...(logstash.beatsCertificateSecret ? { logstashCaSecret: logstash.beatsCertificateSecret } : {}),
     });

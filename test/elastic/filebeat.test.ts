@@ -52,7 +52,7 @@ test('container logs: filestream on /var/log/containers, container parser then t
   assert.deepEqual(input.paths, ['/var/log/containers/*.log']);
   assert.deepEqual(input.parsers?.map((p) => Object.keys(p)[0]), ['container', 'multiline']);
   assert.deepEqual(input.parsers?.[1]?.multiline, { ...compileFilebeatMultiline() });
-  assert.deepEqual(input.processors?.map((p) => Object.keys(p)[0]), ['add_kubernetes_metadata']);
+  assert.deepEqual(input.processors?.map((p) => Object.keys(p)[0]), ['add_kubernetes_metadata', 'rate_limit'], 'metadata first (the limit counts per pod uid and container)');
 });
 
 test("the multiline pattern read back from the config groups every corpus traceback into one event (RE2, Filebeat's regex family)", () => {
@@ -129,4 +129,24 @@ test('RBAC for Kubernetes metadata: read-only on pods, namespaces, nodes; valid 
   assert.ok(binding);
   assert.ok(dev.customResources.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === sa));
   for (const o of [role, binding]) assert.deepEqual(validateBuiltinObject(o as KubeManifest), []);
+});
+
+test('every container and pod-file line passes a per-stream rate limit with the Loki collectors\' rate and burst', () => {
+  type Input = { id: string; processors?: Record<string, { limit?: string; fields?: string[]; algorithm?: { token_bucket?: { burst_multiplier?: number } } }>[] };
+  const limitOf = (r: typeof dev, id: string) => {
+    const inputs = (beatOf(r).spec.config as unknown as { 'filebeat.inputs': Input[] })['filebeat.inputs'];
+    const input = inputs.find((i) => i.id === id) ?? assert.fail(`input ${id}`);
+    return (input.processors ?? []).map((p) => p.rate_limit).find((x) => x !== undefined);
+  };
+  for (const [r, id] of [[dev, 'mlobs-containers'], [dev, 'mlobs-pod-files'], [prod, 'mlobs-containers']] as const) {
+    const limit = limitOf(r, id) ?? assert.fail(`${id}: no rate_limit`);
+    const s = r.env.settings.logs.volume.perStream;
+    assert.equal(limit.limit, `${s.linesPerSecond}/s`, id);
+    assert.deepEqual(limit.fields, ['kubernetes.pod.uid', 'kubernetes.container.name'], id);
+    // the token bucket's depth (limit x burst_multiplier) is the collectors' burst
+    assert.equal(s.linesPerSecond * (limit.algorithm?.token_bucket?.burst_multiplier ?? 1), s.burstLines, id);
+  }
+  const custom = synthEnvironment({ ...MINIMAL_INPUT, logs: { pipelines: ['elastic'], volume: { perStream: { linesPerSecond: 50, burstLines: 500 } } } } as never, 'custom');
+  assert.equal(limitOf(custom, 'mlobs-containers')?.limit, '50/s');
+  assert.equal(limitOf(custom, 'mlobs-containers')?.algorithm?.token_bucket?.burst_multiplier, 10);
 });

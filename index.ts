@@ -33,6 +33,7 @@ export { EckOperator, type EckOperatorProps } from './constructs/elastic/eck-ope
 export { ElasticsearchCluster, type ElasticsearchClusterProps } from './constructs/elastic/elasticsearch-cluster';
 export { Logstash, type LogstashProps } from './constructs/elastic/logstash';
 export { Filebeat, type FilebeatProps } from './constructs/elastic/filebeat';
+export { KubernetesEvents, type KubernetesEventsProps } from './constructs/elastic/kubernetes-events';
 export { ElasticsearchExporter, type ElasticsearchExporterProps } from './constructs/elastic/elasticsearch-exporter';
 export { Pushgateway, type PushgatewayProps } from './constructs/metrics/pushgateway';
 export * as tls from './constructs/tls';

@@ -58,6 +58,7 @@ export function observabilityPropsFor(environment: string, s: EnvironmentSetting
             jsonFields,
             redaction: s.logs.redaction.patterns,
             files: s.logs.files,
+            events: s.logs.events,
             volume,
             staticFields,
           },

@@ -28,7 +28,7 @@ import { DEFAULT_AGENTS_NAMESPACE_SUFFIX, DEFAULT_NAMESPACE, defaultAgentsNamesp
 /** The longest namespace name Kubernetes accepts (a DNS label). */
 const MAX_NAMESPACE_LENGTH = 63;
 import { DEFAULT_JSON_FIELDS, JSON_FIELD_TYPES, JSON_FIELDS_OBJECT, MAX_JSON_FIELDS, jsonFieldProblems } from '../../constructs/contracts/json-fields';
-import { DEFAULT_EVENTS } from '../../constructs/loki/events.render';
+import { DEFAULT_EVENTS } from '../../constructs/contracts/k8s-events';
 import { REDACTION_RULES, redactionPatternsProblems } from '../../constructs/contracts/redaction';
 import { DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, LOG_FILES_CONTAINER_ANNOTATION, logFilesProblems } from '../../constructs/contracts/log-files';
 import {
@@ -242,7 +242,7 @@ const logs = z
       .describe(`Log files inside pods: an emptyDir volume and the annotation ${LOG_FILES_CONTAINER_ANNOTATION} naming the container that writes them`),
     events: z
       .strictObject({
-        enabled: z.boolean().default(DEFAULT_EVENTS.enabled).describe(`Collect Kubernetes events into Loki (a one-replica Alloy Deployment). Default: ${DEFAULT_EVENTS.enabled}`),
+        enabled: z.boolean().default(DEFAULT_EVENTS.enabled).describe(`Collect Kubernetes events into each log pipeline (Loki: a one-replica Alloy Deployment; Elastic: a one-replica Metricbeat through Logstash). Default: ${DEFAULT_EVENTS.enabled}`),
         namespaces: z
           .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name (DNS-1123 label)'))
           .max(64)

@@ -9,6 +9,27 @@
  * listed here; their events keep `job` empty and stay findable by namespace and pod name.
  */
 
+/** Which events are collected: the same settings drive the Loki collector and the Elastic shipper. */
+export interface EventsSettings {
+  /** Collect Kubernetes events. */
+  readonly enabled: boolean;
+  /** Namespaces whose events are collected; empty: every namespace. */
+  readonly namespaces: readonly string[];
+}
+
+/** On by default: one small pod per log pipeline, and events explain most job failures. */
+export const DEFAULT_EVENTS: EventsSettings = { enabled: true, namespaces: [] };
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Checks events settings built without the config schema (same rules); `where` names the prop in the error. */
+export function checkEventsSettings(e: EventsSettings, where: string): EventsSettings {
+  const bad = e.namespaces.filter((n) => !NAMESPACE_NAME.test(n));
+  if (bad.length > 0) throw new Error(`${where}.namespaces: ${bad.map((n) => JSON.stringify(n)).join(', ')} is not a namespace name (DNS-1123 label)`);
+  if (new Set(e.namespaces).size !== e.namespaces.length) throw new Error(`${where}.namespaces: lists a namespace twice`);
+  return e;
+}
+
 /** The stream label value (`source`) of event streams in Loki, and `mlobs.source` in Elasticsearch. */
 export const EVENTS_SOURCE = 'kubernetes-events';
 

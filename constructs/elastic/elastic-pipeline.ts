@@ -14,6 +14,8 @@ import type { Tls } from '../tls/tls';
 import { EckOperator } from './eck-operator';
 import { ElasticsearchCluster } from './elasticsearch-cluster';
 import { Filebeat } from './filebeat';
+import { KubernetesEvents } from './kubernetes-events';
+import { DEFAULT_EVENTS, type EventsSettings } from '../contracts/k8s-events';
 import { ElasticsearchExporter } from './elasticsearch-exporter';
 import type { IlmPolicy } from './ilm.render';
 import type { KibanaObjects } from './kibana-objects.render';
@@ -32,6 +34,8 @@ export interface ElasticWorkloads {
   readonly logstash: Workload;
   readonly filebeat: Workload;
   readonly setupJob: Workload;
+  /** The events shipper, when events are collected. */
+  readonly events?: Workload;
 }
 
 export interface ElasticPipelineProps {
@@ -62,6 +66,8 @@ export interface ElasticPipelineProps {
   readonly volume?: LogVolumeSettings;
   /** Static fields per environment and per namespace, stored as `labels.<name>` (keyword). @default - none */
   readonly staticFields?: StaticFields;
+  /** Kubernetes events into the data stream (a one-replica Metricbeat through Logstash, {@link KubernetesEvents}). @default DEFAULT_EVENTS (on, every namespace) */
+  readonly events?: EventsSettings;
   /** The ECK operator's resources. @default ELASTIC_DEFAULT_RESOURCES.operator */
   readonly operatorResources?: ResourceRequirements;
   /** TLS component; used when `elasticsearch.httpCertificate` is 'issuer' and for the collectors hop. @default - ECK's own CA, plain beats */
@@ -77,7 +83,8 @@ export interface ElasticPipelineProps {
 /**
  * The Elastic log pipeline through ECK, composed of its four parts the way the Loki pipeline is:
  * {@link EckOperator}, {@link ElasticsearchCluster} (with Kibana and the setup Job),
- * {@link Logstash} writing to the cluster and {@link Filebeat} shipping to Logstash. Each
+ * {@link Logstash} writing to the cluster and {@link Filebeat} shipping to Logstash; with events
+ * on, {@link KubernetesEvents} ships the cluster's events to Logstash too. Each
  * relationship creates what it needs on both sides (the beats certificate, the flows). Teams
  * that want a different shape compose the four themselves.
  */
@@ -88,6 +95,8 @@ export class ElasticPipeline extends Construct {
   readonly cluster: ElasticsearchCluster;
   readonly logstashComponent: Logstash;
   readonly filebeatComponent: Filebeat;
+  /** The Kubernetes events shipper, when `events.enabled`. */
+  readonly eventsComponent?: KubernetesEvents;
   /** The metrics exporter of the cluster (health, shards, disk). */
   readonly exporter: ElasticsearchExporter;
   /** Name of the Elasticsearch and Kibana resources. */
@@ -138,6 +147,7 @@ export class ElasticPipeline extends Construct {
       ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       ...(network ? { network } : {}),
     });
+    const events = props.events ?? DEFAULT_EVENTS;
     const shared = { common, operator: this.operator, resources, ...(props.tls ? { tls: props.tls } : {}), ...(network ? { network } : {}) };
     this.cluster = new ElasticsearchCluster(this, 'elasticsearch', {
       ...shared,
@@ -147,10 +157,12 @@ export class ElasticPipeline extends Construct {
       ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}),
       ...(props.staticFields ? { staticFields: props.staticFields } : {}),
       ...(props.users ? { users: props.users } : {}),
+      kubernetesEvents: events.enabled,
     });
-    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.volume ? { volume: props.volume } : {}) });
+    this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.volume ? { volume: props.volume } : {}), kubernetesEvents: events.enabled });
     this.exporter = new ElasticsearchExporter(this, 'exporter', { common, cluster: this.cluster, dependsOn: [...(props.dependsOn ?? []), this.operator.release] });
     this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}), ...(props.files ? { files: props.files } : {}), ...(props.volume ? { perStream: props.volume.perStream } : {}) });
+    if (events.enabled) this.eventsComponent = new KubernetesEvents(this, 'events', { common, operator: this.operator, resources, logstash: this.logstashComponent, events });
 
     const c = this.cluster;
     this.name = c.name;
@@ -171,6 +183,7 @@ export class ElasticPipeline extends Construct {
       ...c.workloads,
       logstash: this.logstashComponent.workload,
       filebeat: this.filebeatComponent.workload,
+      ...(this.eventsComponent ? { events: this.eventsComponent.workload } : {}),
     };
     this.scrapeTargets = [...this.operator.scrapeTargets, ...this.exporter.scrapeTargets];
     this.ingressTargets = c.ingressTargets;

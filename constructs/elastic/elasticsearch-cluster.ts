@@ -55,6 +55,8 @@ export interface ElasticsearchClusterProps {
   readonly jsonFields?: Readonly<Record<string, JsonFieldType>>;
   /** Static fields (contracts/log-volume.ts), mapped as `labels.<name>` keywords and set by Logstash. @default - none */
   readonly staticFields?: StaticFields;
+  /** Kubernetes events are shipped into the data stream (KubernetesEvents): Kibana gets their saved searches and panel. @default false */
+  readonly kubernetesEvents?: boolean;
   /** TLS component; required when `elasticsearch.httpCertificate` is 'issuer'. @default - ECK's own CA */
   readonly tls?: Tls;
   /** Where the cluster records its flows. @default - none recorded */
@@ -181,7 +183,7 @@ export class ElasticsearchCluster extends Construct {
     this.jsonFields = checkJsonFields(props.jsonFields ?? DEFAULT_JSON_FIELDS, `${this.node.path}: props.jsonFields`);
     this.staticFields = checkStaticFields(props.staticFields ?? NO_STATIC_FIELDS, `${this.node.path}: props.staticFields`, Object.keys(this.jsonFields));
     this.indexTemplate = renderIndexTemplate({ dataset, policyName, replicas: Math.min(1, s.replicas - 1), totalFieldsLimit: s.totalFieldsLimit, jsonFields: this.jsonFields, staticFields: staticFieldNames(this.staticFields) });
-    this.kibanaObjects = renderKibanaObjects({ dataStream: this.dataStream, fields: mappedFields(this.indexTemplate) });
+    this.kibanaObjects = renderKibanaObjects({ dataStream: this.dataStream, fields: mappedFields(this.indexTemplate), kubernetesEvents: props.kubernetesEvents ?? false });
     const setup = renderSetupFiles({
       url: this.url,
       policyName,

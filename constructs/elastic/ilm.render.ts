@@ -212,6 +212,16 @@ export function renderIndexTemplate(p: IndexTemplateProps): Record<string, unkno
               pod: { properties: { name: kw, uid: kw } },
               container: { properties: { name: kw, image: kw } },
               labels: { type: 'flattened' },
+              // Kubernetes events shipped by Metricbeat (events.render.ts); their message is `message`
+              event: {
+                properties: {
+                  reason: kw,
+                  type: kw,
+                  count: { type: 'long' },
+                  involved_object: { properties: { kind: kw, name: kw } },
+                  source: { properties: { component: kw, host: kw } },
+                },
+              },
             },
           },
           host: { properties: { name: kw } },

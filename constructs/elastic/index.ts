@@ -15,3 +15,5 @@ export * from './elasticsearch-cluster';
 export * from './logstash';
 export * from './filebeat';
 export * from './elasticsearch-exporter';
+export * from './events.render';
+export * from './kubernetes-events';

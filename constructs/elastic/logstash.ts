@@ -19,6 +19,7 @@ import {
   renderStatsdMappingConfigMap,
 } from './log-event-metrics.render';
 import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline, renderRedactionFilter, renderStaticFieldsFilter, renderTeamFieldsFilter, renderVolumeFilter, VOLUME_DROP_FIELD } from './logstash.render';
+import { LOGSTASH_EVENTS_CONDITION, renderLogstashEventsFilter } from './events.render';
 import { eckPods, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
 import { logstashSettings, type LogstashSettings } from './settings';
 
@@ -38,6 +39,8 @@ export interface LogstashProps {
   readonly redaction?: readonly RedactionPattern[];
   /** Volume control of what is stored (contracts/log-volume.ts): marked events skip the Elasticsearch output. @default DEFAULT_LOG_VOLUME */
   readonly volume?: LogVolumeSettings;
+  /** Kubernetes events from Metricbeat (events.render.ts) arrive at the beats input: give them their branch. @default false */
+  readonly kubernetesEvents?: boolean;
   /** TLS component: the beats input gets a certificate when it serves the `collectors` hop. @default - plain beats */
   readonly tls?: Tls;
   /** Where Logstash records its flows. @default - none recorded */
@@ -62,6 +65,8 @@ export class Logstash extends Construct {
   readonly beatsHost: string;
   readonly workload: Workload;
   readonly settings: LogstashSettings;
+  /** Whether the pipeline has the Kubernetes events branch (`props.kubernetesEvents`). */
+  readonly kubernetesEvents: boolean;
   private readonly network?: NetworkFlows;
 
   constructor(scope: Construct, id: string, props: LogstashProps) {
@@ -69,6 +74,7 @@ export class Logstash extends Construct {
     const { common, elasticsearch: es } = props;
     const s = logstashSettings(props.logstash);
     this.settings = s;
+    this.kubernetesEvents = props.kubernetesEvents ?? false;
     const name = es.name;
     const after = props.operator.installed;
     if (props.network) this.network = props.network;
@@ -77,11 +83,13 @@ export class Logstash extends Construct {
       this.beatsCertificateSecret = props.tls.certificateFor({ name: `${name}-ls-beats-tls`, dnsNames: serviceDnsNames(lsBeatsService(name), common.namespace), keyEncoding: 'PKCS8' }).secretName;
     }
     this.beatsHost = `${lsBeatsService(name)}.${common.namespace}.svc:${LS_BEATS_PORT}`;
+    const redaction = renderRedactionFilter(redactionRules(props.redaction, `${this.node.path}: props.redaction`));
+    const staticFields = renderStaticFieldsFilter(es.staticFields);
     this.pipeline = renderLogstashPipeline({
       // The team JSON fields the cluster maps, copied where the template maps them.
       // Redaction first: nothing after it (catalog, team fields, the stored document) sees a secret.
       catalogFilter:
-        [renderRedactionFilter(redactionRules(props.redaction, `${this.node.path}: props.redaction`)), compileLogstashFilter().replace(/\n$/, ''), renderTeamFieldsFilter(es.jsonFields), renderStaticFieldsFilter(es.staticFields)]
+        [redaction, compileLogstashFilter().replace(/\n$/, ''), renderTeamFieldsFilter(es.jsonFields), staticFields]
           .filter((x) => x !== '')
           .join('\n') + '\n',
       ...(this.beatsCertificateSecret ? { beatsTls: { certificateFile: `${BEATS_TLS_DIR}/tls.crt`, keyFile: `${BEATS_TLS_DIR}/tls.key` } } : {}),
@@ -91,6 +99,8 @@ export class Logstash extends Construct {
       extraFilter: `${renderJobFilter(props.jobLabels)}\n${renderEventCounterFilter()}\n${renderVolumeFilter(checkLogVolume(props.volume ?? DEFAULT_LOG_VOLUME, `${this.node.path}: props.volume`))}`,
       extraOutput: renderEventCounterOutput(),
       skipStoreField: VOLUME_DROP_FIELD,
+      // events carry the environment's and their namespace's static fields too
+      ...(props.kubernetesEvents ? { events: { condition: LOGSTASH_EVENTS_CONDITION, filter: [renderLogstashEventsFilter(redaction), staticFields].filter((x) => x !== '').join('\n') } } : {}),
     });
     // Event counters for the training alerts (Kibana's connectors are not free): a
     // statsd_exporter sidecar, its mapping, and a PodMonitor for the stack's Prometheus.

@@ -55,5 +55,5 @@ export const eckPods = {
   elasticsearch: (name: string): EckWorkload => ({ name: 'elasticsearch', podSelector: { 'elasticsearch.k8s.elastic.co/cluster-name': name } }),
   kibana: (name: string): EckWorkload => ({ name: 'kibana', podSelector: { 'kibana.k8s.elastic.co/name': name } }),
   logstash: (name: string): EckWorkload => ({ name: 'logstash', podSelector: { 'logstash.k8s.elastic.co/name': name } }),
-  beat: (name: string): EckWorkload => ({ name: 'filebeat', podSelector: { 'beat.k8s.elastic.co/name': name } }),
+  beat: (name: string, workload = 'filebeat'): EckWorkload => ({ name: workload, podSelector: { 'beat.k8s.elastic.co/name': name } }),
 } as const;

@@ -9,7 +9,7 @@
  */
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
-import { EVENTS_SOURCE, JOB_OBJECT_KINDS, POD_NAME_JOB_PATTERNS } from '../contracts/k8s-events';
+import { EVENTS_SOURCE, JOB_OBJECT_KINDS, POD_NAME_JOB_PATTERNS, type EventsSettings } from '../contracts/k8s-events';
 import { JOB_LABEL } from '../contracts/jobs';
 import type { LokiEndpoint } from './endpoint';
 
@@ -23,15 +23,7 @@ export const ALLOY_IMAGE_UID = 473;
 /** Its positions file (the last event time sent), on an emptyDir: the root filesystem is read-only. */
 export const EVENTS_STORAGE_PATH = '/var/lib/alloy/data';
 
-export interface EventsSettings {
-  /** Collect Kubernetes events. */
-  readonly enabled: boolean;
-  /** Namespaces whose events are collected; empty: every namespace. */
-  readonly namespaces: readonly string[];
-}
-
-/** On by default: one small pod, and events explain most job failures. */
-export const DEFAULT_EVENTS: EventsSettings = { enabled: true, namespaces: [] };
+export { DEFAULT_EVENTS, type EventsSettings } from '../contracts/k8s-events';
 
 export interface EventsRenderProps {
   readonly common: CommonConfig;

@@ -25,7 +25,7 @@ type BeatSpec = {
   daemonSet: { podTemplate: { spec: { serviceAccountName: string; containers: Container[]; volumes: { name: string; hostPath?: { path: string; type: string }; secret?: { secretName: string; items: unknown[] } }[] } } };
 };
 const beatOf = (r: typeof dev): KubeManifest & { spec: BeatSpec } => {
-  const found = r.customResources.filter((o) => o.kind === 'Beat');
+  const found = r.customResources.filter((o) => o.kind === 'Beat' && (o.spec as { type?: string }).type === 'filebeat');
   assert.equal(found.length, 1);
   return found[0] as KubeManifest & { spec: BeatSpec };
 };

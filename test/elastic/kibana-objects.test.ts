@@ -55,12 +55,15 @@ const panelsOf = (o: Obj): Panel[] => JSON.parse(o.attributes.panelsJSON as stri
 const devObjects = parseNdjson(elasticOf(dev).kibanaObjects.ndjson);
 const prodObjects = parseNdjson(elasticOf(prod).kibanaObjects.ndjson);
 
-test('ndjson: one saved object a line: a data view, four searches, a dashboard', () => {
-  assert.deepEqual(devObjects.map((o) => o.type), ['index-pattern', 'search', 'search', 'search', 'search', 'dashboard']);
+test('ndjson: one saved object a line: a data view, four searches (six with Kubernetes events), a dashboard', () => {
+  assert.deepEqual(devObjects.map((o) => o.type), ['index-pattern', 'search', 'search', 'search', 'search', 'search', 'search', 'dashboard']);
   assert.deepEqual(
     devObjects.map((o) => o.attributes.title),
-    ['logs-ml-dev', 'ML events', 'ML errors by event', 'ML errors by framework', 'Jobs that hit a NaN loss', 'ML training logs (logs-ml-dev)'],
+    ['logs-ml-dev', 'ML events', 'ML errors by event', 'ML errors by framework', 'Jobs that hit a NaN loss', 'Kubernetes events', 'Job failure events', 'ML training logs (logs-ml-dev)'],
   );
+  const e = elasticOf(dev);
+  const without = renderKibanaObjects({ dataStream: e.dataStream, fields: mappedFields(e.indexTemplate) });
+  assert.deepEqual(without.objects.map((o) => o.type), ['index-pattern', 'search', 'search', 'search', 'search', 'dashboard'], 'no events searches unless events are shipped');
   assertElasticGolden('kibana-objects-dev.ndjson', elasticOf(dev).kibanaObjects.ndjson);
 });
 
@@ -69,7 +72,7 @@ test('ids: unique, derived from the data stream, the same on every render', () =
   assert.ok(devObjects.every((o) => o.id.startsWith('mlobs-logs-ml-dev')), 'dev ids carry the dev data stream');
   assert.ok(prodObjects.every((o) => o.id.startsWith('mlobs-logs-ml-prod')), 'prod ids carry the prod data stream');
   const e = elasticOf(dev);
-  const again = renderKibanaObjects({ dataStream: e.dataStream, fields: mappedFields(e.indexTemplate) });
+  const again = renderKibanaObjects({ dataStream: e.dataStream, fields: mappedFields(e.indexTemplate), kubernetesEvents: true });
   assert.equal(again.ndjson, e.kibanaObjects.ndjson);
   // Lens layer and column ids are fixed names, not generated UUIDs.
   assert.doesNotMatch(e.kibanaObjects.ndjson, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
@@ -181,7 +184,7 @@ test('searches and panels: KQL queries non-empty; errors search selects error an
   const dashboardPanels = panelsOf(devObjects.find((o) => o.type === 'dashboard') as Obj);
   const lens = dashboardPanels.filter((p) => p.type === 'lens');
   assert.equal(lens.length, 5);
-  assert.deepEqual(dashboardPanels.filter((p) => p.type === 'search').map((p) => p.panelIndex), ['errors-by-framework', 'jobs-with-nan-loss']);
+  assert.deepEqual(dashboardPanels.filter((p) => p.type === 'search').map((p) => p.panelIndex), ['errors-by-framework', 'jobs-with-nan-loss', 'job-failure-events']);
   // Loss against step and against epoch, one line per job.
   for (const key of ['loss-by-step-per-job', 'loss-by-epoch-per-job']) {
     const p = lens.find((x) => x.panelIndex === key);

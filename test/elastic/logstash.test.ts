@@ -49,9 +49,11 @@ test("the redaction filter, then the catalog's compiled filter, are placed uncha
   const catalog = compileLogstashFilter();
   const body = /\nfilter \{\n([\s\S]*?)\n\}\noutput \{/.exec(text)?.[1];
   assert.ok(body, 'one filter block before the output block');
-  const unindented = body.split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
+  // dev ships Kubernetes events: the log-line filters are the else branch of the events branch (events.test.ts)
+  const lineBranch = body.slice(body.indexOf('\n  } else {\n') + '\n  } else {\n'.length);
+  const unindented = lineBranch.split('\n').map((l) => l.replace(/^ {4}/, '')).join('\n');
   const redaction = renderRedactionFilter(redactionRules());
-  assert.ok(unindented.startsWith(`${redaction}\n${catalog.replace(/\n$/, '')}`), 'the filter starts with the redaction, then the catalog filter, line for line');
+  assert.ok(unindented.startsWith(`${redaction}\n${catalog.replace(/\n$/, '')}`), 'the log-line branch starts with the redaction, then the catalog filter, line for line');
   assert.match(text, /json \{ source => "message" target => "\[@metadata\]\[mlobs_json\]"/, 'JSON lines are decoded by the json filter');
 });
 

@@ -2,7 +2,7 @@
 # Builds the real engines that consume mlobs' output from Go modules, one pinned wrapper module
 # (engines/<tool>/go.mod + go.sum) per tool, into .tools/engines/ (ignored by git):
 #   bin/      etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, kwokctl, tofu,
-#             prometheus, promtool, alertmanager, amtool
+#             prometheus, promtool, alertmanager, amtool, statsd_exporter
 #   mirror/   terraform providers as a filesystem mirror for tofu (provider-kubernetes, provider-helm;
 #             not in the default set: the module proxy refuses their pinned commits, see README)
 # A tool is rebuilt only when its wrapper (go.mod, go.sum, build flags) or the Go version changed;
@@ -17,7 +17,7 @@ OUT="${MLOBS_ENGINES_DIR:-$ROOT/.tools/engines}"
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false"
 mkdir -p "$OUT/bin" "$OUT/stamps"
 
-TOOLS=(etcd kubernetes kwok tofu prometheus alertmanager)
+TOOLS=(etcd kubernetes kwok tofu prometheus alertmanager statsd-exporter)
 ALL_TOOLS=("${TOOLS[@]}" provider-kubernetes provider-helm)
 
 # modver <tool> <module>: the version the wrapper's go.mod requires (the one source of versions).
@@ -66,6 +66,12 @@ spec() {
       # The web UI's built assets (ui/app/dist, made by npm in upstream's release build) are not
       # in the module: embed one placeholder page instead (see below). The API is unaffected.
       PLACEHOLDER_FILE="ui/app/dist/index.html" ;;
+    statsd-exporter)
+      # The Logstash sidecar's exporter (constructs/versions.ts ELASTIC_IMAGES.statsdExporter): the
+      # mapping and the statsd lines of the Elastic alert path run on it.
+      MODULE=github.com/prometheus/statsd_exporter; v="$(modver statsd-exporter $MODULE)"
+      LDFLAGS+=" -X github.com/prometheus/common/version.Version=${v#v} -X github.com/prometheus/common/version.Branch=HEAD"
+      PKGS=(github.com/prometheus/statsd_exporter); NAMES=(statsd_exporter) ;;
     provider-kubernetes|provider-helm)
       local type="${1#provider-}"
       MODULE=github.com/hashicorp/terraform-provider-$type

@@ -83,6 +83,15 @@ export const DROP_REASONS = {
   rateLimit: 'ratelimit_drop_stage',
 } as const;
 
+/**
+ * The Elastic pipeline's count of lines Logstash did not store (its volume filter marks them, the
+ * Elasticsearch output skips them), through the statsd sidecar: `reason` is the mark
+ * (`level_<level>`, `progress`), `namespace` and `job` say whose lines. The Loki collectors count
+ * their drops in their own `*_dropped_lines_total` series.
+ */
+export const NOT_STORED_METRIC = 'mlobs_log_lines_not_stored_total';
+export const NOT_STORED_LABELS = ['reason', 'namespace', 'job'] as const;
+
 /** Temporary labels the limit stages key their buckets by (label_name of `*_dropped_lines_by_label_total`); dropped before the push. */
 export const LIMIT_LABELS = {
   /** The progress-bar sampler's bucket: one per stream. */

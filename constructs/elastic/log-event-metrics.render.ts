@@ -35,6 +35,7 @@ import {
   TRAINING_EVENTS,
 } from '../contracts/log-metrics';
 import { LS_METRICS_PORT } from './names';
+import { NOT_STORED_LABELS, NOT_STORED_METRIC } from '../contracts/log-volume';
 import { DEFAULT_JOB_LABEL_KEYS, inheritedJobRelabeling, jobRelabeling } from '../contracts/jobs';
 
 /** Stand-in for a label with no value (statsd_exporter ignores empty tags). */
@@ -146,8 +147,30 @@ function seriesOutputs(): string[] {
   return out;
 }
 
+/** Where the not-stored counter's `namespace` and `job` tags are written. */
+const NOT_STORED_TAGS = '[@metadata][mlobs_not_stored_tags]';
+const NOT_STORED_TAG_LABELS = NOT_STORED_LABELS.filter((l): l is 'namespace' | 'job' => l !== 'reason');
+
+/**
+ * Logstash filter text, after the volume filter: the tags of {@link NOT_STORED_METRIC} for an
+ * event the volume filter marked (`markField`), namespace and job in contract order.
+ */
+export function renderNotStoredFilter(markField: string): string {
+  return [
+    `# ${NOT_STORED_METRIC}: what the volume filter keeps out of Elasticsearch, by reason, namespace and job`,
+    `if ${markField} {`,
+    `  ruby { id => "mlobs_not_stored_labels" code => '${tagsCode(NOT_STORED_TAG_LABELS, NOT_STORED_TAGS)}' }`,
+    '}',
+  ].join('\n');
+}
+
+/** Logstash output text: one count of {@link NOT_STORED_METRIC} per marked event. */
+export function renderNotStoredOutput(markField: string): string {
+  return [`if ${markField} {`, ...statsd('mlobs_not_stored', `increment => ["${NOT_STORED_METRIC},reason=%{${markField}},%{${NOT_STORED_TAGS}}"]`), '}'].join('\n');
+}
+
 /** The series the sidecar exports (everything else is dropped, by statsd_exporter and again by the PodMonitor). */
-export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric)];
+export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC];
 
 /** statsd_exporter's mapping: the one counter, everything else dropped. */
 export function renderStatsdMapping(): Record<string, unknown> {
@@ -157,6 +180,7 @@ export function renderStatsdMapping(): Record<string, unknown> {
       { match: STATSD_EVENTS_NAME, name: LOG_EVENTS_METRIC, help: 'ML log lines classified with a catalog event (from Logstash, mlobs Elastic pipeline)' },
       { match: name(ERROR_LINES_METRIC), name: ERROR_LINES_METRIC, help: 'Log lines at an error level (from Logstash, mlobs Elastic pipeline)' },
       ...TRAIN_GAUGES.map((g) => ({ match: name(g.metric), name: g.metric, help: `${g.help} (from Logstash, mlobs Elastic pipeline)` })),
+      { match: name(NOT_STORED_METRIC), name: NOT_STORED_METRIC, help: 'Log lines Logstash did not store (logs.volume), by reason (from Logstash, mlobs Elastic pipeline)' },
       { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' },
     ],
   };

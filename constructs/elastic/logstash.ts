@@ -14,6 +14,8 @@ import {
   renderEventCounterFilter,
   renderJobFilter,
   renderEventCounterOutput,
+  renderNotStoredFilter,
+  renderNotStoredOutput,
   renderEventMetricsPodMonitor,
   renderEventMetricsSidecar,
   renderStatsdMappingConfigMap,
@@ -96,8 +98,8 @@ export class Logstash extends Construct {
       esAlias: DEFAULT_ES_ALIAS,
       dataStream: es.dataStreamParts,
       // volume control last: the event counters' labels are set on every event, marked ones are only not stored
-      extraFilter: `${renderJobFilter(props.jobLabels)}\n${renderEventCounterFilter()}\n${renderVolumeFilter(checkLogVolume(props.volume ?? DEFAULT_LOG_VOLUME, `${this.node.path}: props.volume`))}`,
-      extraOutput: renderEventCounterOutput(),
+      extraFilter: `${renderJobFilter(props.jobLabels)}\n${renderEventCounterFilter()}\n${renderVolumeFilter(checkLogVolume(props.volume ?? DEFAULT_LOG_VOLUME, `${this.node.path}: props.volume`))}\n${renderNotStoredFilter(VOLUME_DROP_FIELD)}`,
+      extraOutput: `${renderEventCounterOutput()}\n${renderNotStoredOutput(VOLUME_DROP_FIELD)}`,
       skipStoreField: VOLUME_DROP_FIELD,
       // events carry the environment's and their namespace's static fields too
       ...(props.kubernetesEvents ? { events: { condition: LOGSTASH_EVENTS_CONDITION, filter: [renderLogstashEventsFilter(redaction), staticFields].filter((x) => x !== '').join('\n') } } : {}),

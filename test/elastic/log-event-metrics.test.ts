@@ -43,7 +43,7 @@ test('the counter filter builds the contract metric with the contract labels, in
   assert.ok(ruby.includes('tags = ') && !ruby.includes('${'), 'no ${...} in the code (Logstash would substitute it)');
 });
 
-test('the counts go over loopback UDP to the sidecar, whose mapping keeps only the contract metric', () => {
+test('the counts go over loopback UDP to the sidecar, whose mapping keeps only the contract metrics', () => {
   assert.match(pipeline, /statsd \{\n\s+id => "mlobs_event_counter"\n\s+host => "127\.0\.0\.1"\n\s+port => 9125\n\s+protocol => "udp"\n\s+namespace => "mlobs"\n\s+sender => "logstash"\n\s+increment => \["%\{\[@metadata\]\[mlobs_metric\]\}"\]/);
   const cm = dev.customResources.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mlobs-ls-event-metrics') as { data: Record<string, string> } | undefined;
   assert.ok(cm);
@@ -52,7 +52,7 @@ test('the counts go over loopback UDP to the sidecar, whose mapping keeps only t
   assert.deepEqual(mappings[0], { match: `mlobs.logstash.${LOG_EVENTS_METRIC}`, name: LOG_EVENTS_METRIC, help: 'ML log lines classified with a catalog event (from Logstash, mlobs Elastic pipeline)' });
   assert.deepEqual(
     mappings.map((m) => m.name),
-    [LOG_EVENTS_METRIC, 'mlobs_log_error_lines_total', 'mlobs_train_loss', 'mlobs_train_learning_rate', 'mlobs_train_grad_norm', 'mlobs_train_step', 'mlobs_train_throughput', 'dropped'],
+    [LOG_EVENTS_METRIC, 'mlobs_log_error_lines_total', 'mlobs_train_loss', 'mlobs_train_learning_rate', 'mlobs_train_grad_norm', 'mlobs_train_step', 'mlobs_train_throughput', 'mlobs_log_lines_not_stored_total', 'dropped'],
   );
   for (const m of mappings.slice(0, -1)) assert.equal(m.match, `mlobs.logstash.${m.name}`);
   assert.deepEqual(mappings[mappings.length - 1], { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' });

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { engineBin, ENGINES_DIR, wrapperVersion, type EngineBinary } from '../helpers/engines';
 import { REPO_ROOT, sharedPath } from '../helpers/paths';
-import { CHARTS, PROVIDERS } from '../../constructs/versions';
+import { CHARTS, ELASTIC_IMAGES, PROVIDERS } from '../../constructs/versions';
 
 const EMPTY_CLI_CONFIG = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlobs-tfrc-')), 'empty.tfrc');
 fs.writeFileSync(EMPTY_CLI_CONFIG, '');
@@ -48,6 +48,12 @@ test('Prometheus and Alertmanager wrappers pin what kube-prometheus-stack runs, 
   for (const bin of ['alertmanager', 'amtool'] as const) {
     assert.match(versionOutput(bin, ['--version']), new RegExp(`version ${amTag.slice(1).replace(/\./g, '\\.')} `), bin);
   }
+});
+
+test("statsd_exporter pins the Logstash sidecar's image tag, and the binary says so", () => {
+  const tag = ELASTIC_IMAGES.statsdExporter.tag; // v0.28.0
+  assert.equal(wrapperVersion('statsd-exporter', 'github.com/prometheus/statsd_exporter'), tag);
+  assert.match(versionOutput('statsd_exporter', ['--version']), new RegExp(`version ${tag.slice(1).replace(/\./g, '\\.')} `));
 });
 
 test('the Kubernetes control plane reports its release (>= 1.34), not v0.0.0-master', () => {
@@ -101,14 +107,14 @@ test('a second run reuses every built engine (versions and build flags unchanged
   });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.equal(lines.length, 6, r.stdout);
+  assert.equal(lines.length, 7, r.stdout);
   for (const l of lines) assert.match(l, /up to date/, l);
 });
 
 test('an unknown tool is refused before anything is built', () => {
   const r = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'build-engines.sh'), 'etcd', 'terraform'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown tool 'terraform' \(known: etcd kubernetes kwok tofu prometheus alertmanager provider-kubernetes provider-helm\)/);
+  assert.match(r.stderr, /unknown tool 'terraform' \(known: etcd kubernetes kwok tofu prometheus alertmanager statsd-exporter provider-kubernetes provider-helm\)/);
   assert.equal(r.stdout, '');
 });
 

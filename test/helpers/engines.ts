@@ -21,7 +21,8 @@ export type EngineBinary =
   | 'prometheus'
   | 'promtool'
   | 'alertmanager'
-  | 'amtool';
+  | 'amtool'
+  | 'statsd_exporter';
 
 /** Absolute path of a built engine; throws naming the build command when it is missing. */
 export function engineBin(name: EngineBinary): string {

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack } from 'cdktf';
 import { EVENTS_SOURCE, JOB_FAILURE_REASONS, checkEventsSettings, eventJob } from '../../constructs/contracts/k8s-events';
 import {
   ES_EVENT_FIELDS,
@@ -307,7 +307,8 @@ test('the pod-name patterns become grok captures; a contract pattern of another 
 });
 
 test('KubernetesEvents refuses a Logstash built without the events branch, naming both', () => {
-  const app = new App();
+  // Testing.app writes into a temporary folder (an App() would create cdktf.out in the checkout)
+  const app = Testing.app();
   const stack = new TerraformStack(app, 's');
   const common = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
   const resources = new CustomResourceChart(stack, 'resources', { namespace: common.namespace });

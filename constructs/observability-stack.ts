@@ -174,7 +174,8 @@ export class ObservabilityStack extends Construct {
         common: this.common,
         resources: this.resources,
         ...(this.tls ? { tls: this.tls } : {}),
-        dependsOn: [this.namespace],
+        // the collector is installed into the agents namespace
+        dependsOn: namespaces,
         network,
         alertmanager: this.metrics,
         // Each component's LogQL alerts, gathered here (the mixin pattern).

@@ -92,7 +92,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
   },
   {
     workload: 'DaemonSet/alloy',
-    namespace: 'stack',
+    namespace: 'agents',
     containers: ['alloy'],
     exempt: ['runAsNonRoot', 'readOnlyRootFilesystem', 'hostPath'],
     requires: 'privileged',
@@ -101,7 +101,7 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = validateSecurit
   },
   {
     workload: 'Beat/mlobs',
-    namespace: 'stack',
+    namespace: 'agents',
     containers: ['filebeat'],
     exempt: ['runAsNonRoot', 'capabilities', 'hostPath'],
     requires: 'privileged',

@@ -1,8 +1,9 @@
 /**
  * Values for the pinned eck-operator chart. Pure: no cdktf import.
  *
- * - Watches only the stack's namespace (`managedNamespaces`), so several stacks or teams can
- *   run their own ECK without fighting over resources.
+ * - Watches only the stack's namespaces (`managedNamespaces`: the stack's, and the agents
+ *   namespace where the Filebeat DaemonSet runs), so several stacks or teams can run their own ECK
+ *   without fighting over resources.
  * - CRDs come with the release (`installCRDs`), so one apply works on an empty cluster.
  * - Metrics on a plain port, scraped through the chart's PodMonitor labelled with the stack's
  *   monitor selector (kube-prometheus-stack's Prometheus picks it up).
@@ -19,13 +20,13 @@ export interface EckOperatorValuesProps {
   readonly common: CommonConfig;
   /** Operator requests and limits. */
   readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
-  /** Namespaces the operator manages. @default - the stack's namespace only */
+  /** Namespaces the operator manages. @default - the stack's namespace and its agents namespace */
   readonly managedNamespaces?: readonly string[];
 }
 
 export function renderEckOperatorValues(props: EckOperatorValuesProps): HelmValues {
   return {
-    managedNamespaces: [...(props.managedNamespaces ?? [props.common.namespace])],
+    managedNamespaces: [...(props.managedNamespaces ?? [props.common.namespace, props.common.agentsNamespace])],
     installCRDs: true,
     createClusterScopedResources: true,
     resources: props.resources,

@@ -161,7 +161,7 @@ export class ElasticPipeline extends Construct {
     });
     this.logstashComponent = new Logstash(this, 'logstash', { ...shared, elasticsearch: this.cluster, ...(props.logstash ? { logstash: props.logstash } : {}), ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.volume ? { volume: props.volume } : {}), kubernetesEvents: events.enabled });
     this.exporter = new ElasticsearchExporter(this, 'exporter', { common, cluster: this.cluster, dependsOn: [...(props.dependsOn ?? []), this.operator.release] });
-    this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.filebeat ? { filebeat: props.filebeat } : {}), ...(props.files ? { files: props.files } : {}), ...(props.volume ? { perStream: props.volume.perStream } : {}) });
+    this.filebeatComponent = new Filebeat(this, 'filebeat', { common, operator: this.operator, resources, logstash: this.logstashComponent, ...(props.tls ? { tls: props.tls } : {}), ...(props.filebeat ? { filebeat: props.filebeat } : {}), ...(props.files ? { files: props.files } : {}), ...(props.volume ? { perStream: props.volume.perStream } : {}) });
     if (events.enabled) this.eventsComponent = new KubernetesEvents(this, 'events', { common, operator: this.operator, resources, logstash: this.logstashComponent, events });
 
     const c = this.cluster;

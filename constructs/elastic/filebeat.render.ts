@@ -53,7 +53,19 @@ export interface FilebeatRenderProps {
   readonly files?: LogFilesSettings;
   /** The per-stream line limit (contracts/log-volume.ts `perStream`). @default DEFAULT_LOG_VOLUME.perStream */
   readonly perStream?: PerStreamLimit;
+  /**
+   * The node directory of Filebeat's registry (read offsets), as the `beat-data` hostPath ECK would
+   * otherwise derive from the Beat's namespace (`/var/lib/<namespace>/<name>/filebeat-data`): kept
+   * at the stack namespace's path so moving the Beat to the agents namespace neither re-sends nor
+   * skips lines. @default - ECK's path for the Beat's own namespace
+   */
+  readonly dataHostPath?: string;
 }
+
+/** ECK's name for a Beat's data volume (cloud-on-k8s pkg/controller/beat/common: DataVolumeName); a podTemplate volume of that name replaces its default. */
+export const BEAT_DATA_VOLUME = 'beat-data';
+/** ECK's hostPath for a DaemonSet Beat's data (DataMountPathTemplate `/var/lib/%s/%s/%s-data`: namespace, name, type). */
+export const eckBeatDataHostPath = (namespace: string, name: string, type: string): string => `/var/lib/${namespace}/${name}/${type}-data`;
 
 /** The stream a line-rate limit counts: one container of one pod (as the Loki collectors' `by_label_name`). */
 export const FILEBEAT_STREAM_FIELDS = ['kubernetes.pod.uid', 'kubernetes.container.name'] as const;
@@ -205,6 +217,7 @@ export function renderFilebeat(p: FilebeatRenderProps): FilebeatObjects {
             ],
             volumes: [
               ...hostPaths.map((h) => ({ name: h.name, hostPath: { path: h.path, type: h.type } })),
+              ...(p.dataHostPath ? [{ name: BEAT_DATA_VOLUME, hostPath: { path: p.dataHostPath, type: 'DirectoryOrCreate' } }] : []),
               ...(p.logstashCaSecret ? [{ name: 'logstash-ca', secret: { secretName: p.logstashCaSecret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
             ],
           },

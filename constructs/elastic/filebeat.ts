@@ -6,7 +6,8 @@ import type { Workload } from '../core/network';
 import { compileFilebeatMultiline } from '../mllogs';
 import { ELASTIC_STACK_VERSION } from '../versions';
 import type { EckOperator } from './eck-operator';
-import { renderFilebeat } from './filebeat.render';
+import { eckBeatDataHostPath, renderFilebeat } from './filebeat.render';
+import type { Tls } from '../tls/tls';
 import type { Logstash } from './logstash';
 import { eckPods } from './names';
 import { filebeatSettings, type FilebeatSettings } from './settings';
@@ -27,6 +28,8 @@ export interface FilebeatProps {
   readonly files?: LogFilesSettings;
   /** The per-stream line limit (contracts/log-volume.ts). @default DEFAULT_LOG_VOLUME.perStream */
   readonly perStream?: PerStreamLimit;
+  /** TLS component: a trust bundle in the agents namespace verifies Logstash's beats certificate. Required when Logstash has one. */
+  readonly tls?: Tls;
 }
 
 /**
@@ -46,9 +49,18 @@ export class Filebeat extends Construct {
     const s = filebeatSettings(props.filebeat);
     this.settings = s;
     const name = logstash.manifest.metadata.name;
+    // Filebeat runs in the agents namespace (host access, Pod Security privileged there); Logstash's
+    // beats CA is a Secret of the stack namespace, so it trusts a bundle of the same CA in its own.
+    const agents = common.agentsNamespace;
+    let logstashCaSecret: string | undefined;
+    if (logstash.beatsCertificateSecret) {
+      if (!props.tls) throw new Error(`${this.node.path}: props.tls is required: ${logstash.node.path} serves beats over TLS and Filebeat, in ${agents}, verifies it with a trust bundle there`);
+      logstashCaSecret = props.tls.trustBundleIn(agents).secretName;
+    }
     const filebeat = renderFilebeat({
       name,
-      namespace: common.namespace,
+      namespace: agents,
+      dataHostPath: eckBeatDataHostPath(common.namespace, name, 'filebeat'),
       labels: common.labels,
       version: ELASTIC_STACK_VERSION,
       resources: s.resources,
@@ -57,13 +69,13 @@ export class Filebeat extends Construct {
       ...(props.files ? { files: props.files } : {}),
       ...(props.perStream ? { perStream: props.perStream } : {}),
       logstashHost: logstash.beatsHost,
-      ...(logstash.beatsCertificateSecret ? { logstashCaSecret: logstash.beatsCertificateSecret } : {}),
+      ...(logstashCaSecret ? { logstashCaSecret } : {}),
     });
     this.manifest = filebeat.beat;
     const after = props.operator.installed;
     for (const m of filebeat.rbac) props.resources.add(m, after);
     props.resources.add(this.manifest, after);
-    this.workload = eckPods.beat(name);
+    this.workload = { ...eckPods.beat(name), namespace: agents };
     logstash.allowShipper(this.workload, 'Filebeat ships logs to Logstash (beats input)');
   }
 }

@@ -65,7 +65,8 @@ export function collectorPodMonitor(common: CommonConfig, name: string, podLabel
     metadata: { name, namespace: common.namespace, labels: { ...common.labels, ...common.monitorSelector } },
     spec: {
       selector: { matchLabels: { ...podLabels } },
-      namespaceSelector: { matchNames: [common.namespace] },
+      // the collectors run in the agents namespace
+      namespaceSelector: { matchNames: [common.agentsNamespace] },
       podMetricsEndpoints: [
         // honorLabels: the log-derived series keep the workload's namespace/pod/container,
         // not the collector pod's.

@@ -133,12 +133,17 @@ export class LokiPipeline extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     this.collectorModule = COLLECTOR_MODULES[props.collector ?? DEFAULT_LOKI.collector];
-    const out = this.collectorModule.render({ common, loki: this.loki.endpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.files ? { files: props.files } : {}), volume: this.volume, staticFields });
+    // The collector runs in the agents namespace (host access, Pod Security privileged there); it
+    // verifies the gateway with a trust bundle in that namespace (the gateway's own Secret is in the stack's).
+    const agents = common.agentsNamespace;
+    const endpoint = this.loki.endpoint;
+    const collectorEndpoint = endpoint.tls && props.tls ? { ...endpoint, caSecretName: props.tls.trustBundleIn(agents).secretName } : endpoint;
+    const out = this.collectorModule.render({ common, loki: collectorEndpoint, ...(props.jobLabels ? { jobLabels: props.jobLabels } : {}), ...(props.jsonFields ? { jsonFields: props.jsonFields } : {}), ...(props.redaction ? { redaction: props.redaction } : {}), ...(props.files ? { files: props.files } : {}), volume: this.volume, staticFields });
     const configMaps = Object.entries(out.configMaps).map(
       ([name, data]) =>
         literalConfigMap(this, `${this.collectorModule.name}-config-${name}`, {
           name,
-          namespace: common.namespace,
+          namespace: agents,
           labels: { ...common.labels },
           data: { ...data },
           ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
@@ -147,15 +152,15 @@ export class LokiPipeline extends Construct {
     this.collector = new PinnedRelease(this, this.collectorModule.name, {
       chart: this.collectorModule.chart,
       releaseName: this.collectorModule.releaseName,
-      namespace: common.namespace,
+      namespace: agents,
       values: out.values,
       ...(props.collectorValuesOverrides ? { valuesOverrides: props.collectorValuesOverrides } : {}),
       dependsOn: [...(props.dependsOn ?? []), this.loki.chart.release, ...configMaps],
     });
     for (const m of out.manifests) props.resources.add(m);
-    this.volumeRule = renderPrometheusRule(LOG_VOLUME_RULE_NAME, renderLogVolumeRuleGroups(common.namespace, this.collectorModule.name), common);
+    this.volumeRule = renderPrometheusRule(LOG_VOLUME_RULE_NAME, renderLogVolumeRuleGroups(agents, this.collectorModule.name), common);
     props.resources.add(this.volumeRule);
-    this.collectorWorkload = { name: this.collectorModule.name, podSelector: this.collectorModule.podSelector };
+    this.collectorWorkload = { name: this.collectorModule.name, podSelector: this.collectorModule.podSelector, namespace: agents };
     props.network?.allow(this.collectorWorkload, this.loki.workloads.gateway, { port: LOKI_POD_PORTS.gateway }, `${this.collectorModule.name} pushes logs to the Loki gateway`);
 
     const events = props.events ?? DEFAULT_EVENTS;

@@ -117,8 +117,9 @@ export function renderStackRuleGroups(props: StackRulesProps): RuleGroup[] {
       ],
     },
     { name: SELF_MONITORING_GROUP_NAMES.loki, rules: lokiRules(ns) },
-    { name: SELF_MONITORING_GROUP_NAMES.collectors, rules: collectorRules(ns) },
-    { name: SELF_MONITORING_GROUP_NAMES.certificates, rules: certificateRules(ns) },
+    // the log collectors run in the agents namespace; the stack's certificates live in both
+    { name: SELF_MONITORING_GROUP_NAMES.collectors, rules: collectorRules(JSON.stringify(props.common.agentsNamespace)) },
+    { name: SELF_MONITORING_GROUP_NAMES.certificates, rules: certificateRules(`~${JSON.stringify(`${props.common.namespace}|${props.common.agentsNamespace}`)}`) },
     { name: SELF_MONITORING_GROUP_NAMES.elasticsearch, rules: elasticsearchRules() },
   ];
 }
@@ -178,7 +179,7 @@ function lokiRules(ns: string): AlertRule[] {
   ];
 }
 
-/** Alloy's loki.write and Promtail's client, scoped to the stack's namespace (only the running collector has series). */
+/** Alloy's loki.write and Promtail's client, scoped to the agents namespace where the collector runs (only the running collector has series). */
 function collectorRules(ns: string): AlertRule[] {
   const sel = `namespace=${ns}`;
   const dropped = (collector: string, metric: string, runbook: string): AlertRule => ({
@@ -222,6 +223,7 @@ function collectorRules(ns: string): AlertRule[] {
 }
 
 /** The stack's certificates (Certificates in its namespace), read from the cert-manager it installs. */
+/** `ns`: the matcher's right side after `namespace=`: a quoted name, or `~"a|b"`. */
 function certificateRules(ns: string): AlertRule[] {
   const sel = `namespace=${ns}`;
   const grace = DEFAULT_CERTIFICATE_RENEWAL_GRACE_SECONDS;

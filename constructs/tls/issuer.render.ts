@@ -126,6 +126,31 @@ export function renderCertificate(req: CertificateRequest, issuerRef: IssuerRef,
   };
 }
 
+/** Name of the trust Certificate and its Secret in another namespace of the stack (see {@link renderTrustBundle}). */
+export const TRUST_BUNDLE_NAME = 'mlobs-trust';
+
+/** The cluster-scoped twin of the stack's CA Issuer (unique per stack namespace). */
+export const clusterCaIssuerName = (stackNamespace: string): string => `${stackNamespace}-mlobs-ca`;
+
+/**
+ * A ClusterIssuer of kind CA on the stack's CA Secret: cert-manager reads a ClusterIssuer's Secret
+ * from its cluster resource namespace, which is the stack namespace when the stack installs
+ * cert-manager (the chart's `--cluster-resource-namespace=$(POD_NAMESPACE)`).
+ */
+export function renderClusterCaIssuer(common: CommonConfig): KubeManifest {
+  return { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: clusterCaIssuerName(common.namespace), labels: { ...common.labels } }, spec: { ca: { secretName: CA_SECRET_NAME } } };
+}
+
+/**
+ * A trust bundle in another namespace of the stack: a Certificate from the issuer that signs the
+ * in-cluster names, whose Secret's `ca.crt` is that CA. Clients there (the log collectors in the
+ * agents namespace) mount `ca.crt` only; the certificate's own key serves nothing.
+ */
+export function renderTrustBundle(namespace: string, issuerRef: IssuerRef, tls: Pick<TlsSettings, 'certificate'>, common: CommonConfig): KubeManifest {
+  const cert = renderCertificate({ name: TRUST_BUNDLE_NAME, dnsNames: [`${TRUST_BUNDLE_NAME}.${namespace}.svc`] }, issuerRef, tls, common);
+  return { ...cert, metadata: { ...cert.metadata, namespace } };
+}
+
 /** The DNS names of an in-cluster Service. */
 export function serviceDnsNames(service: string, namespace: string): string[] {
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];

@@ -3,13 +3,13 @@ import type { ITerraformDependable } from 'cdktf';
 import type { CommonConfig } from '../core/common';
 import { withDefaults } from '../core/settings';
 import type { CustomResourceChart } from '../core/custom-resource-chart';
-import type { IssuerRef } from '../core/manifest';
+import type { IssuerRef, KubeManifest } from '../core/manifest';
 import { PinnedRelease } from '../core/pinned-release';
 import type { HelmValues } from '../core/values';
 import { CHARTS } from '../versions';
 import { renderCertManagerValues } from './cert-manager.values';
 import { renderCertManagerPodMonitor } from './cert-manager-monitor.render';
-import { renderCertificate, renderIssuer, type CertificateRequest } from './issuer.render';
+import { renderCertificate, renderClusterCaIssuer, renderIssuer, renderTrustBundle, type CertificateRequest } from './issuer.render';
 import { DEFAULT_CERT_MANAGER, tlsSettings, type CertManagerSettings, type CertificateSettings, type IssuerSettings, type TlsHops, type TlsSettings } from './settings';
 import { KUBE_API_SERVER, type NetworkFlows, type ScrapeTarget, type Workload } from '../core/network';
 
@@ -67,6 +67,8 @@ export class Tls extends Construct {
   private readonly props: TlsProps;
   private readonly after: ITerraformDependable[];
   private internalRef?: IssuerRef;
+  private clusterCaIssuer?: KubeManifest;
+  private readonly trust = new Map<string, { readonly secretName: string }>();
 
   constructor(scope: Construct, id: string, props: TlsProps) {
     super(scope, id);
@@ -127,6 +129,36 @@ export class Tls extends Construct {
     const cert = renderCertificate(req, ref, this.settings, this.props.common);
     this.props.resources.add(cert, this.after);
     return { secretName: (cert.spec as { secretName: string }).secretName };
+  }
+
+  /**
+   * A Secret in `namespace` (another namespace the stack owns, such as the agents namespace) whose
+   * `ca.crt` verifies the stack's in-cluster certificates: a trust Certificate there, from the
+   * configured ClusterIssuer, or from a ClusterIssuer twin of the stack's own CA (created once).
+   * The twin needs cert-manager's cluster resource namespace to be the stack namespace, which holds
+   * when the stack installs cert-manager; otherwise this throws, naming the way out.
+   */
+  trustBundleIn(namespace: string): { readonly secretName: string } {
+    const existing = this.trust.get(namespace);
+    if (existing) return existing;
+    let ref = this.internalIssuerRef;
+    if (ref.kind === 'Issuer') {
+      if (!this.certManager) {
+        throw new Error(
+          `${this.node.path}: trustBundleIn("${namespace}"): the stack's CA (issuer ${this.settings.issuer.kind}) can sign certificates in another namespace only through a ClusterIssuer whose Secret lives in cert-manager's cluster resource namespace, and cert-manager is not installed by this stack (certManager.install: false); use issuer.kind: clusterIssuer, or let the stack install cert-manager`,
+        );
+      }
+      if (!this.clusterCaIssuer) {
+        this.clusterCaIssuer = renderClusterCaIssuer(this.props.common);
+        this.props.resources.add(this.clusterCaIssuer, this.after);
+      }
+      ref = { name: this.clusterCaIssuer.metadata.name, kind: 'ClusterIssuer', group: 'cert-manager.io' };
+    }
+    const cert = renderTrustBundle(namespace, ref, this.settings, this.props.common);
+    this.props.resources.add(cert, this.after);
+    const out = { secretName: (cert.spec as { secretName: string }).secretName };
+    this.trust.set(namespace, out);
+    return out;
   }
 
   /**

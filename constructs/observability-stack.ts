@@ -230,7 +230,7 @@ export class ObservabilityStack extends Construct {
     for (const t of scrapeTargets) network.allow(prometheus, t.workload, t.ports, `Prometheus scrapes ${t.workload.name}`);
     // PodMonitors in the stack's chart, read back: the scraped pods reuse the component's workload when the selector is the same.
     for (const m of this.resources.resources) {
-      const t = podMonitorTarget(m, this.common.namespace);
+      const t = podMonitorTarget(m, this.common.namespace, [this.common.agentsNamespace]);
       if (t) network.allow(prometheus, network.workloadFor(t.workload.podSelector, t.workload), t.ports, `Prometheus scrapes PodMonitor ${m.metadata.name}`);
     }
     if (this.loki) {

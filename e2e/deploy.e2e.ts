@@ -154,7 +154,7 @@ test('what the server stores equals what mlobs rendered: ConfigMaps byte for byt
   }
   assert.ok(configMaps >= 3);
   // The Alloy configuration keeps its Go-template references (Terraform would have eaten `${1}`).
-  const alloy = tools.getJson<{ data: Record<string, string> }>(['configmap', 'alloy-config', '-n', NAMESPACE]);
+  const alloy = tools.getJson<{ data: Record<string, string> }>(['configmap', 'alloy-config', '-n', AGENTS]);
   assert.match(Object.values(alloy.data).join('\n'), /\$\{3\}-01-\$\{1\}T\$\{2\}/);
   // Releases: `helm get values` equals the values the stack rendered.
   for (const body of Object.values(raw.resource.helm_release)) {
@@ -223,14 +223,18 @@ test('each namespace enforces its Pod Security labels (agents: privileged) and e
   report.podsAdmitted = admitted;
   // The host agents run in the agents namespace, admitted there under `privileged`.
   assert.equal(podSecurityLabels('agents')['pod-security.kubernetes.io/enforce'], 'privileged');
-  assert.deepEqual((workloadsIn[AGENTS] ?? []).map((w) => `${w.kind}/${w.metadata.name}`).sort(), ['DaemonSet/dcgm-exporter', 'DaemonSet/kube-prometheus-stack-prometheus-node-exporter']);
+  // (Filebeat is an ECK Beat: no operator runs here to create its DaemonSet; its custom resource is checked above)
+  assert.deepEqual((workloadsIn[AGENTS] ?? []).map((w) => `${w.kind}/${w.metadata.name}`).sort(), ['DaemonSet/alloy', 'DaemonSet/dcgm-exporter', 'DaemonSet/kube-prometheus-stack-prometheus-node-exporter']);
+  // The stack namespace enforces restricted: every pod there was admitted under it.
+  assert.equal(podSecurityLabels('stack')['pod-security.kubernetes.io/enforce'], 'restricted');
   const agentPods = podsIn[AGENTS] ?? [];
   assert.equal(agentPods.filter((p) => p.metadata.name.startsWith('kube-prometheus-stack-prometheus-node-exporter')).length, 3, 'node-exporter on every node');
   assert.ok(agentPods.some((p) => p.spec.hostNetwork === true), 'a host-network pod admitted in the agents namespace');
   // The GPU exporter runs on the GPU node only.
   const dcgm = agentPods.filter((p) => p.metadata.name.startsWith('dcgm-exporter'));
   assert.deepEqual(dcgm.map((p) => p.spec.nodeName), ['mlobs-gpu-0']);
-  assert.deepEqual((podsIn[NAMESPACE] ?? []).filter((p) => /node-exporter|dcgm-exporter/.test(p.metadata.name)).map((p) => p.metadata.name), [], 'no host agent left in the stack namespace');
+  assert.deepEqual((podsIn[NAMESPACE] ?? []).filter((p) => /node-exporter|dcgm-exporter|^alloy-(?!events)/.test(p.metadata.name)).map((p) => p.metadata.name), [], 'no host agent left in the stack namespace');
+  assert.equal(agentPods.filter((p) => /^alloy-/.test(p.metadata.name)).length, 3, 'the log collector on every node, in the agents namespace');
   // PersistentVolumeClaims (Loki) are bound.
   const pvcs = tools.getJson<{ items: { metadata: { name: string }; status: { phase: string } }[] }>(['pvc', '-n', NAMESPACE]).items;
   assert.ok(pvcs.length >= 1);
@@ -238,16 +242,21 @@ test('each namespace enforces its Pod Security labels (agents: privileged) and e
   // Every Secret a pod needs exists, or is made by a part of the stack that cannot run here
   // (cert-manager for Certificates, ECK for its clusters, the chart's certgen hook): a reference
   // to a Secret that nobody creates is a pod that never starts.
-  const owners = tools.getJson<{ items: PodTemplateOwner[] }>(['deployments,statefulsets,daemonsets,jobs,cronjobs', '-n', NAMESPACE]).items;
-  const present = new Set(tools.getJson<{ items: { metadata: { name: string } }[] }>(['secrets', '-n', NAMESPACE]).items.map((s) => s.metadata.name));
+  // Both namespaces: a Secret is looked up in the namespace of the pod that mounts it (`<namespace>/<name>` below).
+  const required = new Map<string, string[]>();
+  for (const ns of [NAMESPACE, AGENTS]) {
+    const owners = tools.getJson<{ items: PodTemplateOwner[] }>(['deployments,statefulsets,daemonsets,jobs,cronjobs', '-n', ns]).items;
+    for (const [name, who] of requiredSecrets(owners)) required.set(`${ns}/${name}`, who);
+  }
+  const present = new Set([NAMESPACE, AGENTS].flatMap((ns) => tools.getJson<{ items: { metadata: { name: string } }[] }>(['secrets', '-n', ns]).items.map((x) => `${ns}/${x.metadata.name}`)));
   const manifests = readOutput(project.outdir)[E2E_ENV]?.manifests ?? [];
-  const certificates = new Set(manifests.filter((m) => m.kind === 'Certificate').map((m) => String((m.spec as { secretName?: string } | undefined)?.secretName)));
-  const elastic = manifests.filter((m) => m.kind === 'Elasticsearch' || m.kind === 'Kibana').map((m) => m.metadata.name);
+  const certificates = new Set(manifests.filter((m) => m.kind === 'Certificate').map((m) => `${m.metadata.namespace ?? NAMESPACE}/${String((m.spec as { secretName?: string } | undefined)?.secretName)}`));
+  const elastic = manifests.filter((m) => m.kind === 'Elasticsearch' || m.kind === 'Kibana').map((m) => `${m.metadata.namespace ?? NAMESPACE}/${m.metadata.name}`);
   // Secrets the chart's hook Jobs write (kube-webhook-certgen `--secret-name=...`; the Jobs are deleted after success).
-  const hookSecrets = new Set([...tools.helm(['get', 'hooks', 'kube-prometheus-stack', '-n', NAMESPACE]).stdout.matchAll(/--secret-name=([a-z0-9.-]+)/g)].map((m) => m[1]));
+  const hookSecrets = new Set([...tools.helm(['get', 'hooks', 'kube-prometheus-stack', '-n', NAMESPACE]).stdout.matchAll(/--secret-name=([a-z0-9.-]+)/g)].map((m) => `${NAMESPACE}/${m[1]}`));
   const unresolved: string[] = [];
   const producedBy: Record<string, string> = {};
-  for (const [name, who] of requiredSecrets(owners)) {
+  for (const [name, who] of required) {
     if (present.has(name)) producedBy[name] = 'present';
     else if (certificates.has(name)) producedBy[name] = 'cert-manager Certificate';
     else if (elastic.some((e) => name.startsWith(`${e}-es-`) || name.startsWith(`${e}-kb-`))) producedBy[name] = 'ECK';
@@ -255,19 +264,22 @@ test('each namespace enforces its Pod Security labels (agents: privileged) and e
     else unresolved.push(`${name} (needed by ${who.join(', ')})`);
   }
   assert.deepEqual(unresolved, [], 'Secrets referenced by pods that nothing creates');
-  for (const name of Object.keys(USER_SECRETS)) assert.equal(producedBy[name], 'present', `user Secret ${name}`);
+  for (const name of Object.keys(USER_SECRETS)) assert.equal(producedBy[`${NAMESPACE}/${name}`], 'present', `user Secret ${name}`);
+  // The collector in the agents namespace trusts the Loki gateway through the trust bundle Certificate there.
+  assert.equal(producedBy[`${AGENTS}/mlobs-trust`], 'cert-manager Certificate');
   report.secretReferences = producedBy;
   const policies = tools.getJson<{ items: unknown[] }>(['networkpolicies', '-n', NAMESPACE]).items;
   assert.ok(policies.length >= 5, `${policies.length} NetworkPolicies`);
   const agentPolicies = tools.getJson<{ items: { metadata: { name: string } }[] }>(['networkpolicies', '-n', AGENTS]).items.map((p) => p.metadata.name).sort();
-  assert.deepEqual(agentPolicies, ['mlobs-dcgm-exporter', 'mlobs-default-deny-ingress']);
+  // the scraped agents: the log collector (its PodMonitor) and dcgm-exporter
+  assert.deepEqual(agentPolicies, ['mlobs-alloy', 'mlobs-dcgm-exporter', 'mlobs-default-deny-ingress']);
   report.networkPolicies = { [NAMESPACE]: policies.length, [AGENTS]: agentPolicies.length };
 });
 
 /** A temporary namespace that enforces `restricted`, for the API server's own verdict on each pod. */
 const PSA_PROBE_NAMESPACE = 'mlobs-psa-restricted-probe';
 
-test('the API server admits every pod of the stack namespace under Pod Security restricted, except the workloads whose exception there needs more (the log collectors)', () => {
+test('the API server admits every pod of the stack namespace under Pod Security restricted (which it enforces), and refuses the log collector of the agents namespace', () => {
   type Owner = { kind: string; name: string; controller?: boolean };
   type Pod = { metadata: { name: string; ownerReferences?: Owner[] }; spec: Record<string, unknown> };
   // Workloads the exceptions table keeps in the stack namespace beyond restricted: the only ones
@@ -289,9 +301,12 @@ test('the API server admits every pod of the stack namespace under Pod Security 
     tools.kubectlOk(['wait', '--for=create', 'serviceaccount/default', '-n', PSA_PROBE_NAMESPACE, '--timeout=60s']);
     const pods = tools.getJson<{ items: Pod[] }>(['pods', '-n', NAMESPACE]).items;
     assert.ok(pods.length >= 10, `${pods.length} pods in ${NAMESPACE}`);
+    // The control: the log collector's pods of the agents namespace (hostPath, root) must be refused.
+    const collectors = tools.getJson<{ items: Pod[] }>(['pods', '-n', AGENTS, '-l', 'app.kubernetes.io/name=alloy']).items;
+    assert.ok(collectors.length >= 1, 'the Alloy pods in the agents namespace');
     const admitted: string[] = [];
     const refused: Record<string, string> = {};
-    for (const p of pods) {
+    for (const p of [...pods, ...collectors]) {
       // The pod as it runs (the API server's defaults included), in the probe namespace: only
       // what Pod Security does not look at is dropped (node, priority, the ServiceAccount of the stack namespace).
       const { nodeName: _node, serviceAccountName: _sa, serviceAccount: _legacy, priority: _priority, ...spec } = p.spec;
@@ -304,10 +319,12 @@ test('the API server admits every pod of the stack namespace under Pod Security 
       }
     }
     report.stackNamespaceRestricted = { admitted: admitted.length, refused };
-    const unexpected = Object.entries(refused).filter(([, why]) => !beyond.has(why.slice(0, why.indexOf(':')))).map(([pod, why]) => `${pod} (${why})`);
+    assert.deepEqual([...beyond], [], 'no exception keeps a workload beyond restricted in the stack namespace');
+    const stackPods = new Set(pods.map((p) => p.metadata.name));
+    const unexpected = Object.entries(refused).filter(([pod, why]) => stackPods.has(pod) && !beyond.has(why.slice(0, why.indexOf(':')))).map(([pod, why]) => `${pod} (${why})`);
     assert.deepEqual(unexpected, [], 'pods of the stack namespace that restricted refuses, with no exception there that needs more');
-    // The check is real: the collector (hostPath, root) is refused, everything else admitted.
-    assert.ok(Object.values(refused).some((why) => why.startsWith('DaemonSet/alloy:')), 'the Alloy pods (hostPath, root) are refused under restricted');
+    // The check is real: the collector (hostPath, root) is refused, every pod of the stack namespace admitted.
+    for (const c of collectors) assert.match(refused[c.metadata.name] ?? '', /^DaemonSet\/alloy:/, `${c.metadata.name} (hostPath, root) is refused under restricted`);
     assert.ok(admitted.length >= 8, `${admitted.length} pods admitted under restricted`);
   } finally {
     tools.kubectl(['delete', 'namespace', PSA_PROBE_NAMESPACE, '--wait=true'], 120_000);

@@ -525,6 +525,17 @@ export const environmentSchema = z
         message: 'is required when tls.enabled is true; please set: tls.issuer: { kind: selfSigned } (or clusterIssuer, acme)',
       });
     }
+    // The log collectors run in the agents namespace and verify their TLS hop with a trust bundle
+    // there: the stack's own CA signs in that namespace only as a ClusterIssuer, whose Secret
+    // cert-manager reads from its own namespace, the stack's when the stack installs it.
+    const collectorHop = (env.logs.pipelines.includes('loki') && env.tls.hops.loki) || (env.logs.pipelines.includes('elastic') && env.tls.hops.collectors);
+    if (env.tls.enabled && env.tls.issuer && env.tls.issuer.kind !== 'clusterIssuer' && !env.certManager.install && collectorHop) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certManager', 'install'],
+        message: `false with tls.issuer.kind ${env.tls.issuer.kind}: the log collectors in the agents namespace ("${env.agentsNamespace ?? defaultAgentsNamespace(env.namespace)}") verify their TLS hop with the stack's CA, which can sign there only as a ClusterIssuer whose Secret lives in cert-manager's own namespace; set tls.issuer: { kind: clusterIssuer, name: <your ClusterIssuer> }, or certManager.install: true`,
+      });
+    }
     const esr = env.retention.elasticsearch;
     const del = durationToMs(esr.delete.minAge);
     if (del <= durationToMs(esr.rollover.maxAge)) {

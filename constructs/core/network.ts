@@ -109,10 +109,11 @@ export interface ScrapeTarget {
 }
 
 /**
- * The pods and ports a PodMonitor scrapes in `namespace` (its `matchLabels` and endpoint port
- * names); undefined when it selects pods elsewhere or by expressions only.
+ * The pods and ports a PodMonitor scrapes in `namespace` or in one of the `owned` namespaces (its
+ * `matchLabels` and endpoint port names; the workload names its namespace when not `namespace`);
+ * undefined when it selects pods elsewhere or by expressions only.
  */
-export function podMonitorTarget(podMonitor: KubeManifest, namespace: string): ScrapeTarget | undefined {
+export function podMonitorTarget(podMonitor: KubeManifest, namespace: string, owned: readonly string[] = []): ScrapeTarget | undefined {
   if (podMonitor.kind !== 'PodMonitor') return undefined;
   const spec = podMonitor.spec as {
     selector?: { matchLabels?: Record<string, string> };
@@ -121,12 +122,14 @@ export function podMonitorTarget(podMonitor: KubeManifest, namespace: string): S
   };
   const ns = spec.namespaceSelector;
   const own = podMonitor.metadata.namespace ?? namespace;
-  const inNamespace = ns?.any !== true && (ns?.matchNames ? ns.matchNames.length === 1 && ns.matchNames[0] === namespace : own === namespace);
+  // the one namespace the pods are in: the stack's, or another the stack owns (the agents namespace)
+  const target = ns?.any === true ? undefined : ns?.matchNames ? (ns.matchNames.length === 1 ? ns.matchNames[0] : undefined) : own;
+  const inNamespace = target === namespace || (target !== undefined && owned.includes(target));
   const labels = spec.selector?.matchLabels;
   if (!inNamespace || !labels || Object.keys(labels).length === 0) return undefined;
   const ports = (spec.podMetricsEndpoints ?? []).flatMap((e): NetworkPort[] => (e.port ? [{ port: e.port }] : e.portNumber ? [{ port: e.portNumber }] : []));
   if (ports.length === 0) return undefined;
-  return { workload: { name: `metrics-${podMonitor.metadata.name}`, podSelector: labels }, ports };
+  return { workload: { name: `metrics-${podMonitor.metadata.name}`, podSelector: labels, ...(target !== namespace ? { namespace: target } : {}) }, ports };
 }
 
 const isAnywhere = (p: NetworkPeer): p is AnyPeer => 'anywhere' in p;

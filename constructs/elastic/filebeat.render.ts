@@ -18,8 +18,9 @@
  * 0640) with every capability dropped except `DAC_READ_SEARCH` (a root-owned process without
  * it cannot read `adm`-group files like kern.log), no privilege escalation, read-only root
  * filesystem; the log hostPaths are mounted read-only. ECK adds one read-write hostPath,
- * `/var/lib/<namespace>/<name>/filebeat-data`, for Filebeat's registry (read offsets survive a
- * restart, so lines are neither lost nor sent twice).
+ * `/var/lib/<namespace>/<name>/filebeat-data` (its `beat-data` volume), for Filebeat's registry
+ * (read offsets survive a restart, so lines are neither lost nor sent twice); `dataHostPath`
+ * gives that volume explicitly, so the path can stay where it was when the Beat changes namespace.
  */
 import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';

@@ -75,9 +75,9 @@ test('Kibana connects to the Elasticsearch resource and serves TLS', () => {
   assert.deepEqual(kb.http.tls, { certificate: { secretName: 'mlobs-kb-http-tls' } });
 });
 
-test('ECK operator: pinned release watching the stack namespace, CRDs installed, PodMonitor for the stack Prometheus', () => {
+test('ECK operator: pinned release watching the stack namespace and the agents namespace (Filebeat), CRDs installed, PodMonitor for the stack Prometheus', () => {
   const v = releaseValues(prod.tf, DEFAULT_ECK_RELEASE_NAME);
-  assert.deepEqual(v.managedNamespaces, ['mlobs']);
+  assert.deepEqual(v.managedNamespaces, ['mlobs', 'mlobs-agents']);
   assert.equal(v.installCRDs, true);
   assertValuesKeysExist('eck-operator', v);
   const objs = helmTemplate({ chart: 'eck-operator', values: v, releaseName: DEFAULT_ECK_RELEASE_NAME, namespace: 'mlobs' });

@@ -29,6 +29,8 @@ import { ELASTIC_STACK_VERSION } from '../../constructs/versions';
 import { assertValidCustomResource } from '../helpers/crd-contract';
 import { MINIMAL_INPUT, synthEnvironment } from '../helpers/synth';
 import { grokEngine } from '../mllogs/helpers';
+import { EVENT_OBJECT_CASES } from '../helpers/k8s-events';
+import { getField, removeField, setField, type Fields } from '../helpers/logstash-fields';
 import { loadEnvironmentFile } from '../metrics/env-files';
 import { ConfigError, parseEnvironment } from '../../config';
 
@@ -42,25 +44,10 @@ const metricbeatOf = (r: typeof dev): (KubeManifest & { spec: Record<string, unk
 
 // ---------------------------------------------------------------- the Logstash events branch, executed
 
-type Doc = Record<string, unknown>;
-const path = (ref: string): string[] => (ref.startsWith('[') ? [...ref.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!) : [ref]);
-function get(doc: Doc, ref: string): unknown {
-  let cur: unknown = doc;
-  for (const k of path(ref)) cur = typeof cur === 'object' && cur !== null ? (cur as Doc)[k] : undefined;
-  return cur;
-}
-function set(doc: Doc, ref: string, v: unknown): void {
-  const ks = path(ref);
-  let cur = doc;
-  for (const k of ks.slice(0, -1)) cur = (cur[k] ??= {}) as Doc;
-  cur[ks[ks.length - 1]!] = v;
-}
-function del(doc: Doc, ref: string): void {
-  const ks = path(ref);
-  const parent = get(doc, ks.length > 1 ? ks.slice(0, -1).map((k) => `[${k}]`).join('') : '') as Doc | undefined;
-  if (ks.length === 1) delete doc[ks[0]!];
-  else if (parent) delete parent[ks[ks.length - 1]!];
-}
+type Doc = Fields;
+const get = getField;
+const set = setField;
+const del = removeField;
 const pairs = (body: string): [string, string][] => [...body.matchAll(/"([^"]*)" => "([^"]*)"/g)].map((m) => [m[1]!, m[2]!]);
 
 interface EventsBranch {
@@ -146,22 +133,7 @@ function metricbeatEvent(kind: string, name: string, reason: string, message = `
   };
 }
 
-const CASES: readonly [string, string][] = [
-  ['Pod', 'llama-ft-worker-3'],
-  ['Pod', 'llama-ft-master-0'],
-  ['Pod', 'bert-pretrain-launcher-0'],
-  ['Pod', 'qwen-sft-node-0-1-x7k2p'],
-  ['Pod', 'qwen-sft-model-initializer-0-0-ab12c'],
-  ['Pod', 'inference-server-7d9f8c6b5-x2x9z'],
-  ['Pod', 'eval-job-abcde'],
-  ['Pod', 'jupyter-0'],
-  ['PyTorchJob', 'llama-ft'],
-  ['TrainJob', 'qwen-sft'],
-  ['Job', 'nightly-eval'],
-  ['RayJob', 'tune-sweep'],
-  ['Node', 'gpu-node-7'],
-  ['Deployment', 'inference-server'],
-];
+const CASES = EVENT_OBJECT_CASES;
 
 test('the Logstash events branch names the job exactly as the contract reads it from the involved object (Oniguruma)', async () => {
   const branch = await loadEventsBranch(pipelineOf(dev));

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { compileFilebeatMultiline, groupLines } from '../../constructs/mllogs';
-import { CONTAINER_LOG_DIRS, FILEBEAT_CAPABILITIES, isJournalPath } from '../../constructs/elastic';
+import { BEAT_DATA_VOLUME, CONTAINER_LOG_DIRS, eckBeatDataHostPath, FILEBEAT_CAPABILITIES, isJournalPath } from '../../constructs/elastic';
 import { ELASTIC_STACK_VERSION } from '../../constructs/versions';
 import type { KubeManifest } from '../../constructs/core/manifest';
 import { assertValidCustomResource } from '../helpers/crd-contract';
@@ -95,9 +95,17 @@ test('JSON lines (starting with {) are decoded beside the raw line; every event 
   assert.equal(d.target, 'json', 'message keeps the raw line for the catalog filter');
 });
 
-test('output to Logstash over TLS with the CA of the beats certificate (dev and prod); plain when the collectors hop is off', () => {
+test('output to Logstash over TLS with the CA of the beats certificate, from the trust bundle of the agents namespace (dev and prod); plain when the collectors hop is off', () => {
   for (const r of [dev, prod]) {
     const b = beatOf(r);
+    assert.equal(b.metadata.namespace, 'mlobs-agents', 'Filebeat runs in the agents namespace');
+    // the bundle is a Certificate there from the same CA as the beats certificate (the CA Issuer's ClusterIssuer twin)
+    const bundle = r.customResources.find((o) => o.kind === 'Certificate' && o.metadata.namespace === 'mlobs-agents' && (o.spec as { secretName: string }).secretName === 'mlobs-trust');
+    assert.ok(bundle, 'the trust bundle Certificate in the agents namespace');
+    const beatsCert = r.customResources.find((o) => o.kind === 'Certificate' && o.metadata.name === 'mlobs-ls-beats-tls');
+    const twin = r.customResources.find((o) => o.kind === 'ClusterIssuer' && o.metadata.name === (bundle.spec as { issuerRef: { name: string } }).issuerRef.name);
+    const issuer = r.customResources.find((o) => o.kind === 'Issuer' && o.metadata.name === (beatsCert?.spec as { issuerRef: { name: string } }).issuerRef.name);
+    assert.deepEqual(twin?.spec, issuer?.spec, 'one CA signs both');
     assert.deepEqual(b.spec.config['output.logstash'], {
       hosts: ['mlobs-ls-beats.mlobs.svc:5044'],
       'ssl.enabled': true,
@@ -105,29 +113,36 @@ test('output to Logstash over TLS with the CA of the beats certificate (dev and 
       'ssl.certificate_authorities': ['/usr/share/filebeat/logstash-ca/ca.crt'],
     });
     const ca = b.spec.daemonSet.podTemplate.spec.volumes.find((v) => v.name === 'logstash-ca');
-    assert.deepEqual(ca?.secret, { secretName: 'mlobs-ls-beats-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] }, 'only ca.crt, never the key');
+    assert.deepEqual(ca?.secret, { secretName: 'mlobs-trust', items: [{ key: 'ca.crt', path: 'ca.crt' }] }, 'only ca.crt, never the key');
   }
   const r = synthEnvironment({ ...MINIMAL_INPUT, logs: { pipelines: ['elastic'] }, tls: { enabled: true, issuer: { kind: 'selfSigned' }, hops: { collectors: false } } });
   assert.deepEqual(beatOf(r).spec.config['output.logstash'], { hosts: ['mlobs-ls-beats.mlobs.svc:5044'], 'ssl.enabled': false });
 });
 
-test('privileges are explicit: every hostPath read-only, root with only DAC_READ_SEARCH, no escalation, read-only root filesystem', () => {
+test('privileges are explicit: every log hostPath read-only, root with only DAC_READ_SEARCH, no escalation, read-only root filesystem; the registry where ECK kept it', () => {
   const spec = beatOf(prod).spec.daemonSet.podTemplate.spec;
   const c = spec.containers.find((x) => x.name === 'filebeat');
   assert.ok(c);
-  const hostPathVolumes = spec.volumes.filter((v) => v.hostPath).map((v) => v.name);
-  assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), [...CONTAINER_LOG_DIRS, '/var/log/kern.log']);
+  // ECK's own data volume (beat-data, read-write), given here so the registry stays at the path of the
+  // stack namespace after the move to the agents namespace: offsets kept, no line sent twice
+  const data = spec.volumes.find((v) => v.name === BEAT_DATA_VOLUME);
+  assert.deepEqual(data?.hostPath, { path: eckBeatDataHostPath('mlobs', 'mlobs', 'filebeat'), type: 'DirectoryOrCreate' });
+  assert.equal(data?.hostPath?.path, '/var/lib/mlobs/mlobs/filebeat-data');
+  assert.equal(c.volumeMounts.find((m) => m.name === BEAT_DATA_VOLUME), undefined, 'ECK mounts it (no mount of ours)');
+  const hostPathVolumes = spec.volumes.filter((v) => v.hostPath && v.name !== BEAT_DATA_VOLUME).map((v) => v.name);
+  assert.deepEqual(spec.volumes.filter((v) => v.hostPath && v.name !== BEAT_DATA_VOLUME).map((v) => v.hostPath?.path), [...CONTAINER_LOG_DIRS, '/var/log/kern.log']);
   for (const name of hostPathVolumes) assert.equal(c.volumeMounts.find((m) => m.name === name)?.readOnly, true, `${name} is mounted read-only`);
   assert.deepEqual(c.securityContext, { runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: [...FILEBEAT_CAPABILITIES] } });
 });
 
 test('RBAC for Kubernetes metadata: read-only on pods, namespaces, nodes; valid built-in objects', () => {
   const sa = beatOf(dev).spec.daemonSet.podTemplate.spec.serviceAccountName;
-  const role = dev.customResources.find((o) => o.kind === 'ClusterRole' && o.metadata.name === `mlobs-${sa}`);
+  const role = dev.customResources.find((o) => o.kind === 'ClusterRole' && o.metadata.name === `mlobs-agents-${sa}`);
   assert.deepEqual((role as { rules?: unknown } | undefined)?.rules, [{ apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] }]);
-  const binding = dev.customResources.find((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === `mlobs-${sa}`);
+  const binding = dev.customResources.find((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === `mlobs-agents-${sa}`);
   assert.ok(binding);
-  assert.ok(dev.customResources.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === sa));
+  assert.deepEqual((binding as unknown as { subjects: unknown[] }).subjects, [{ kind: 'ServiceAccount', name: sa, namespace: 'mlobs-agents' }]);
+  assert.ok(dev.customResources.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === sa && o.metadata.namespace === 'mlobs-agents'));
   for (const o of [role, binding]) assert.deepEqual(validateBuiltinObject(o as KubeManifest), []);
 });
 

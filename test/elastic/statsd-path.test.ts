@@ -19,6 +19,7 @@ import type { KubeManifest } from '../../constructs/core/manifest';
 import { NOT_STORED_METRIC } from '../../constructs/contracts/log-volume';
 import { ERROR_LINES_METRIC, LOG_EVENTS_METRIC, TRAIN_METRICS } from '../../constructs/contracts/log-metrics';
 import { engineBin } from '../helpers/engines';
+import { getField, setField, type Fields } from '../helpers/logstash-fields';
 import { synthEnvironment } from '../helpers/synth';
 import { loadEnvironmentFile } from '../metrics/env-files';
 import { freePort, httpGet, LOOPBACK, startChild, waitFor, type Child } from '../metrics/live/servers';
@@ -27,19 +28,8 @@ const dev = synthEnvironment(loadEnvironmentFile('dev'), 'dev');
 const elastic = dev.stack.observability.elastic!;
 const pipeline = elastic.logstashPipeline;
 
-type Fields = Record<string, unknown>;
-const refs = (ref: string): string[] => [...ref.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
-function get(doc: Fields, ref: string): unknown {
-  let cur: unknown = doc;
-  for (const k of refs(ref)) cur = typeof cur === 'object' && cur !== null ? (cur as Fields)[k] : undefined;
-  return cur;
-}
-function set(doc: Fields, ref: string, v: unknown): void {
-  const ks = refs(ref);
-  let cur = doc;
-  for (const k of ks.slice(0, -1)) cur = (cur[k] ??= {}) as Fields;
-  cur[ks[ks.length - 1]!] = v;
-}
+const get = getField;
+const set = setField;
 
 /**
  * A Logstash conditional of the shapes the generated pipeline writes (`a and b`, `a or b`, `[f]`,

@@ -69,7 +69,9 @@ test('TLS: the push goes to the gateway over https with the CA file the chart mo
   assert.match(write, new RegExp(`tls_config \\{\\n      ca_file = "${ALLOY_LOKI_CA_DIR}/ca\\.crt"\\n    \\}`));
   const v = releaseValues(r.tf, 'alloy') as { alloy: { mounts: { extra: { mountPath: string }[] } }; controller: { volumes: { extra: { secret: { secretName: string } }[] } } };
   assert.deepEqual(v.alloy.mounts.extra.map((m) => m.mountPath), [ALLOY_LOKI_CA_DIR]);
-  assert.equal(v.controller.volumes.extra[0]?.secret.secretName, r.stack.observability.loki?.loki.endpoint.caSecretName);
+  // the collector runs in the agents namespace: the CA comes from the trust bundle there, issued by the gateway certificate's CA
+  assert.equal(v.controller.volumes.extra[0]?.secret.secretName, r.stack.observability.tls?.trustBundleIn(r.stack.observability.common.agentsNamespace).secretName);
+  assert.notEqual(v.controller.volumes.extra[0]?.secret.secretName, r.stack.observability.loki?.loki.endpoint.caSecretName, 'not the gateway\'s own Secret (in the stack namespace)');
   const plain = alloyConfig(synthEnvironment({ ...MINIMAL_INPUT, logs: { pipelines: ['loki'] } }));
   assert.doesNotMatch(plain, /tls_config/);
   assert.match(plain, /url = "http:\/\/loki-gateway\.mlobs\.svc:80\/loki\/api\/v1\/push"/);

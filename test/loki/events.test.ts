@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { eventJob, EVENTS_SOURCE, JOB_OBJECT_KINDS } from '../../constructs/contracts/k8s-events';
 import { DEFAULT_EVENTS, EVENTS_RBAC_RULE, EVENTS_RELEASE, renderEventsAlloyConfig, renderEventsAlloyValues } from '../../constructs/loki/events.render';
 import { loadAlloyPipeline } from '../helpers/alloy-executor';
+import { EVENT_OBJECT_CASES } from '../helpers/k8s-events';
 import { findObject, findObjects, helmTemplate } from '../helpers/helm-render';
 import { pinnedChartVersion } from '../helpers/helm-values-contract';
 import { ConfigError, parseEnvironment } from '../../config';
@@ -25,22 +26,7 @@ function eventLine(kind: string, name: string, reason: string, type = 'Warning')
 
 const SOURCE_LABELS = { namespace: 'team-a', job: 'loki.source.kubernetes_events', instance: 'loki.source.kubernetes_events.events' };
 
-const CASES: readonly [string, string][] = [
-  ['Pod', 'llama-ft-worker-3'],
-  ['Pod', 'llama-ft-master-0'],
-  ['Pod', 'bert-pretrain-launcher-0'],
-  ['Pod', 'qwen-sft-node-0-1-x7k2p'],
-  ['Pod', 'qwen-sft-dataset-initializer-0-0-ab12c'],
-  ['Pod', 'inference-server-7d9f8c6b5-x2x9z'],
-  ['Pod', 'eval-job-abcde'],
-  ['Pod', 'jupyter-0'],
-  ['PyTorchJob', 'llama-ft'],
-  ['TrainJob', 'qwen-sft'],
-  ['Job', 'nightly-eval'],
-  ['JobSet', 'multislice'],
-  ['Node', 'gpu-node-7'],
-  ['Deployment', 'inference-server'],
-];
+const CASES = EVENT_OBJECT_CASES;
 
 test('the events pipeline labels the job exactly as the contract reads it from the involved object', () => {
   const pipeline = loadAlloyPipeline(renderEventsAlloyConfig(PROPS), 'events');

@@ -74,7 +74,9 @@ test('Promtail values: every key exists in the pinned chart; helm renders a read
   const mounts = Object.fromEntries(c.volumeMounts.map((m: Values) => [m.mountPath, m.readOnly === true]));
   assert.deepEqual(mounts, { '/etc/promtail': false, '/run/promtail': false, '/var/log/pods': true, '/var/log/journal': true, [PROMTAIL_LOKI_CA_DIR]: true });
   const ca = pod.volumes.find((x: Values) => x.name === 'loki-ca');
-  assert.equal(ca.secret.secretName, r.stack.observability.loki?.loki.endpoint.caSecretName);
+  // the collector runs in the agents namespace: the CA comes from the trust bundle there, issued by the gateway certificate's CA
+  assert.equal(ca.secret.secretName, r.stack.observability.tls?.trustBundleIn(r.stack.observability.common.agentsNamespace).secretName);
+  assert.notEqual(ca.secret.secretName, r.stack.observability.loki?.loki.endpoint.caSecretName, 'not the gateway\'s own Secret (in the stack namespace)');
   assert.ok(!pod.volumes.some((x: Values) => x.hostPath?.path === '/var/lib/docker/containers'), 'no docker hostPath');
 });
 

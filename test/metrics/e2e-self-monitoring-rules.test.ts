@@ -79,12 +79,17 @@ test('self-monitoring: the expected alerts, each with severity, component, summa
   assert.match(promtoolCheckRules(groups), new RegExp(`SUCCESS: ${total} rules found`));
 });
 
-test('self-monitoring: Loki and collector rules select the stack\'s namespace, in every environment', () => {
+test('self-monitoring: Loki rules select the stack\'s namespace, collector rules the agents namespace, certificate rules both, in every environment', () => {
   for (const env of ENVIRONMENTS) {
     const c = commonConfigFor(env, parseEnvironment(env, loadEnvironmentFile(env)).settings);
     const g = renderStackRuleGroups({ common: c, retentionTime: '7d' });
-    for (const r of g.filter((x) => x.name === SELF_MONITORING_GROUP_NAMES.loki || x.name === SELF_MONITORING_GROUP_NAMES.collectors || x.name === SELF_MONITORING_GROUP_NAMES.certificates).flatMap((x) => x.rules).filter(isAlertRule)) {
-      assert.ok(r.expr.includes(`namespace="${c.namespace}"`), `${env}: ${r.alert} selects namespace ${c.namespace}: ${r.expr}`);
+    const rulesOf = (name: string) => g.filter((x) => x.name === name).flatMap((x) => x.rules).filter(isAlertRule);
+    for (const r of rulesOf(SELF_MONITORING_GROUP_NAMES.loki)) assert.ok(r.expr.includes(`namespace="${c.namespace}"`), `${env}: ${r.alert} selects namespace ${c.namespace}: ${r.expr}`);
+    for (const r of rulesOf(SELF_MONITORING_GROUP_NAMES.collectors)) {
+      assert.ok(r.expr.includes(`namespace="${c.agentsNamespace}"`), `${env}: ${r.alert} selects the agents namespace ${c.agentsNamespace}: ${r.expr}`);
+    }
+    for (const r of rulesOf(SELF_MONITORING_GROUP_NAMES.certificates)) {
+      assert.ok(r.expr.includes(`namespace=~"${c.namespace}|${c.agentsNamespace}"`), `${env}: ${r.alert} selects both namespaces: ${r.expr}`);
     }
   }
 });
@@ -164,7 +169,8 @@ for (const [collector, dropped, requests, extra] of [
   ['Promtail', 'promtail_dropped_entries_total', 'promtail_request_duration_seconds_count', {}],
 ] as const) {
   const pod = `${collector.toLowerCase()}-x7k2p`;
-  const base = { namespace: NS, pod, host: `loki-gateway.${NS}.svc:443`, ...extra };
+  // the collectors run in the agents namespace (their own series carry the scraped pod's namespace)
+  const base = { namespace: common.agentsNamespace, pod, host: `loki-gateway.${NS}.svc:443`, ...extra };
 
   test(`promtool: ${collector}DroppingLogEntries fires when ${collector} drops lines for 5m, quiet otherwise`, () => {
     const l = { ...base, tenant: '', reason: 'queue_is_full' };
@@ -215,6 +221,11 @@ test('promtool: CertificateNotReady fires after 15m not Ready, quiet when Ready 
       name: 'quiet: ready, and a failing certificate of another namespace',
       inputSeries: [ready('True', '1x30'), ready('False', '0x30'), ready('False', '1x30', 'team-a')],
       alertRuleTests: [quiet('CertificateNotReady', '25m')],
+    },
+    {
+      name: "the agents namespace's trust bundle not ready (the collectors cannot verify their hop)",
+      inputSeries: [ready('True', '0x30', common.agentsNamespace), ready('False', '1x30', common.agentsNamespace)],
+      alertRuleTests: [firing('CertificateNotReady', '20m', { ...certLabels, namespace: common.agentsNamespace }, '1')],
     },
   ]);
 });

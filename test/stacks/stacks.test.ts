@@ -155,7 +155,8 @@ test('TLS off: no cert-manager and no issuer', () => {
 });
 
 test('certManager.install: false reuses the cluster cert-manager but still creates the issuer', () => {
-  const { tf, customResources } = synthEnvironment({ ...MINIMAL_INPUT, tls: { enabled: true, issuer: { kind: 'selfSigned' } }, certManager: { install: false } });
+  // (no collector hop over TLS: with one, the agents namespace needs a ClusterIssuer, refused without the stack's cert-manager; see tls.test.ts)
+  const { tf, customResources } = synthEnvironment({ ...MINIMAL_INPUT, tls: { enabled: true, issuer: { kind: 'selfSigned' }, hops: { loki: false, collectors: false } }, certManager: { install: false } });
   assert.equal(helmReleases(tf).has('cert-manager'), false);
   // The issuer chain, in order (other components add their own resources around it).
   assert.deepEqual(

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEnvironment } from '../../config';
+import { ConfigError, parseEnvironment } from '../../config';
 import { commonConfigFor } from '../../stacks/environment-props';
 import { renderCertManagerValues } from '../../constructs/tls/cert-manager.values';
 import { CERT_MANAGER_POD_MONITOR_NAME } from '../../constructs/tls/cert-manager-monitor.render';
@@ -148,6 +148,42 @@ test('the stack scrapes the cert-manager it installs: a PodMonitor on the contro
   const ports = (selected[0] as unknown as { spec: { template: { spec: { containers: { ports?: { name: string; containerPort: number }[] }[] } } } }).spec.template.spec.containers.flatMap((c) => c.ports ?? []);
   assert.deepEqual(ports.filter((p) => p.name === 'http-metrics').map((p) => p.containerPort), [9402]);
 
-  const existing = buildStack({ ...BASE, tls: { enabled: true, issuer: { kind: 'selfSigned' } }, certManager: { install: false } });
+  const existing = buildStack({ ...BASE, tls: { enabled: true, issuer: { kind: 'clusterIssuer', name: 'corp-ca' } }, certManager: { install: false } });
   assert.equal(existing.customResources.filter((m) => m.kind === 'PodMonitor' && m.metadata.name === CERT_MANAGER_POD_MONITOR_NAME).length, 0);
+});
+
+test('the agents namespace trusts the stack CA: a ClusterIssuer twin of the CA (its Secret in the stack namespace, cert-manager\'s cluster resource namespace) signs a trust Certificate there', () => {
+  const { stack, customResources } = buildStack({ ...BASE, tls: { enabled: true, issuer: { kind: 'selfSigned' } } });
+  const tls = stack.observability.tls!;
+  const a = tls.trustBundleIn('mlobs-agents');
+  assert.deepEqual(tls.trustBundleIn('mlobs-agents'), a, 'one bundle per namespace');
+  const twins = customResources.filter((m) => m.kind === 'ClusterIssuer');
+  assert.equal(twins.length, 1);
+  assert.deepEqual(twins[0]!.spec, { ca: { secretName: 'mlobs-ca' } }, 'the same CA Secret as the stack\'s CA Issuer');
+  assert.equal(twins[0]!.metadata.name, 'mlobs-mlobs-ca', 'named after the stack namespace (cluster-scoped)');
+  const caIssuer = customResources.find((m) => m.kind === 'Issuer' && m.metadata.name === 'mlobs-ca');
+  assert.deepEqual(caIssuer?.spec, twins[0]!.spec);
+  const bundle = customResources.find((m) => m.kind === 'Certificate' && m.metadata.namespace === 'mlobs-agents');
+  assert.ok(bundle);
+  assertValidCustomResource(bundle);
+  assertValidCustomResource(twins[0]);
+  assert.equal((bundle.spec as { secretName: string }).secretName, a.secretName);
+  assert.deepEqual((bundle.spec as { issuerRef: unknown }).issuerRef, { name: 'mlobs-mlobs-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+  // the default stack asks for it: the collectors run in the agents namespace and verify the Loki gateway
+  const loki = stack.observability.loki!;
+  assert.equal(loki.collectorWorkload.namespace, 'mlobs-agents');
+  // an existing ClusterIssuer signs the bundle itself; no twin
+  const corp = buildStack({ ...BASE, tls: { enabled: true, issuer: { kind: 'clusterIssuer', name: 'corp-ca' } } });
+  assert.equal(corp.customResources.filter((m) => m.kind === 'ClusterIssuer').length, 0);
+  const corpBundle = corp.customResources.find((m) => m.kind === 'Certificate' && m.metadata.namespace === 'mlobs-agents');
+  assert.deepEqual((corpBundle?.spec as { issuerRef: unknown }).issuerRef, { name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+});
+
+test('an existing cert-manager with the stack\'s own CA cannot sign in the agents namespace: a config error naming the field and the ways out', () => {
+  assert.throws(
+    () => parseEnvironment('t', { ...BASE, tls: { enabled: true, issuer: { kind: 'selfSigned' } }, certManager: { install: false } }),
+    (e: unknown) => e instanceof ConfigError && /certManager\.install/.test(e.message) && /kind: clusterIssuer/.test(e.message) && /mlobs-agents/.test(e.message),
+  );
+  // no hop to verify (the collectors hop and the Loki hop off): nothing to trust, no error
+  assert.doesNotThrow(() => parseEnvironment('t', { ...BASE, tls: { enabled: true, issuer: { kind: 'selfSigned' }, hops: { collectors: false, loki: false } }, certManager: { install: false } }));
 });

@@ -36,6 +36,7 @@ import {
 } from '../contracts/log-metrics';
 import { LS_METRICS_PORT } from './names';
 import { NOT_STORED_LABELS, NOT_STORED_METRIC } from '../contracts/log-volume';
+import { LOGSTASH_FAILURE_TAGS, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC } from '../contracts/logstash-monitoring';
 import { DEFAULT_JOB_LABEL_KEYS, inheritedJobRelabeling, jobRelabeling } from '../contracts/jobs';
 
 /** Stand-in for a label with no value (statsd_exporter ignores empty tags). */
@@ -169,8 +170,29 @@ export function renderNotStoredOutput(markField: string): string {
   return [`if ${markField} {`, ...statsd('mlobs_not_stored', `increment => ["${NOT_STORED_METRIC},reason=%{${markField}},%{${NOT_STORED_TAGS}}"]`), '}'].join('\n');
 }
 
+/** Marks the heartbeat's events (never stored). */
+export const HEARTBEAT_FIELD = '[@metadata][mlobs_heartbeat]';
+const HEARTBEAT_METRIC = LOGSTASH_HEARTBEAT_METRIC;
+const FILTER_FAILURES_METRIC = LOGSTASH_FILTER_FAILURES_METRIC;
+
+/** Logstash input text: the heartbeat (logstash-input-heartbeat 3.1: `interval`, `sequence`; contracts/logstash-monitoring.ts). */
+export function renderHeartbeatInput(): string {
+  return ['heartbeat {', '  id => "mlobs_heartbeat"', `  interval => ${LOGSTASH_HEARTBEAT_INTERVAL_SECONDS}`, '  sequence => "none"', `  add_field => { "${HEARTBEAT_FIELD}" => "true" }`, '}'].join('\n');
+}
+
+/** Logstash output text, last: one count per heartbeat (after every other output, so it stops when the pipeline does), one per failure tag on an event. */
+export function renderSelfMonitoringOutput(): string {
+  return [
+    `# ${HEARTBEAT_METRIC}: counted after every other output, so it stops when the pipeline does`,
+    `if ${HEARTBEAT_FIELD} {`,
+    ...statsd('mlobs_heartbeat', `increment => ["${HEARTBEAT_METRIC}"]`),
+    '}',
+    ...LOGSTASH_FAILURE_TAGS.flatMap((t) => [`if "${t}" in [tags] {`, ...statsd(`mlobs_failure${t}`, `increment => ["${FILTER_FAILURES_METRIC},tag=${t}"]`), '}']),
+  ].join('\n');
+}
+
 /** The series the sidecar exports (everything else is dropped, by statsd_exporter and again by the PodMonitor). */
-export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC];
+export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC, HEARTBEAT_METRIC, FILTER_FAILURES_METRIC];
 
 /** statsd_exporter's mapping: the one counter, everything else dropped. */
 export function renderStatsdMapping(): Record<string, unknown> {
@@ -181,6 +203,8 @@ export function renderStatsdMapping(): Record<string, unknown> {
       { match: name(ERROR_LINES_METRIC), name: ERROR_LINES_METRIC, help: 'Log lines at an error level (from Logstash, mlobs Elastic pipeline)' },
       ...TRAIN_GAUGES.map((g) => ({ match: name(g.metric), name: g.metric, help: `${g.help} (from Logstash, mlobs Elastic pipeline)` })),
       { match: name(NOT_STORED_METRIC), name: NOT_STORED_METRIC, help: 'Log lines Logstash did not store (logs.volume), by reason (from Logstash, mlobs Elastic pipeline)' },
+      { match: name(HEARTBEAT_METRIC), name: HEARTBEAT_METRIC, help: 'Heartbeat events that went through the whole Logstash pipeline (mlobs Elastic pipeline)' },
+      { match: name(FILTER_FAILURES_METRIC), name: FILTER_FAILURES_METRIC, help: 'Events a Logstash filter failed on, by failure tag (mlobs Elastic pipeline)' },
       { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' },
     ],
   };

@@ -16,12 +16,16 @@ import {
   renderEventCounterOutput,
   renderNotStoredFilter,
   renderNotStoredOutput,
+  renderHeartbeatInput,
+  renderSelfMonitoringOutput,
+  HEARTBEAT_FIELD,
   renderEventMetricsPodMonitor,
   renderEventMetricsSidecar,
   renderStatsdMappingConfigMap,
 } from './log-event-metrics.render';
 import { BEATS_TLS_DIR, DEFAULT_ES_ALIAS, renderLogstash, renderLogstashPipeline, renderRedactionFilter, renderStaticFieldsFilter, renderTeamFieldsFilter, renderVolumeFilter, VOLUME_DROP_FIELD } from './logstash.render';
 import { LOGSTASH_EVENTS_CONDITION, renderLogstashEventsFilter } from './events.render';
+import { LOGSTASH_METRICS_MONITOR_SUFFIX } from '../contracts/logstash-monitoring';
 import { eckPods, lsBeatsService, LS_BEATS_PORT, serviceDnsNames } from './names';
 import { logstashSettings, type LogstashSettings } from './settings';
 
@@ -99,14 +103,16 @@ export class Logstash extends Construct {
       dataStream: es.dataStreamParts,
       // volume control last: the event counters' labels are set on every event, marked ones are only not stored
       extraFilter: `${renderJobFilter(props.jobLabels)}\n${renderEventCounterFilter()}\n${renderVolumeFilter(checkLogVolume(props.volume ?? DEFAULT_LOG_VOLUME, `${this.node.path}: props.volume`))}\n${renderNotStoredFilter(VOLUME_DROP_FIELD)}`,
-      extraOutput: `${renderEventCounterOutput()}\n${renderNotStoredOutput(VOLUME_DROP_FIELD)}`,
+      extraOutput: `${renderEventCounterOutput()}\n${renderNotStoredOutput(VOLUME_DROP_FIELD)}\n${renderSelfMonitoringOutput()}`,
       skipStoreField: VOLUME_DROP_FIELD,
+      extraInput: renderHeartbeatInput(),
+      neverStoreField: HEARTBEAT_FIELD,
       // events carry the environment's and their namespace's static fields too
       ...(props.kubernetesEvents ? { events: { condition: LOGSTASH_EVENTS_CONDITION, filter: [renderLogstashEventsFilter(redaction), staticFields].filter((x) => x !== '').join('\n') } } : {}),
     });
     // Event counters for the training alerts (Kibana's connectors are not free): a
     // statsd_exporter sidecar, its mapping, and a PodMonitor for the stack's Prometheus.
-    const mappingName = `${name}-ls-event-metrics`;
+    const mappingName = `${name}${LOGSTASH_METRICS_MONITOR_SUFFIX}`;
     const sidecar = renderEventMetricsSidecar({ image: `${ELASTIC_IMAGES.statsdExporter.repository}:${ELASTIC_IMAGES.statsdExporter.tag}`, mappingConfigMap: mappingName });
     const metricsPodLabel = { 'mlobs.dev/event-metrics': `${name}-logstash` };
     props.resources.add(renderStatsdMappingConfigMap(common, mappingName), after);

@@ -32,6 +32,7 @@
  *
  * PromQL here is checked by promtool 3.14 and the live test on Prometheus 3.14 (the chart's version).
  */
+import { LOGSTASH_EXCEPTION_TAG, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../contracts/logstash-monitoring';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
 import { renderPrometheusRule, type AlertRule, type RuleGroup } from '../core/prometheus-rule';
@@ -58,6 +59,7 @@ export const SELF_MONITORING_GROUP_NAMES = {
   collectors: 'mlobs.collectors',
   certificates: 'mlobs.certificates',
   elasticsearch: 'mlobs.elasticsearch',
+  logstash: 'mlobs.logstash',
 } as const;
 
 /** Share of Loki requests answered 5xx, per route, above which `LokiRequestErrors` fires (the loki-mixin's 10%). */
@@ -86,6 +88,7 @@ export const SELF_MONITORING_RUNBOOK_URLS = {
   esClusterHealth: 'https://www.elastic.co/guide/en/elasticsearch/reference/current/red-yellow-cluster-status.html',
   esUnassignedShards: 'https://www.elastic.co/guide/en/elasticsearch/reference/current/diagnose-unassigned-shards.html',
   esDiskWatermark: 'https://www.elastic.co/guide/en/elasticsearch/reference/current/fix-watermark-errors.html',
+  logstash: 'https://www.elastic.co/guide/en/logstash/current/monitoring-logstash.html',
 } as const;
 
 export interface StackRulesProps {
@@ -121,6 +124,7 @@ export function renderStackRuleGroups(props: StackRulesProps): RuleGroup[] {
     { name: SELF_MONITORING_GROUP_NAMES.collectors, rules: collectorRules(JSON.stringify(props.common.agentsNamespace)) },
     { name: SELF_MONITORING_GROUP_NAMES.certificates, rules: certificateRules(`~${JSON.stringify(`${props.common.namespace}|${props.common.agentsNamespace}`)}`) },
     { name: SELF_MONITORING_GROUP_NAMES.elasticsearch, rules: elasticsearchRules() },
+    { name: SELF_MONITORING_GROUP_NAMES.logstash, rules: logstashRules(ns) },
   ];
 }
 
@@ -270,6 +274,47 @@ function certificateRules(ns: string): AlertRule[] {
 }
 
 /** Elasticsearch, from elasticsearch_exporter's metrics (no exporter is deployed yet: quiet until one is scraped). */
+/** How long a running Logstash may go without a heartbeat through its pipeline (ten intervals). */
+export const LOGSTASH_STALLED_WINDOW = '5m';
+
+/**
+ * Logstash, from the counters its pipeline writes itself (contracts/logstash-monitoring.ts): its
+ * sidecar is scraped (`up`) but no heartbeat went through the pipeline (the workers are blocked,
+ * typically on an output that cannot write, or the pipeline failed to start), and Ruby filter
+ * exceptions (a generated filter that breaks on some lines).
+ */
+function logstashRules(ns: string): AlertRule[] {
+  const scraped = `max by (namespace, pod) (up{namespace=${ns}, job=~${JSON.stringify(`.+/.+${LOGSTASH_METRICS_MONITOR_SUFFIX}`)}}) == 1`;
+  return [
+    {
+      alert: 'LogstashPipelineStalled',
+      expr: `${scraped}\nunless on (namespace, pod)\nsum by (namespace, pod) (increase(${LOGSTASH_HEARTBEAT_METRIC}{namespace=${ns}}[${LOGSTASH_STALLED_WINDOW}])) > 0`,
+      for: '10m',
+      labels: { severity: 'critical', component: LOGS_COMPONENT },
+      annotations: {
+        summary: 'Logstash {{ $labels.pod }} is not moving events',
+        description:
+          `Logstash {{ $labels.namespace }}/{{ $labels.pod }} is up, but no heartbeat (one every ${LOGSTASH_HEARTBEAT_INTERVAL_SECONDS}s) has gone through its pipeline for ${LOGSTASH_STALLED_WINDOW}: the pipeline is not moving, so log lines are not stored and Filebeat backs up on the nodes. ` +
+          'What to do: kubectl -n {{ $labels.namespace }} logs {{ $labels.pod }} -c logstash; an Elasticsearch output that cannot write (cluster red, disk watermark, credentials) blocks every worker, so check ElasticsearchClusterRed and the disk alerts; a pipeline that failed to start logs its configuration error.',
+        runbook_url: SELF_MONITORING_RUNBOOK_URLS.logstash,
+      },
+    },
+    {
+      alert: 'LogstashFilterExceptions',
+      expr: `sum by (namespace, pod) (rate(${LOGSTASH_FILTER_FAILURES_METRIC}{namespace=${ns}, tag=${JSON.stringify(LOGSTASH_EXCEPTION_TAG)}}[5m])) > 0`,
+      for: '15m',
+      labels: { severity: 'warning', component: LOGS_COMPONENT },
+      annotations: {
+        summary: 'Logstash {{ $labels.pod }} filters are raising exceptions',
+        description:
+          `A Ruby filter of the Logstash pipeline in {{ $labels.namespace }}/{{ $labels.pod }} has raised exceptions on {{ $value | humanize }} events per second for 15m (tag ${LOGSTASH_EXCEPTION_TAG}): those events are stored without the fields that filter sets (job, metrics labels, volume marks). ` +
+          'What to do: kubectl logs the pod (container logstash) for the Ruby error and the event it failed on; it is a bug in a generated filter, report it with the line.',
+        runbook_url: SELF_MONITORING_RUNBOOK_URLS.logstash,
+      },
+    },
+  ];
+}
+
 function elasticsearchRules(): AlertRule[] {
   const used = '1 - elasticsearch_filesystem_data_available_bytes / elasticsearch_filesystem_data_size_bytes';
   const byNode = 'cluster, name, mount';

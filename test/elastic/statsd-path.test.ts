@@ -18,6 +18,7 @@ import { stringify } from 'yaml';
 import type { KubeManifest } from '../../constructs/core/manifest';
 import { NOT_STORED_METRIC } from '../../constructs/contracts/log-volume';
 import { ERROR_LINES_METRIC, LOG_EVENTS_METRIC, TRAIN_METRICS } from '../../constructs/contracts/log-metrics';
+import { LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC } from '../../constructs/contracts/logstash-monitoring';
 import { engineBin } from '../helpers/engines';
 import { getField, setField, type Fields } from '../helpers/logstash-fields';
 import { synthEnvironment } from '../helpers/synth';
@@ -46,6 +47,7 @@ function condition(text: string, doc: Fields): boolean {
       }
       if ((m = /^((?:\[[^\]]+\])+) == "([^"]*)"$/.exec(atom))) return get(doc, m[1]!) === m[2];
       if ((m = /^((?:\[[^\]]+\])+) in \[(.*)\]$/.exec(atom))) return (JSON.parse(`[${m[2]}]`) as string[]).includes(String(get(doc, m[1]!)));
+      if ((m = /^"([^"]+)" in \[tags\]$/.exec(atom))) return Array.isArray(doc.tags) && (doc.tags as unknown[]).includes(m[1]);
       if ((m = /^((?:\[[^\]]+\])+) >= (-?[0-9.]+)$/.exec(atom))) return typeof get(doc, m[1]!) === 'number' && (get(doc, m[1]!) as number) >= Number(m[2]);
       throw new Error(`the test's reader does not know the conditional atom: ${atom}`);
     }),
@@ -136,15 +138,26 @@ const EVENTS: readonly Fields[] = [
   { kubernetes: { namespace: 'notebooks', pod: { name: 'jupyter-0' }, container: { name: 'lab' } }, mlobs: { node: 'gpu-node-2' }, ml: { event: 'train_progress', framework: 'tqdm', level: 'info' }, '@metadata': { mlobs_drop: 'progress' } },
   // a kernel Xid line: no pod, only the node
   { mlobs: { node: 'gpu-node-7' }, ml: { event: 'xid', framework: 'kernel', level: 'error', xid: 79 } },
+  // the heartbeat input's event (never stored), twice
+  { message: 'ok', '@metadata': { mlobs_heartbeat: 'true' } },
+  { message: 'ok', '@metadata': { mlobs_heartbeat: 'true' } },
+  // a line a Ruby filter raised on, and one that only looked like JSON
+  { ...POD, tags: ['_rubyexception'] },
+  { ...POD, tags: ['_mlobs_json_failure'] },
 ];
 
 type PodMonitorSpec = { podMetricsEndpoints: { honorLabels: boolean; metricRelabelings: { action: string; sourceLabels: string[]; separator?: string; regex: string; targetLabel?: string; replacement?: string }[] }[] };
 
 test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped mapping) -> the real Prometheus (PodMonitor relabelings): exactly the contract series', async (t) => {
+  // the heartbeat input, and the Elasticsearch output that never stores its events
+  const input = pipeline.slice(pipeline.indexOf('input {'), pipeline.indexOf('\nfilter {'));
+  assert.match(input, new RegExp(`heartbeat \\{\\n\\s*id => "mlobs_heartbeat"\\n\\s*interval => ${LOGSTASH_HEARTBEAT_INTERVAL_SECONDS}\\n`));
+  const esGuard = /^\s*if (.*) \{\n\s*elasticsearch \{/m.exec(pipeline.slice(pipeline.indexOf('\noutput {')));
+  assert.ok(esGuard && !condition(esGuard[1]!, { '@metadata': { mlobs_heartbeat: 'true' } }) && condition(esGuard[1]!, {}), `the Elasticsearch output skips heartbeats, stores lines: ${esGuard?.[1]}`);
   const filters = tagsFilters(pipeline);
   assert.deepEqual(filters.map((f) => f.id).sort(), ['mlobs_event_labels', 'mlobs_not_stored_labels', 'mlobs_series_labels'], 'every label filter of the pipeline is read');
   const outputs = statsdOutputs(pipeline);
-  assert.ok(outputs.length >= 5 && outputs.some((o) => o.id === 'mlobs_not_stored'), `the statsd outputs are read: ${outputs.map((o) => o.id).join(', ')}`);
+  assert.ok(outputs.length >= 5 && outputs.some((o) => o.id === 'mlobs_not_stored') && outputs.some((o) => o.id === 'mlobs_heartbeat'), `the statsd outputs are read: ${outputs.map((o) => o.id).join(', ')}`);
   const lines = EVENTS.flatMap((e) => statsdLines(labelled(e, filters), outputs));
   assert.ok(lines.every((l) => !l.includes('%{')), `every reference resolved:\n${lines.join('\n')}`);
 
@@ -185,11 +198,12 @@ test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped 
     20_000,
     async () => {
       const body = (await httpGet(`http://${LOOPBACK}:${webPort}/metrics`)).body;
-      return body.includes(NOT_STORED_METRIC) && body.includes(TRAIN_METRICS.loss) ? body : undefined;
+      return body.includes(NOT_STORED_METRIC) && body.includes(TRAIN_METRICS.loss) && body.includes(LOGSTASH_HEARTBEAT_METRIC) ? body : undefined;
     },
     () => exporter.logs(),
   );
-  assert.doesNotMatch(exposition, /something_unmapped|^mlobs_logstash_/m, 'the mapping drops every other statsd name');
+  // (an unmapped name would appear as mlobs_logstash_<name>: the prefix with its dots as underscores)
+  assert.doesNotMatch(exposition, /something_unmapped|^mlobs_logstash_mlobs_/m, 'the mapping drops every other statsd name');
 
   // Prometheus scrapes it as the PodMonitor says (job name as the Prometheus Operator writes it).
   const endpoint = podMonitor.spec.podMetricsEndpoints[0]!;
@@ -225,7 +239,7 @@ test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped 
     30_000,
     async () => {
       const r = await query('{__name__=~"mlobs_.+"}');
-      return r.some((s) => s.metric.__name__ === NOT_STORED_METRIC) ? r : undefined;
+      return r.some((s) => s.metric.__name__ === NOT_STORED_METRIC) && r.some((s) => s.metric.__name__ === LOGSTASH_FILTER_FAILURES_METRIC) ? r : undefined;
     },
     () => prom.logs(),
   );
@@ -250,6 +264,10 @@ test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped 
     series({ __name__: NOT_STORED_METRIC, reason: 'progress', namespace: 'notebooks' }, '1'),
     series({ __name__: LOG_EVENTS_METRIC, event: 'xid', framework: 'kernel', node: 'gpu-node-7' }, '1'),
     series({ __name__: ERROR_LINES_METRIC, framework: 'kernel', node: 'gpu-node-7' }, '1'),
+    // Logstash's own counters: no labels of their own (the Logstash pod's namespace/pod come from the scrape target in a cluster)
+    series({ __name__: LOGSTASH_HEARTBEAT_METRIC }, '2'),
+    series({ __name__: LOGSTASH_FILTER_FAILURES_METRIC, tag: '_rubyexception' }, '1'),
+    series({ __name__: LOGSTASH_FILTER_FAILURES_METRIC, tag: '_mlobs_json_failure' }, '1'),
   ].sort();
   assert.deepEqual(got, expected, `Prometheus holds exactly the contract series\nsent:\n${lines.join('\n')}`);
 });

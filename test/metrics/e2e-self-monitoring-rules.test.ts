@@ -13,6 +13,7 @@ import { LOGS_COMPONENT, PLATFORM_COMPONENT } from '../../constructs/contracts/c
 import { SELF_MONITORING_GROUP_NAMES, renderStackRuleGroups } from '../../constructs/metrics/stack-rules';
 import { promtoolCheckRules, promtoolTestRules, type AlertExpectation, type SeriesInput } from '../helpers/promtool';
 import { ENVIRONMENTS, loadEnvironmentFile } from './env-files';
+import { LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../../constructs/contracts/logstash-monitoring';
 
 const settings = parseEnvironment('prod', loadEnvironmentFile('prod')).settings;
 const common = commonConfigFor('prod', settings);
@@ -36,6 +37,8 @@ const EXPECTED: Record<string, { group: keyof typeof SELF_MONITORING_GROUP_NAMES
   ElasticsearchUnassignedShards: { group: 'elasticsearch', severity: 'warning', component: LOGS_COMPONENT },
   ElasticsearchDiskLowWatermark: { group: 'elasticsearch', severity: 'warning', component: LOGS_COMPONENT },
   ElasticsearchDiskHighWatermark: { group: 'elasticsearch', severity: 'critical', component: LOGS_COMPONENT },
+  LogstashPipelineStalled: { group: 'logstash', severity: 'critical', component: LOGS_COMPONENT },
+  LogstashFilterExceptions: { group: 'logstash', severity: 'warning', component: LOGS_COMPONENT },
 };
 
 /** The alert's annotations as Prometheus renders them for these labels and this (formatted) value. */
@@ -306,6 +309,45 @@ test('promtool: the Elasticsearch disk watermark alerts fire past 85% and 90% us
       name: 'quiet: 50% used',
       inputSeries: disk(50),
       alertRuleTests: [quiet('ElasticsearchDiskLowWatermark', '30m'), quiet('ElasticsearchDiskHighWatermark', '30m')],
+    },
+  ]);
+});
+
+// Logstash's own counters (contracts/logstash-monitoring.ts), as its sidecar's PodMonitor stores them:
+// the Logstash pod's namespace/pod (honorLabels keeps the target's; the series has none of its own).
+const LS = { namespace: NS, pod: 'mlobs-ls-0', container: 'statsd-exporter', endpoint: 'event-metrics', job: `${NS}/mlobs${LOGSTASH_METRICS_MONITOR_SUFFIX}`, instance: '10.0.0.7:9198' };
+const lsLabels = grouped(LS, ['namespace', 'pod']);
+
+test('promtool: LogstashPipelineStalled fires when the scraped Logstash counts no heartbeat for 5m (then 10m), quiet while heartbeats flow or when nothing is scraped', () => {
+  const up = (v: string, labels: Record<string, string> = LS) => series('up', labels, v);
+  // a heartbeat every 30s = 2 a minute while the pipeline moves; at 10m it stops
+  const beats = (v: string, labels: Record<string, string> = LS) => series(LOGSTASH_HEARTBEAT_METRIC, labels, v);
+  promtoolTestRules(groups, [
+    {
+      name: 'the pipeline stops at 10m',
+      inputSeries: [up('1x40'), beats('0+2x10 20x30')],
+      alertRuleTests: [quiet('LogstashPipelineStalled', '9m'), quiet('LogstashPipelineStalled', '20m'), firing('LogstashPipelineStalled', '30m', lsLabels, '1')],
+    },
+    {
+      name: 'quiet: heartbeats flow; a stalled Logstash of another namespace; a Logstash that is not scraped (down: other alerts)',
+      inputSeries: [up('1x40'), beats('0+2x40'), up('1x40', { ...LS, namespace: 'team-a', job: `team-a/mlobs${LOGSTASH_METRICS_MONITOR_SUFFIX}` }), up('0x40', { ...LS, pod: 'mlobs-ls-1' })],
+      alertRuleTests: [quiet('LogstashPipelineStalled', '35m')],
+    },
+  ]);
+});
+
+test('promtool: LogstashFilterExceptions fires on Ruby filter exceptions for 15m, quiet on data failures (JSON, timestamp)', () => {
+  const failures = (tag: string, v: string) => series(LOGSTASH_FILTER_FAILURES_METRIC, { ...LS, tag }, v);
+  promtoolTestRules(groups, [
+    {
+      name: 'a filter raising on one event a minute',
+      inputSeries: [failures('_rubyexception', '0+1x30')],
+      alertRuleTests: [quiet('LogstashFilterExceptions', '10m'), firing('LogstashFilterExceptions', '25m', lsLabels, '16.67m')],
+    },
+    {
+      name: 'quiet: lines that only look like JSON, unreadable times',
+      inputSeries: [failures('_mlobs_json_failure', '0+60x30'), failures('_mlobs_timestamp_failure', '0+60x30')],
+      alertRuleTests: [quiet('LogstashFilterExceptions', '25m')],
     },
   ]);
 });

@@ -5,6 +5,8 @@
  * Metric names are those of the self-monitoring rules (metrics/stack-rules.ts, where their sources
  * are listed); a part that does not run (or has no exporter yet, Elasticsearch) shows "No data".
  */
+import { LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC } from '../../contracts/logstash-monitoring';
+import { NOT_STORED_METRIC } from '../../contracts/log-volume';
 import { promql, stat, timeseries, type DashboardSpec } from '../../contracts/dashboards';
 
 export const STACK_HEALTH_DASHBOARD: DashboardSpec = {
@@ -85,6 +87,22 @@ export const STACK_HEALTH_DASHBOARD: DashboardSpec = {
       title: 'Elasticsearch: disk used by node',
       unit: 'percentunit',
       queries: [promql('max by (name) (1 - elasticsearch_filesystem_data_available_bytes / elasticsearch_filesystem_data_size_bytes)', '{{name}}')],
+    }),
+    // Logstash: the counters its pipeline writes itself (contracts/logstash-monitoring.ts).
+    timeseries({
+      title: 'Logstash: heartbeats through the pipeline per minute',
+      width: 8,
+      queries: [promql(`sum by (pod) (rate(${LOGSTASH_HEARTBEAT_METRIC}[5m])) * 60`, '{{pod}}')],
+    }),
+    timeseries({
+      title: 'Logstash: filter failures per second by tag',
+      width: 8,
+      queries: [promql(`sum by (tag) (rate(${LOGSTASH_FILTER_FAILURES_METRIC}[5m]))`, '{{tag}}')],
+    }),
+    timeseries({
+      title: 'Logstash: lines not stored per second by reason',
+      width: 8,
+      queries: [promql(`sum by (reason) (rate(${NOT_STORED_METRIC}[5m]))`, '{{reason}}')],
     }),
   ],
 };

@@ -24,3 +24,23 @@ export const LOGSTASH_FAILURE_TAGS = ['_rubyexception', '_mlobs_json_failure', '
 export const LOGSTASH_EXCEPTION_TAG = '_rubyexception';
 /** The PodMonitor of the sidecar is `<logstash name><suffix>` (its scrape job `<namespace>/<name>`). */
 export const LOGSTASH_METRICS_MONITOR_SUFFIX = '-ls-event-metrics';
+
+/**
+ * Filebeat watching itself through the same path. Filebeat logs its own counters every 30s
+ * (libbeat/monitoring/report/log: "Non-zero metrics in the last 30s", counters as deltas under
+ * `monitoring.metrics`, read in elastic/beats), as JSON on stderr; its own container log is one of
+ * the files it ships, so the Logstash pipeline reads those lines like any other and counts them:
+ * one report per line (a node whose Filebeat stops reporting cannot ship), and the output's
+ * acked, failed and dropped events.
+ */
+export const FILEBEAT_REPORTS_METRIC = 'mlobs_filebeat_reports_total';
+/** Filebeat's output events (counter), labels `node` and `result` (acked, failed, dropped). */
+export const FILEBEAT_OUTPUT_EVENTS_METRIC = 'mlobs_filebeat_output_events_total';
+/** The `result` values, as Filebeat names its counters under `libbeat.output.events`. */
+export const FILEBEAT_OUTPUT_RESULTS = ['acked', 'failed', 'dropped'] as const;
+/** The report's field path in the decoded line (`monitoring.metrics.libbeat.output.events.<result>`). */
+export const FILEBEAT_REPORT_PATH = ['monitoring', 'metrics', 'libbeat', 'output', 'events'] as const;
+/** How often Filebeat logs its counters (libbeat's `logging.metrics.period` default). */
+export const FILEBEAT_REPORT_PERIOD_SECONDS = 30;
+/** ECK names a Beat's DaemonSet `<beat>-beat-<type>` (what kube-state-metrics' `created_by_name` shows). */
+export const FILEBEAT_DAEMONSET_SUFFIX = '-beat-filebeat';

@@ -26,6 +26,7 @@ import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
 import type { FilebeatMultiline } from '../mllogs';
 import { DEFAULT_LOG_VOLUME, type PerStreamLimit } from '../contracts/log-volume';
+import { FILEBEAT_REPORT_PERIOD_SECONDS } from '../contracts/logstash-monitoring';
 import { checkLogFiles, DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, kubeletPodsDir, LOG_FILES_CONTAINER_ANNOTATION, relativeGlobs, volumeDirOnNode, type LogFilesSettings } from '../contracts/log-files';
 
 export const BEAT_API_VERSION = 'beat.k8s.elastic.co/v1beta1';
@@ -156,6 +157,12 @@ export function renderFilebeatConfig(p: FilebeatRenderProps): Record<string, unk
       // JSON lines: decoded beside the raw line, which the catalog filter in Logstash reads.
       { decode_json_fields: { when: { regexp: { message: '^\\{' } }, fields: ['message'], target: 'json', max_depth: 2, overwrite_keys: false, add_error_key: true } },
     ],
+    // Its own counters every 30s as one JSON line on stderr ("Non-zero metrics in the last 30s",
+    // libbeat monitoring/report/log), which it ships with the other container logs: Logstash counts
+    // them (contracts/logstash-monitoring.ts). Explicit, whatever the image's defaults.
+    'logging.json': true,
+    'logging.metrics.enabled': true,
+    'logging.metrics.period': `${FILEBEAT_REPORT_PERIOD_SECONDS}s`,
     'output.logstash': {
       hosts: [p.logstashHost],
       ...(p.logstashCaSecret

@@ -36,7 +36,17 @@ import {
 } from '../contracts/log-metrics';
 import { LS_METRICS_PORT } from './names';
 import { NOT_STORED_LABELS, NOT_STORED_METRIC } from '../contracts/log-volume';
-import { LOGSTASH_FAILURE_TAGS, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC } from '../contracts/logstash-monitoring';
+import {
+  FILEBEAT_OUTPUT_EVENTS_METRIC,
+  FILEBEAT_OUTPUT_RESULTS,
+  FILEBEAT_REPORT_PATH,
+  FILEBEAT_REPORTS_METRIC,
+  LOGSTASH_FAILURE_TAGS,
+  LOGSTASH_FILTER_FAILURES_METRIC,
+  LOGSTASH_HEARTBEAT_INTERVAL_SECONDS,
+  LOGSTASH_HEARTBEAT_METRIC,
+} from '../contracts/logstash-monitoring';
+import { LOGSTASH_JSON_METADATA } from '../mllogs/compile-logstash';
 import { DEFAULT_JOB_LABEL_KEYS, inheritedJobRelabeling, jobRelabeling } from '../contracts/jobs';
 
 /** Stand-in for a label with no value (statsd_exporter ignores empty tags). */
@@ -191,8 +201,48 @@ export function renderSelfMonitoringOutput(): string {
   ].join('\n');
 }
 
+/** Where the filter puts a Filebeat report's counts for the outputs (`<field>[<result>]`). */
+export const FILEBEAT_REPORT_FIELD = '[@metadata][mlobs_filebeat_report]';
+/** The Filebeat container of the Beat (filebeat.render.ts names it so). */
+const FILEBEAT_CONTAINER = 'filebeat';
+
+/**
+ * Logstash filter text: a line that is the stack's Filebeat reporting its counters (its container
+ * in the agents namespace, decoded by the catalog's JSON branch, with `monitoring.metrics`)
+ * gets {@link FILEBEAT_REPORT_FIELD}: `true`, and the output's acked/failed/dropped deltas under it.
+ */
+export function renderFilebeatReportFilter(agentsNamespace: string): string {
+  const metrics = `${LOGSTASH_JSON_METADATA}[monitoring][metrics]`;
+  const events = `${LOGSTASH_JSON_METADATA}${FILEBEAT_REPORT_PATH.map((k) => `[${k}]`).join('')}`;
+  const code =
+    `r = event.get("${events}"); r = {} unless r.is_a?(Hash); ` +
+    `${JSON.stringify([...FILEBEAT_OUTPUT_RESULTS])}.each { |k| v = r[k]; event.set("${FILEBEAT_REPORT_FIELD}[#{k}]", v) if v.is_a?(Integer) && v > 0 }; ` +
+    `event.set("${FILEBEAT_REPORT_FIELD}[report]", true)`;
+  return [
+    `# ${FILEBEAT_REPORTS_METRIC}, ${FILEBEAT_OUTPUT_EVENTS_METRIC}: the stack's Filebeat logging its own counters (contracts/logstash-monitoring.ts)`,
+    `if [kubernetes][namespace] == ${JSON.stringify(agentsNamespace)} and [kubernetes][container][name] == "${FILEBEAT_CONTAINER}" and ${metrics} {`,
+    `  ruby { id => "mlobs_filebeat_report" code => '${code}' }`,
+    '}',
+  ].join('\n');
+}
+
+/** Logstash output text: one count per Filebeat report and the output's event deltas, by node. */
+export function renderFilebeatReportOutput(): string {
+  const node = '%{[mlobs][node]}';
+  return [
+    `if ${FILEBEAT_REPORT_FIELD}[report] and [mlobs][node] {`,
+    ...statsd('mlobs_filebeat_reports', `increment => ["${FILEBEAT_REPORTS_METRIC},node=${node}"]`),
+    '}',
+    ...FILEBEAT_OUTPUT_RESULTS.flatMap((r) => [
+      `if ${FILEBEAT_REPORT_FIELD}[${r}] and [mlobs][node] {`,
+      ...statsd(`mlobs_filebeat_${r}`, `count => { "${FILEBEAT_OUTPUT_EVENTS_METRIC},node=${node},result=${r}" => "%{${FILEBEAT_REPORT_FIELD}[${r}]}" }`),
+      '}',
+    ]),
+  ].join('\n');
+}
+
 /** The series the sidecar exports (everything else is dropped, by statsd_exporter and again by the PodMonitor). */
-export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC, HEARTBEAT_METRIC, FILTER_FAILURES_METRIC];
+export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC, HEARTBEAT_METRIC, FILTER_FAILURES_METRIC, FILEBEAT_REPORTS_METRIC, FILEBEAT_OUTPUT_EVENTS_METRIC];
 
 /** statsd_exporter's mapping: the one counter, everything else dropped. */
 export function renderStatsdMapping(): Record<string, unknown> {
@@ -205,6 +255,8 @@ export function renderStatsdMapping(): Record<string, unknown> {
       { match: name(NOT_STORED_METRIC), name: NOT_STORED_METRIC, help: 'Log lines Logstash did not store (logs.volume), by reason (from Logstash, mlobs Elastic pipeline)' },
       { match: name(HEARTBEAT_METRIC), name: HEARTBEAT_METRIC, help: 'Heartbeat events that went through the whole Logstash pipeline (mlobs Elastic pipeline)' },
       { match: name(FILTER_FAILURES_METRIC), name: FILTER_FAILURES_METRIC, help: 'Events a Logstash filter failed on, by failure tag (mlobs Elastic pipeline)' },
+      { match: name(FILEBEAT_REPORTS_METRIC), name: FILEBEAT_REPORTS_METRIC, help: 'Counter reports Filebeat logged (every 30s), by node (mlobs Elastic pipeline)' },
+      { match: name(FILEBEAT_OUTPUT_EVENTS_METRIC), name: FILEBEAT_OUTPUT_EVENTS_METRIC, help: "Filebeat's output events by result (acked, failed, dropped), by node (mlobs Elastic pipeline)" },
       { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' },
     ],
   };

@@ -32,7 +32,12 @@
  *
  * PromQL here is checked by promtool 3.14 and the live test on Prometheus 3.14 (the chart's version).
  */
-import { LOGSTASH_EXCEPTION_TAG, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../contracts/logstash-monitoring';
+import {
+  FILEBEAT_DAEMONSET_SUFFIX,
+  FILEBEAT_OUTPUT_EVENTS_METRIC,
+  FILEBEAT_REPORT_PERIOD_SECONDS,
+  FILEBEAT_REPORTS_METRIC,
+  LOGSTASH_EXCEPTION_TAG, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../contracts/logstash-monitoring';
 import type { CommonConfig } from '../core/common';
 import type { KubeManifest } from '../core/manifest';
 import { renderPrometheusRule, type AlertRule, type RuleGroup } from '../core/prometheus-rule';
@@ -60,6 +65,7 @@ export const SELF_MONITORING_GROUP_NAMES = {
   certificates: 'mlobs.certificates',
   elasticsearch: 'mlobs.elasticsearch',
   logstash: 'mlobs.logstash',
+  filebeat: 'mlobs.filebeat',
 } as const;
 
 /** Share of Loki requests answered 5xx, per route, above which `LokiRequestErrors` fires (the loki-mixin's 10%). */
@@ -89,6 +95,7 @@ export const SELF_MONITORING_RUNBOOK_URLS = {
   esUnassignedShards: 'https://www.elastic.co/guide/en/elasticsearch/reference/current/diagnose-unassigned-shards.html',
   esDiskWatermark: 'https://www.elastic.co/guide/en/elasticsearch/reference/current/fix-watermark-errors.html',
   logstash: 'https://www.elastic.co/guide/en/logstash/current/monitoring-logstash.html',
+  filebeat: 'https://www.elastic.co/guide/en/beats/filebeat/current/troubleshooting.html',
 } as const;
 
 export interface StackRulesProps {
@@ -125,6 +132,7 @@ export function renderStackRuleGroups(props: StackRulesProps): RuleGroup[] {
     { name: SELF_MONITORING_GROUP_NAMES.certificates, rules: certificateRules(`~${JSON.stringify(`${props.common.namespace}|${props.common.agentsNamespace}`)}`) },
     { name: SELF_MONITORING_GROUP_NAMES.elasticsearch, rules: elasticsearchRules() },
     { name: SELF_MONITORING_GROUP_NAMES.logstash, rules: logstashRules(ns) },
+    { name: SELF_MONITORING_GROUP_NAMES.filebeat, rules: filebeatRules(ns, JSON.stringify(props.common.agentsNamespace)) },
   ];
 }
 
@@ -310,6 +318,61 @@ function logstashRules(ns: string): AlertRule[] {
           `A Ruby filter of the Logstash pipeline in {{ $labels.namespace }}/{{ $labels.pod }} has raised exceptions on {{ $value | humanize }} events per second for 15m (tag ${LOGSTASH_EXCEPTION_TAG}): those events are stored without the fields that filter sets (job, metrics labels, volume marks). ` +
           'What to do: kubectl logs the pod (container logstash) for the Ruby error and the event it failed on; it is a bug in a generated filter, report it with the line.',
         runbook_url: SELF_MONITORING_RUNBOOK_URLS.logstash,
+      },
+    },
+  ];
+}
+
+/** How long a node's Filebeat may go without a report reaching Logstash (twenty report periods). */
+export const FILEBEAT_SILENT_WINDOW = '10m';
+/** Share of Filebeat's output events that fail (and are retried) above which `FilebeatSendFailures` fires. */
+export const DEFAULT_FILEBEAT_FAILURE_RATIO = 0.1;
+
+/**
+ * Filebeat, from the counters it logs about itself and Logstash counts (contracts/logstash-monitoring.ts):
+ * a node running the Filebeat DaemonSet (kube-state-metrics) whose reports stopped arriving (its
+ * sends fail, or it is stuck), events dropped after retries, and a high share of failed sends.
+ */
+function filebeatRules(ns: string, agents: string): AlertRule[] {
+  const runs = `max by (node) (kube_pod_info{namespace=${agents}, created_by_kind="DaemonSet", created_by_name=~${JSON.stringify(`.+${FILEBEAT_DAEMONSET_SUFFIX}`)}})`;
+  const events = (result: string) => `sum by (node) (increase(${FILEBEAT_OUTPUT_EVENTS_METRIC}{namespace=${ns}, result=${JSON.stringify(result)}}[15m]))`;
+  const what = 'What to do: kubectl -n {{ $labels.namespace }} logs the Filebeat pod on {{ $labels.node }} for the output errors; check that Logstash is up (LogstashPipelineStalled) and reachable (the NetworkPolicy to its beats port, the TLS hop and the trust bundle in the agents namespace).';
+  return [
+    {
+      alert: 'FilebeatNotReporting',
+      expr: `${runs}\nunless on (node)\nsum by (node) (increase(${FILEBEAT_REPORTS_METRIC}{namespace=${ns}}[${FILEBEAT_SILENT_WINDOW}])) > 0`,
+      for: '10m',
+      labels: { severity: 'critical', component: LOGS_COMPONENT },
+      annotations: {
+        summary: 'Filebeat on {{ $labels.node }} is not shipping',
+        description:
+          `Filebeat runs on node {{ $labels.node }} but none of its counter reports (one every ${FILEBEAT_REPORT_PERIOD_SECONDS}s, shipped like any log line) has reached Logstash for ${FILEBEAT_SILENT_WINDOW}: its sends fail or it is stuck, so that node's log lines are not stored (they wait on the node while its files last). ` +
+          what.replace('{{ $labels.namespace }}', agents.slice(1, -1)),
+        runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
+      },
+    },
+    {
+      alert: 'FilebeatDroppingEvents',
+      expr: `${events('dropped')} > 0`,
+      labels: { severity: 'critical', component: LOGS_COMPONENT },
+      for: '1m',
+      annotations: {
+        summary: 'Filebeat on {{ $labels.node }} dropped log lines',
+        description: `Filebeat on node {{ $labels.node }} dropped {{ $value | humanize }} events in the last 15m (its output gave up on them): those log lines are lost. ` + what.replace('{{ $labels.namespace }}', agents.slice(1, -1)),
+        runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
+      },
+    },
+    {
+      alert: 'FilebeatSendFailures',
+      expr: `${events('failed')}\n  / (${events('acked')} + ${events('failed')})\n  > ${DEFAULT_FILEBEAT_FAILURE_RATIO}`,
+      for: '15m',
+      labels: { severity: 'warning', component: LOGS_COMPONENT },
+      annotations: {
+        summary: 'Filebeat on {{ $labels.node }} fails to send',
+        description:
+          `{{ $value | humanizePercentage }} of the events Filebeat on node {{ $labels.node }} sent in the last 15m failed (threshold ${pct(DEFAULT_FILEBEAT_FAILURE_RATIO)}); they are retried, and lines are lost once the retries run out. ` +
+          what.replace('{{ $labels.namespace }}', agents.slice(1, -1)),
+        runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
       },
     },
   ];

@@ -12,6 +12,7 @@ import { MINIMAL_INPUT, synthEnvironment } from '../helpers/synth';
 import { loadEnvironmentFile } from '../metrics/env-files';
 import { multilineGroups, re2Engine } from '../mllogs/helpers';
 import { assertElasticGolden } from './golden';
+import { FILEBEAT_REPORT_PERIOD_SECONDS } from '../../constructs/contracts/logstash-monitoring';
 
 const dev = synthEnvironment(loadEnvironmentFile('dev'), 'dev');
 const prod = synthEnvironment(loadEnvironmentFile('prod'), 'prod');
@@ -164,4 +165,15 @@ test('every container and pod-file line passes a per-stream rate limit with the 
   const custom = synthEnvironment({ ...MINIMAL_INPUT, logs: { pipelines: ['elastic'], volume: { perStream: { linesPerSecond: 50, burstLines: 500 } } } } as never, 'custom');
   assert.equal(limitOf(custom, 'mlobs-containers')?.limit, '50/s');
   assert.equal(limitOf(custom, 'mlobs-containers')?.algorithm?.token_bucket?.burst_multiplier, 10);
+});
+
+test("Filebeat logs its own counters as JSON every 30s (what Logstash's Filebeat report filter reads)", () => {
+  const config = beatOf(dev).spec.config as unknown as Record<string, unknown>;
+  assert.equal(config['logging.json'], true);
+  assert.equal(config['logging.metrics.enabled'], true);
+  assert.equal(config['logging.metrics.period'], `${FILEBEAT_REPORT_PERIOD_SECONDS}s`);
+  // the report filter looks for the Beat's container in the namespace the Beat runs in
+  const pipeline = dev.stack.observability.elastic!.logstashPipeline;
+  const c = beatOf(dev).spec.daemonSet.podTemplate.spec.containers[0]!;
+  assert.ok(pipeline.includes(`[kubernetes][namespace] == "${beatOf(dev).metadata.namespace}" and [kubernetes][container][name] == "${c.name}"`));
 });

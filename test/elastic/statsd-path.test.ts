@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import type { KubeManifest } from '../../constructs/core/manifest';
 import { NOT_STORED_METRIC } from '../../constructs/contracts/log-volume';
 import { ERROR_LINES_METRIC, LOG_EVENTS_METRIC, TRAIN_METRICS } from '../../constructs/contracts/log-metrics';
-import { LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC } from '../../constructs/contracts/logstash-monitoring';
+import { FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC } from '../../constructs/contracts/logstash-monitoring';
 import { engineBin } from '../helpers/engines';
 import { getField, setField, type Fields } from '../helpers/logstash-fields';
 import { synthEnvironment } from '../helpers/synth';
@@ -79,6 +79,7 @@ interface StatsdOutput {
   readonly sender: string;
   readonly increments: string[];
   readonly gauges: [string, string][];
+  readonly counts: [string, string][];
 }
 
 function statsdOutputs(text: string): StatsdOutput[] {
@@ -89,6 +90,7 @@ function statsdOutputs(text: string): StatsdOutput[] {
     const opt = (k: string): string => /"([^"]*)"/.exec(new RegExp(`${k} => ("[^"]*")`).exec(body)?.[1] ?? '""')![1]!;
     const inc = /increment => \[(.*)\]/.exec(body);
     const gauge = /gauge => \{ "([^"]+)" => "([^"]+)" \}/.exec(body);
+    const count = /count => \{ "([^"]+)" => "([^"]+)" \}/.exec(body);
     return {
       id: opt('id'),
       guard: m[1]!,
@@ -96,6 +98,7 @@ function statsdOutputs(text: string): StatsdOutput[] {
       sender: opt('sender'),
       increments: inc ? (JSON.parse(`[${inc[1]}]`) as string[]) : [],
       gauges: gauge ? [[gauge[1]!, gauge[2]!]] : [],
+      counts: count ? [[count[1]!, count[2]!]] : [],
     };
   });
 }
@@ -108,13 +111,37 @@ function statsdLines(doc: Fields, outputs: readonly StatsdOutput[]): string[] {
     const stat = (metric: string): string => `${o.namespace}.${o.sender.replace(/[:|@]/g, '_').replace(/\./g, '_')}.${sprintf(metric, doc).replace(/[:|@]/g, '_')}`;
     for (const i of o.increments) lines.push(`${stat(i)}:1|c`);
     for (const [k, v] of o.gauges) lines.push(`${stat(k)}:${sprintf(v, doc)}|g`);
+    for (const [k, v] of o.counts) lines.push(`${stat(k)}:${sprintf(v, doc)}|c`);
   }
   return lines;
 }
 
+interface ReportFilter {
+  readonly guard: string;
+  readonly events: string;
+  readonly results: string[];
+  readonly into: string;
+}
+
+/** The Filebeat report filter (a Ruby filter copying positive integer counts), read back from the pipeline. */
+function reportFilter(text: string): ReportFilter {
+  const m = /^\s*if (.+) \{\n\s*ruby \{ id => "mlobs_filebeat_report" code => 'r = event\.get\("([^"]+)"\); r = \{\} unless r\.is_a\?\(Hash\); (\[.*?\])\.each \{ \|k\| v = r\[k\]; event\.set\("([^"#]+)\[#\{k\}\]", v\) if v\.is_a\?\(Integer\) && v > 0 \}; event\.set\("([^"#]+)\[report\]", true\)' \}\n\s*\}$/m.exec(text);
+  assert.ok(m, 'the Filebeat report filter');
+  assert.equal(m[4], m[5]);
+  return { guard: m[1]!, events: m[2]!, results: JSON.parse(m[3]!) as string[], into: m[4]! };
+}
+
 /** Runs the label filters on an event the catalog and the volume filter have filled. */
-function labelled(input: Fields, filters: readonly TagsFilter[]): Fields {
+function labelled(input: Fields, filters: readonly TagsFilter[], report?: ReportFilter): Fields {
   const doc = structuredClone(input);
+  if (report && condition(report.guard, doc)) {
+    const r = get(doc, report.events);
+    for (const k of report.results) {
+      const v = typeof r === 'object' && r !== null ? (r as Fields)[k] : undefined;
+      if (typeof v === 'number' && Number.isInteger(v) && v > 0) set(doc, `${report.into}[${k}]`, v);
+    }
+    set(doc, `${report.into}[report]`, true);
+  }
   for (const f of filters) {
     if (!condition(f.guard, doc)) continue;
     const tags = f.pairs.map(([k, field]) => {
@@ -141,6 +168,11 @@ const EVENTS: readonly Fields[] = [
   // the heartbeat input's event (never stored), twice
   { message: 'ok', '@metadata': { mlobs_heartbeat: 'true' } },
   { message: 'ok', '@metadata': { mlobs_heartbeat: 'true' } },
+  // the stack's Filebeat logging its counters (libbeat's "Non-zero metrics in the last 30s", decoded by the catalog's JSON branch), twice;
+  // and an application container also named filebeat in a team namespace, which is not the stack's
+  { kubernetes: { namespace: 'mlobs-agents', pod: { name: 'mlobs-beat-filebeat-x7k2p' }, container: { name: 'filebeat' } }, mlobs: { node: 'gpu-node-1' }, '@metadata': { mlobs_json: { message: 'Non-zero metrics in the last 30s', monitoring: { metrics: { libbeat: { output: { events: { acked: 120, batches: 4, failed: 3, total: 123 } } } } } } } },
+  { kubernetes: { namespace: 'mlobs-agents', pod: { name: 'mlobs-beat-filebeat-x7k2p' }, container: { name: 'filebeat' } }, mlobs: { node: 'gpu-node-1' }, '@metadata': { mlobs_json: { message: 'Non-zero metrics in the last 30s', monitoring: { metrics: { beat: { info: { uptime: { ms: 60000 } } }, libbeat: { output: { events: { acked: 80, dropped: 2 } } } } } } } },
+  { kubernetes: { namespace: 'team-a', pod: { name: 'shipper-0' }, container: { name: 'filebeat' } }, mlobs: { node: 'gpu-node-2' }, '@metadata': { mlobs_json: { monitoring: { metrics: { libbeat: { output: { events: { acked: 5 } } } } } } } },
   // a line a Ruby filter raised on, and one that only looked like JSON
   { ...POD, tags: ['_rubyexception'] },
   { ...POD, tags: ['_mlobs_json_failure'] },
@@ -158,7 +190,8 @@ test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped 
   assert.deepEqual(filters.map((f) => f.id).sort(), ['mlobs_event_labels', 'mlobs_not_stored_labels', 'mlobs_series_labels'], 'every label filter of the pipeline is read');
   const outputs = statsdOutputs(pipeline);
   assert.ok(outputs.length >= 5 && outputs.some((o) => o.id === 'mlobs_not_stored') && outputs.some((o) => o.id === 'mlobs_heartbeat'), `the statsd outputs are read: ${outputs.map((o) => o.id).join(', ')}`);
-  const lines = EVENTS.flatMap((e) => statsdLines(labelled(e, filters), outputs));
+  const report = reportFilter(pipeline);
+  const lines = EVENTS.flatMap((e) => statsdLines(labelled(e, filters, report), outputs));
   assert.ok(lines.every((l) => !l.includes('%{')), `every reference resolved:\n${lines.join('\n')}`);
 
   const ls = dev.customResources.find((o) => o.kind === 'Logstash') as KubeManifest & { spec: { podTemplate: { spec: { containers: { name: string; args?: string[] }[] } } } };
@@ -239,7 +272,7 @@ test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped 
     30_000,
     async () => {
       const r = await query('{__name__=~"mlobs_.+"}');
-      return r.some((s) => s.metric.__name__ === NOT_STORED_METRIC) && r.some((s) => s.metric.__name__ === LOGSTASH_FILTER_FAILURES_METRIC) ? r : undefined;
+      return r.some((s) => s.metric.__name__ === NOT_STORED_METRIC) && r.some((s) => s.metric.__name__ === LOGSTASH_FILTER_FAILURES_METRIC) && r.filter((s) => s.metric.__name__ === FILEBEAT_OUTPUT_EVENTS_METRIC).length === 3 ? r : undefined;
     },
     () => prom.logs(),
   );
@@ -268,6 +301,11 @@ test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped 
     series({ __name__: LOGSTASH_HEARTBEAT_METRIC }, '2'),
     series({ __name__: LOGSTASH_FILTER_FAILURES_METRIC, tag: '_rubyexception' }, '1'),
     series({ __name__: LOGSTASH_FILTER_FAILURES_METRIC, tag: '_mlobs_json_failure' }, '1'),
+    // the stack's Filebeat only (not team-a's container named filebeat): two reports, deltas summed
+    series({ __name__: FILEBEAT_REPORTS_METRIC, node: 'gpu-node-1' }, '2'),
+    series({ __name__: FILEBEAT_OUTPUT_EVENTS_METRIC, node: 'gpu-node-1', result: 'acked' }, '200'),
+    series({ __name__: FILEBEAT_OUTPUT_EVENTS_METRIC, node: 'gpu-node-1', result: 'failed' }, '3'),
+    series({ __name__: FILEBEAT_OUTPUT_EVENTS_METRIC, node: 'gpu-node-1', result: 'dropped' }, '2'),
   ].sort();
   assert.deepEqual(got, expected, `Prometheus holds exactly the contract series\nsent:\n${lines.join('\n')}`);
 });

@@ -13,7 +13,7 @@ import { LOGS_COMPONENT, PLATFORM_COMPONENT } from '../../constructs/contracts/c
 import { SELF_MONITORING_GROUP_NAMES, renderStackRuleGroups } from '../../constructs/metrics/stack-rules';
 import { promtoolCheckRules, promtoolTestRules, type AlertExpectation, type SeriesInput } from '../helpers/promtool';
 import { ENVIRONMENTS, loadEnvironmentFile } from './env-files';
-import { LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../../constructs/contracts/logstash-monitoring';
+import { FILEBEAT_DAEMONSET_SUFFIX, FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../../constructs/contracts/logstash-monitoring';
 
 const settings = parseEnvironment('prod', loadEnvironmentFile('prod')).settings;
 const common = commonConfigFor('prod', settings);
@@ -39,6 +39,9 @@ const EXPECTED: Record<string, { group: keyof typeof SELF_MONITORING_GROUP_NAMES
   ElasticsearchDiskHighWatermark: { group: 'elasticsearch', severity: 'critical', component: LOGS_COMPONENT },
   LogstashPipelineStalled: { group: 'logstash', severity: 'critical', component: LOGS_COMPONENT },
   LogstashFilterExceptions: { group: 'logstash', severity: 'warning', component: LOGS_COMPONENT },
+  FilebeatNotReporting: { group: 'filebeat', severity: 'critical', component: LOGS_COMPONENT },
+  FilebeatDroppingEvents: { group: 'filebeat', severity: 'critical', component: LOGS_COMPONENT },
+  FilebeatSendFailures: { group: 'filebeat', severity: 'warning', component: LOGS_COMPONENT },
 };
 
 /** The alert's annotations as Prometheus renders them for these labels and this (formatted) value. */
@@ -348,6 +351,49 @@ test('promtool: LogstashFilterExceptions fires on Ruby filter exceptions for 15m
       name: 'quiet: lines that only look like JSON, unreadable times',
       inputSeries: [failures('_mlobs_json_failure', '0+60x30'), failures('_mlobs_timestamp_failure', '0+60x30')],
       alertRuleTests: [quiet('LogstashFilterExceptions', '25m')],
+    },
+  ]);
+});
+
+// Filebeat's counters as Logstash's sidecar stores them (by node; the Logstash pod's target labels), and
+// kube-state-metrics' kube_pod_info for the Filebeat DaemonSet ECK creates (`<beat>-beat-filebeat`).
+const FB = { ...LS, node: 'gpu-node-1' };
+const fbPod = (node: string, v: string) =>
+  series('kube_pod_info', { namespace: common.agentsNamespace, pod: `mlobs${FILEBEAT_DAEMONSET_SUFFIX}-${node}`, node, created_by_kind: 'DaemonSet', created_by_name: `mlobs${FILEBEAT_DAEMONSET_SUFFIX}`, job: 'kube-state-metrics' }, v);
+
+test('promtool: FilebeatNotReporting fires for a node whose Filebeat runs but whose reports stopped, quiet while they arrive and on nodes without Filebeat', () => {
+  const reports = (node: string, v: string) => series(FILEBEAT_REPORTS_METRIC, { ...FB, node }, v);
+  promtoolTestRules(groups, [
+    {
+      name: 'reports stop at 10m on gpu-node-1, go on on gpu-node-2',
+      inputSeries: [fbPod('gpu-node-1', '1x40'), fbPod('gpu-node-2', '1x40'), reports('gpu-node-1', '0+2x10 20x30'), reports('gpu-node-2', '0+2x40')],
+      alertRuleTests: [quiet('FilebeatNotReporting', '15m'), firing('FilebeatNotReporting', '35m', { node: 'gpu-node-1' }, '1')],
+    },
+    {
+      name: 'quiet: a Filebeat that never ran reports nothing expected; a node without Filebeat',
+      inputSeries: [fbPod('gpu-node-2', '1x40'), reports('gpu-node-2', '0+2x40'), reports('gpu-node-3', '0x40')],
+      alertRuleTests: [quiet('FilebeatNotReporting', '35m')],
+    },
+  ]);
+});
+
+test('promtool: FilebeatDroppingEvents fires on dropped events, FilebeatSendFailures over 10% failed sends for 15m; quiet below', () => {
+  const out = (result: string, v: string) => series(FILEBEAT_OUTPUT_EVENTS_METRIC, { ...FB, result }, v);
+  promtoolTestRules(groups, [
+    {
+      name: 'drops and a quarter of the sends failing',
+      inputSeries: [out('acked', '0+30x40'), out('failed', '0+10x40'), out('dropped', '0x10 5x30')],
+      alertRuleTests: [
+        quiet('FilebeatDroppingEvents', '9m'),
+        firing('FilebeatDroppingEvents', '13m', { node: 'gpu-node-1' }, '5'),
+        quiet('FilebeatSendFailures', '10m'),
+        firing('FilebeatSendFailures', '32m', { node: 'gpu-node-1' }, '25%'),
+      ],
+    },
+    {
+      name: 'quiet: nothing dropped, 3% failed',
+      inputSeries: [out('acked', '0+97x40'), out('failed', '0+3x40'), out('dropped', '0x40')],
+      alertRuleTests: [quiet('FilebeatDroppingEvents', '35m'), quiet('FilebeatSendFailures', '35m')],
     },
   ]);
 });

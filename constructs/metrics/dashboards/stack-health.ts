@@ -5,7 +5,7 @@
  * Metric names are those of the self-monitoring rules (metrics/stack-rules.ts, where their sources
  * are listed); a part that does not run (or has no exporter yet, Elasticsearch) shows "No data".
  */
-import { LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC } from '../../contracts/logstash-monitoring';
+import { FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC } from '../../contracts/logstash-monitoring';
 import { NOT_STORED_METRIC } from '../../contracts/log-volume';
 import { promql, stat, timeseries, type DashboardSpec } from '../../contracts/dashboards';
 
@@ -103,6 +103,17 @@ export const STACK_HEALTH_DASHBOARD: DashboardSpec = {
       title: 'Logstash: lines not stored per second by reason',
       width: 8,
       queries: [promql(`sum by (reason) (rate(${NOT_STORED_METRIC}[5m]))`, '{{reason}}')],
+    }),
+    // Filebeat: the counters it logs about itself, counted by Logstash.
+    timeseries({
+      title: 'Filebeat: reports per minute by node',
+      width: 12,
+      queries: [promql(`sum by (node) (rate(${FILEBEAT_REPORTS_METRIC}[5m])) * 60`, '{{node}}')],
+    }),
+    timeseries({
+      title: 'Filebeat: output events per second by result',
+      width: 12,
+      queries: [promql(`sum by (result) (rate(${FILEBEAT_OUTPUT_EVENTS_METRIC}[5m]))`, '{{result}}')],
     }),
   ],
 };

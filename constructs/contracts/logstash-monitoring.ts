@@ -44,3 +44,14 @@ export const FILEBEAT_REPORT_PATH = ['monitoring', 'metrics', 'libbeat', 'output
 export const FILEBEAT_REPORT_PERIOD_SECONDS = 30;
 /** ECK names a Beat's DaemonSet `<beat>-beat-<type>` (what kube-state-metrics' `created_by_name` shows). */
 export const FILEBEAT_DAEMONSET_SUFFIX = '-beat-filebeat';
+
+/**
+ * Lines Filebeat's per-stream `rate_limit` processors dropped (counter), label `node`: the report
+ * carries each processor instance's `processor.rate_limit.<n>.dropped` (a registry of libbeat's
+ * default registry, which the log reporter snapshots in Full mode: its `DoNotReport` option only
+ * keeps it out of the Reported mode; read in elastic/beats libbeat/monitoring and
+ * libbeat/processors/ratelimit), summed over the instances.
+ */
+export const FILEBEAT_RATE_LIMITED_METRIC = 'mlobs_filebeat_rate_limited_lines_total';
+/** Where the rate-limit processors' counters sit in the report (`monitoring.metrics.processor.rate_limit.<n>.dropped`). */
+export const FILEBEAT_RATE_LIMIT_PATH = ['monitoring', 'metrics', 'processor', 'rate_limit'] as const;

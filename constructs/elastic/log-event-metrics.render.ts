@@ -39,6 +39,8 @@ import { NOT_STORED_LABELS, NOT_STORED_METRIC } from '../contracts/log-volume';
 import {
   FILEBEAT_OUTPUT_EVENTS_METRIC,
   FILEBEAT_OUTPUT_RESULTS,
+  FILEBEAT_RATE_LIMIT_PATH,
+  FILEBEAT_RATE_LIMITED_METRIC,
   FILEBEAT_REPORT_PATH,
   FILEBEAT_REPORTS_METRIC,
   LOGSTASH_FAILURE_TAGS,
@@ -214,9 +216,12 @@ const FILEBEAT_CONTAINER = 'filebeat';
 export function renderFilebeatReportFilter(agentsNamespace: string): string {
   const metrics = `${LOGSTASH_JSON_METADATA}[monitoring][metrics]`;
   const events = `${LOGSTASH_JSON_METADATA}${FILEBEAT_REPORT_PATH.map((k) => `[${k}]`).join('')}`;
+  const rateLimits = `${LOGSTASH_JSON_METADATA}${FILEBEAT_RATE_LIMIT_PATH.map((k) => `[${k}]`).join('')}`;
   const code =
     `r = event.get("${events}"); r = {} unless r.is_a?(Hash); ` +
     `${JSON.stringify([...FILEBEAT_OUTPUT_RESULTS])}.each { |k| v = r[k]; event.set("${FILEBEAT_REPORT_FIELD}[#{k}]", v) if v.is_a?(Integer) && v > 0 }; ` +
+    `rl = event.get("${rateLimits}"); n = rl.is_a?(Hash) ? rl.values.sum { |i| d = i.is_a?(Hash) ? i["dropped"] : nil; d.is_a?(Integer) && d > 0 ? d : 0 } : 0; ` +
+    `event.set("${FILEBEAT_REPORT_FIELD}[rate_limited]", n) if n > 0; ` +
     `event.set("${FILEBEAT_REPORT_FIELD}[report]", true)`;
   return [
     `# ${FILEBEAT_REPORTS_METRIC}, ${FILEBEAT_OUTPUT_EVENTS_METRIC}: the stack's Filebeat logging its own counters (contracts/logstash-monitoring.ts)`,
@@ -233,6 +238,9 @@ export function renderFilebeatReportOutput(): string {
     `if ${FILEBEAT_REPORT_FIELD}[report] and [mlobs][node] {`,
     ...statsd('mlobs_filebeat_reports', `increment => ["${FILEBEAT_REPORTS_METRIC},node=${node}"]`),
     '}',
+    `if ${FILEBEAT_REPORT_FIELD}[rate_limited] and [mlobs][node] {`,
+    ...statsd('mlobs_filebeat_rate_limited', `count => { "${FILEBEAT_RATE_LIMITED_METRIC},node=${node}" => "%{${FILEBEAT_REPORT_FIELD}[rate_limited]}" }`),
+    '}',
     ...FILEBEAT_OUTPUT_RESULTS.flatMap((r) => [
       `if ${FILEBEAT_REPORT_FIELD}[${r}] and [mlobs][node] {`,
       ...statsd(`mlobs_filebeat_${r}`, `count => { "${FILEBEAT_OUTPUT_EVENTS_METRIC},node=${node},result=${r}" => "%{${FILEBEAT_REPORT_FIELD}[${r}]}" }`),
@@ -242,7 +250,7 @@ export function renderFilebeatReportOutput(): string {
 }
 
 /** The series the sidecar exports (everything else is dropped, by statsd_exporter and again by the PodMonitor). */
-export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC, HEARTBEAT_METRIC, FILTER_FAILURES_METRIC, FILEBEAT_REPORTS_METRIC, FILEBEAT_OUTPUT_EVENTS_METRIC];
+export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC, HEARTBEAT_METRIC, FILTER_FAILURES_METRIC, FILEBEAT_REPORTS_METRIC, FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_RATE_LIMITED_METRIC];
 
 /** statsd_exporter's mapping: the one counter, everything else dropped. */
 export function renderStatsdMapping(): Record<string, unknown> {
@@ -256,6 +264,7 @@ export function renderStatsdMapping(): Record<string, unknown> {
       { match: name(HEARTBEAT_METRIC), name: HEARTBEAT_METRIC, help: 'Heartbeat events that went through the whole Logstash pipeline (mlobs Elastic pipeline)' },
       { match: name(FILTER_FAILURES_METRIC), name: FILTER_FAILURES_METRIC, help: 'Events a Logstash filter failed on, by failure tag (mlobs Elastic pipeline)' },
       { match: name(FILEBEAT_REPORTS_METRIC), name: FILEBEAT_REPORTS_METRIC, help: 'Counter reports Filebeat logged (every 30s), by node (mlobs Elastic pipeline)' },
+      { match: name(FILEBEAT_RATE_LIMITED_METRIC), name: FILEBEAT_RATE_LIMITED_METRIC, help: "Lines Filebeat's per-stream rate limit dropped, by node (mlobs Elastic pipeline)" },
       { match: name(FILEBEAT_OUTPUT_EVENTS_METRIC), name: FILEBEAT_OUTPUT_EVENTS_METRIC, help: "Filebeat's output events by result (acked, failed, dropped), by node (mlobs Elastic pipeline)" },
       { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' },
     ],

@@ -35,6 +35,7 @@
 import {
   FILEBEAT_DAEMONSET_SUFFIX,
   FILEBEAT_OUTPUT_EVENTS_METRIC,
+  FILEBEAT_RATE_LIMITED_METRIC,
   FILEBEAT_REPORT_PERIOD_SECONDS,
   FILEBEAT_REPORTS_METRIC,
   LOGSTASH_EXCEPTION_TAG, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../contracts/logstash-monitoring';
@@ -359,6 +360,19 @@ function filebeatRules(ns: string, agents: string): AlertRule[] {
       annotations: {
         summary: 'Filebeat on {{ $labels.node }} dropped log lines',
         description: `Filebeat on node {{ $labels.node }} dropped {{ $value | humanize }} events in the last 15m (its output gave up on them): those log lines are lost. ` + what.replace('{{ $labels.namespace }}', agents.slice(1, -1)),
+        runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
+      },
+    },
+    {
+      alert: 'FilebeatRateLimitingLines',
+      expr: `sum by (node) (increase(${FILEBEAT_RATE_LIMITED_METRIC}{namespace=${ns}}[15m])) > 0`,
+      for: '15m',
+      labels: { severity: 'warning', component: LOGS_COMPONENT },
+      annotations: {
+        summary: 'Filebeat on {{ $labels.node }} keeps dropping lines over the per-stream limit',
+        description:
+          'Filebeat on node {{ $labels.node }} dropped {{ $value | humanize }} lines over the per-stream line limit in the last 15m, for 15m: a container on that node logs faster than logs.volume.perStream allows, and the lines over the limit are not stored. ' +
+          'What to do: find the loud container on that node (kubectl top, or the lines per pod in Kibana); if the rate is expected, raise logs.volume.perStream.linesPerSecond.',
         runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
       },
     },

@@ -52,7 +52,7 @@ test('the counts go over loopback UDP to the sidecar, whose mapping keeps only t
   assert.deepEqual(mappings[0], { match: `mlobs.logstash.${LOG_EVENTS_METRIC}`, name: LOG_EVENTS_METRIC, help: 'ML log lines classified with a catalog event (from Logstash, mlobs Elastic pipeline)' });
   assert.deepEqual(
     mappings.map((m) => m.name),
-    [LOG_EVENTS_METRIC, 'mlobs_log_error_lines_total', 'mlobs_train_loss', 'mlobs_train_learning_rate', 'mlobs_train_grad_norm', 'mlobs_train_step', 'mlobs_train_throughput', 'mlobs_log_lines_not_stored_total', 'mlobs_logstash_heartbeats_total', 'mlobs_logstash_filter_failures_total', 'mlobs_filebeat_reports_total', 'mlobs_filebeat_output_events_total', 'dropped'],
+    [LOG_EVENTS_METRIC, 'mlobs_log_error_lines_total', 'mlobs_train_loss', 'mlobs_train_learning_rate', 'mlobs_train_grad_norm', 'mlobs_train_step', 'mlobs_train_throughput', 'mlobs_log_lines_not_stored_total', 'mlobs_logstash_heartbeats_total', 'mlobs_logstash_filter_failures_total', 'mlobs_filebeat_reports_total', 'mlobs_filebeat_rate_limited_lines_total', 'mlobs_filebeat_output_events_total', 'dropped'],
   );
   for (const m of mappings.slice(0, -1)) assert.equal(m.match, `mlobs.logstash.${m.name}`);
   assert.deepEqual(mappings[mappings.length - 1], { match: '.', match_type: 'regex', action: 'drop', name: 'dropped' });

@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import type { KubeManifest } from '../../constructs/core/manifest';
 import { NOT_STORED_METRIC } from '../../constructs/contracts/log-volume';
 import { ERROR_LINES_METRIC, LOG_EVENTS_METRIC, TRAIN_METRICS } from '../../constructs/contracts/log-metrics';
-import { FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC } from '../../constructs/contracts/logstash-monitoring';
+import { FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_RATE_LIMITED_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_INTERVAL_SECONDS, LOGSTASH_HEARTBEAT_METRIC } from '../../constructs/contracts/logstash-monitoring';
 import { engineBin } from '../helpers/engines';
 import { getField, setField, type Fields } from '../helpers/logstash-fields';
 import { synthEnvironment } from '../helpers/synth';
@@ -121,14 +121,16 @@ interface ReportFilter {
   readonly events: string;
   readonly results: string[];
   readonly into: string;
+  readonly rateLimits: string;
 }
 
 /** The Filebeat report filter (a Ruby filter copying positive integer counts), read back from the pipeline. */
 function reportFilter(text: string): ReportFilter {
-  const m = /^\s*if (.+) \{\n\s*ruby \{ id => "mlobs_filebeat_report" code => 'r = event\.get\("([^"]+)"\); r = \{\} unless r\.is_a\?\(Hash\); (\[.*?\])\.each \{ \|k\| v = r\[k\]; event\.set\("([^"#]+)\[#\{k\}\]", v\) if v\.is_a\?\(Integer\) && v > 0 \}; event\.set\("([^"#]+)\[report\]", true\)' \}\n\s*\}$/m.exec(text);
+  const m = /^\s*if (.+) \{\n\s*ruby \{ id => "mlobs_filebeat_report" code => 'r = event\.get\("([^"]+)"\); r = \{\} unless r\.is_a\?\(Hash\); (\[.*?\])\.each \{ \|k\| v = r\[k\]; event\.set\("([^"#]+)\[#\{k\}\]", v\) if v\.is_a\?\(Integer\) && v > 0 \}; rl = event\.get\("([^"]+)"\); n = rl\.is_a\?\(Hash\) \? rl\.values\.sum \{ \|i\| d = i\.is_a\?\(Hash\) \? i\["dropped"\] : nil; d\.is_a\?\(Integer\) && d > 0 \? d : 0 \} : 0; event\.set\("([^"#]+)\[rate_limited\]", n\) if n > 0; event\.set\("([^"#]+)\[report\]", true\)' \}\n\s*\}$/m.exec(text);
   assert.ok(m, 'the Filebeat report filter');
-  assert.equal(m[4], m[5]);
-  return { guard: m[1]!, events: m[2]!, results: JSON.parse(m[3]!) as string[], into: m[4]! };
+  assert.equal(m[4], m[6]);
+  assert.equal(m[4], m[7]);
+  return { guard: m[1]!, events: m[2]!, results: JSON.parse(m[3]!) as string[], into: m[4]!, rateLimits: m[5]! };
 }
 
 /** Runs the label filters on an event the catalog and the volume filter have filled. */
@@ -140,6 +142,12 @@ function labelled(input: Fields, filters: readonly TagsFilter[], report?: Report
       const v = typeof r === 'object' && r !== null ? (r as Fields)[k] : undefined;
       if (typeof v === 'number' && Number.isInteger(v) && v > 0) set(doc, `${report.into}[${k}]`, v);
     }
+    const rl = get(doc, report.rateLimits);
+    const n = typeof rl === 'object' && rl !== null ? Object.values(rl as Fields).reduce<number>((acc, i) => {
+      const d = typeof i === 'object' && i !== null ? (i as Fields).dropped : undefined;
+      return acc + (typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : 0);
+    }, 0) : 0;
+    if (n > 0) set(doc, `${report.into}[rate_limited]`, n);
     set(doc, `${report.into}[report]`, true);
   }
   for (const f of filters) {
@@ -171,7 +179,7 @@ const EVENTS: readonly Fields[] = [
   // the stack's Filebeat logging its counters (libbeat's "Non-zero metrics in the last 30s", decoded by the catalog's JSON branch), twice;
   // and an application container also named filebeat in a team namespace, which is not the stack's
   { kubernetes: { namespace: 'mlobs-agents', pod: { name: 'mlobs-beat-filebeat-x7k2p' }, container: { name: 'filebeat' } }, mlobs: { node: 'gpu-node-1' }, '@metadata': { mlobs_json: { message: 'Non-zero metrics in the last 30s', monitoring: { metrics: { libbeat: { output: { events: { acked: 120, batches: 4, failed: 3, total: 123 } } } } } } } },
-  { kubernetes: { namespace: 'mlobs-agents', pod: { name: 'mlobs-beat-filebeat-x7k2p' }, container: { name: 'filebeat' } }, mlobs: { node: 'gpu-node-1' }, '@metadata': { mlobs_json: { message: 'Non-zero metrics in the last 30s', monitoring: { metrics: { beat: { info: { uptime: { ms: 60000 } } }, libbeat: { output: { events: { acked: 80, dropped: 2 } } } } } } } },
+  { kubernetes: { namespace: 'mlobs-agents', pod: { name: 'mlobs-beat-filebeat-x7k2p' }, container: { name: 'filebeat' } }, mlobs: { node: 'gpu-node-1' }, '@metadata': { mlobs_json: { message: 'Non-zero metrics in the last 30s', monitoring: { metrics: { beat: { info: { uptime: { ms: 60000 } } }, libbeat: { output: { events: { acked: 80, dropped: 2 } } }, processor: { rate_limit: { '1': { dropped: 40 }, '2': { dropped: 7 } } } } } } } },
   { kubernetes: { namespace: 'team-a', pod: { name: 'shipper-0' }, container: { name: 'filebeat' } }, mlobs: { node: 'gpu-node-2' }, '@metadata': { mlobs_json: { monitoring: { metrics: { libbeat: { output: { events: { acked: 5 } } } } } } } },
   // a line a Ruby filter raised on, and one that only looked like JSON
   { ...POD, tags: ['_rubyexception'] },
@@ -306,6 +314,8 @@ test('Logstash statsd lines -> the real statsd_exporter (sidecar flags, shipped 
     series({ __name__: FILEBEAT_OUTPUT_EVENTS_METRIC, node: 'gpu-node-1', result: 'acked' }, '200'),
     series({ __name__: FILEBEAT_OUTPUT_EVENTS_METRIC, node: 'gpu-node-1', result: 'failed' }, '3'),
     series({ __name__: FILEBEAT_OUTPUT_EVENTS_METRIC, node: 'gpu-node-1', result: 'dropped' }, '2'),
+    // the per-stream rate limit's drops, summed over its processor instances (containers, pod files)
+    series({ __name__: FILEBEAT_RATE_LIMITED_METRIC, node: 'gpu-node-1' }, '47'),
   ].sort();
   assert.deepEqual(got, expected, `Prometheus holds exactly the contract series\nsent:\n${lines.join('\n')}`);
 });

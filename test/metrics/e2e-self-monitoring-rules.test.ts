@@ -13,7 +13,7 @@ import { LOGS_COMPONENT, PLATFORM_COMPONENT } from '../../constructs/contracts/c
 import { SELF_MONITORING_GROUP_NAMES, renderStackRuleGroups } from '../../constructs/metrics/stack-rules';
 import { promtoolCheckRules, promtoolTestRules, type AlertExpectation, type SeriesInput } from '../helpers/promtool';
 import { ENVIRONMENTS, loadEnvironmentFile } from './env-files';
-import { FILEBEAT_DAEMONSET_SUFFIX, FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../../constructs/contracts/logstash-monitoring';
+import { FILEBEAT_DAEMONSET_SUFFIX, FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_RATE_LIMITED_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_METRICS_MONITOR_SUFFIX } from '../../constructs/contracts/logstash-monitoring';
 
 const settings = parseEnvironment('prod', loadEnvironmentFile('prod')).settings;
 const common = commonConfigFor('prod', settings);
@@ -42,6 +42,7 @@ const EXPECTED: Record<string, { group: keyof typeof SELF_MONITORING_GROUP_NAMES
   FilebeatNotReporting: { group: 'filebeat', severity: 'critical', component: LOGS_COMPONENT },
   FilebeatDroppingEvents: { group: 'filebeat', severity: 'critical', component: LOGS_COMPONENT },
   FilebeatSendFailures: { group: 'filebeat', severity: 'warning', component: LOGS_COMPONENT },
+  FilebeatRateLimitingLines: { group: 'filebeat', severity: 'warning', component: LOGS_COMPONENT },
 };
 
 /** The alert's annotations as Prometheus renders them for these labels and this (formatted) value. */
@@ -394,6 +395,22 @@ test('promtool: FilebeatDroppingEvents fires on dropped events, FilebeatSendFail
       name: 'quiet: nothing dropped, 3% failed',
       inputSeries: [out('acked', '0+97x40'), out('failed', '0+3x40'), out('dropped', '0x40')],
       alertRuleTests: [quiet('FilebeatDroppingEvents', '35m'), quiet('FilebeatSendFailures', '35m')],
+    },
+  ]);
+});
+
+test('promtool: FilebeatRateLimitingLines fires when a node keeps dropping lines over the per-stream limit for 15m, quiet for a short burst', () => {
+  const limited = (v: string) => series(FILEBEAT_RATE_LIMITED_METRIC, FB, v);
+  promtoolTestRules(groups, [
+    {
+      name: '100 lines dropped every minute',
+      inputSeries: [limited('0+100x40')],
+      alertRuleTests: [quiet('FilebeatRateLimitingLines', '10m'), firing('FilebeatRateLimitingLines', '30m', { node: 'gpu-node-1' }, '1.5k')],
+    },
+    {
+      name: 'quiet: one burst at 2m, nothing since',
+      inputSeries: [limited('0 0 500x38')],
+      alertRuleTests: [quiet('FilebeatRateLimitingLines', '35m')],
     },
   ]);
 });

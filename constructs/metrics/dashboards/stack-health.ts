@@ -5,7 +5,7 @@
  * Metric names are those of the self-monitoring rules (metrics/stack-rules.ts, where their sources
  * are listed); a part that does not run (or has no exporter yet, Elasticsearch) shows "No data".
  */
-import { FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC } from '../../contracts/logstash-monitoring';
+import { FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_RATE_LIMITED_METRIC, FILEBEAT_REPORTS_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, LOGSTASH_HEARTBEAT_METRIC } from '../../contracts/logstash-monitoring';
 import { NOT_STORED_METRIC } from '../../contracts/log-volume';
 import { promql, stat, timeseries, type DashboardSpec } from '../../contracts/dashboards';
 
@@ -113,7 +113,7 @@ export const STACK_HEALTH_DASHBOARD: DashboardSpec = {
     timeseries({
       title: 'Filebeat: output events per second by result',
       width: 12,
-      queries: [promql(`sum by (result) (rate(${FILEBEAT_OUTPUT_EVENTS_METRIC}[5m]))`, '{{result}}')],
+      queries: [promql(`sum by (result) (rate(${FILEBEAT_OUTPUT_EVENTS_METRIC}[5m]))`, '{{result}}'), promql(`sum(rate(${FILEBEAT_RATE_LIMITED_METRIC}[5m]))`, 'rate-limited (per-stream limit)')],
     }),
   ],
 };

@@ -23,7 +23,7 @@ import { gpuSchema, trainingSchema } from './gpu';
 import { checkLoki, lokiShape } from './loki';
 import { checkElastic, elasticSchema } from './elastic';
 import type { Conforms } from './conforms';
-import { DEFAULT_AGENTS_NAMESPACE_SUFFIX, DEFAULT_NAMESPACE, defaultAgentsNamespace } from '../../constructs/core/common';
+import { DEFAULT_AGENTS_NAMESPACE_SUFFIX, DEFAULT_NAMESPACE, defaultAgentsNamespace, DNS_1123_LABEL } from '../../constructs/core/common';
 
 /** The longest namespace name Kubernetes accepts (a DNS label). */
 const MAX_NAMESPACE_LENGTH = 63;
@@ -244,7 +244,7 @@ const logs = z
       .strictObject({
         enabled: z.boolean().default(DEFAULT_EVENTS.enabled).describe(`Collect Kubernetes events into each log pipeline (Loki: a one-replica Alloy Deployment; Elastic: a one-replica Metricbeat through Logstash). Default: ${DEFAULT_EVENTS.enabled}`),
         namespaces: z
-          .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name (DNS-1123 label)'))
+          .array(z.string().regex(DNS_1123_LABEL, 'must be a namespace name (DNS-1123 label)'))
           .max(64)
           .refine((a) => new Set(a).size === a.length, { message: 'lists a namespace twice' })
           .default([])

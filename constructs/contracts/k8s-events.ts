@@ -8,6 +8,7 @@
  * cannot be told from a Deployment's `<deployment>-<hash>-<5 chars>`), pods of controllers not
  * listed here; their events keep `job` empty and stay findable by namespace and pod name.
  */
+import { DNS_1123_LABEL } from '../core/common';
 
 /** Which events are collected: the same settings drive the Loki collector and the Elastic shipper. */
 export interface EventsSettings {
@@ -20,15 +21,16 @@ export interface EventsSettings {
 /** On by default: one small pod per log pipeline, and events explain most job failures. */
 export const DEFAULT_EVENTS: EventsSettings = { enabled: true, namespaces: [] };
 
-const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /** Checks events settings built without the config schema (same rules); `where` names the prop in the error. */
 export function checkEventsSettings(e: EventsSettings, where: string): EventsSettings {
-  const bad = e.namespaces.filter((n) => !NAMESPACE_NAME.test(n));
+  const bad = e.namespaces.filter((n) => !DNS_1123_LABEL.test(n));
   if (bad.length > 0) throw new Error(`${where}.namespaces: ${bad.map((n) => JSON.stringify(n)).join(', ')} is not a namespace name (DNS-1123 label)`);
   if (new Set(e.namespaces).size !== e.namespaces.length) throw new Error(`${where}.namespaces: lists a namespace twice`);
   return e;
 }
+
+/** The only permission an events collector needs (Alloy's events source, Metricbeat's event metricset). */
+export const EVENTS_READ_RULE = { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] } as const;
 
 /** The stream label value (`source`) of event streams in Loki, and `mlobs.source` in Elasticsearch. */
 export const EVENTS_SOURCE = 'kubernetes-events';

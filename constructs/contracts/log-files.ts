@@ -12,6 +12,7 @@
  * hostPath of `<kubeletRootDir>/pods`. Only emptyDir volumes have a path the collector can derive
  * from the pod alone (a PVC's path holds the PV's name). Pure data and checks: no cdktf.
  */
+import { DNS_1123_LABEL } from '../core/common';
 
 /** The annotation naming the container whose files are collected (opt-in per pod). */
 export const LOG_FILES_CONTAINER_ANNOTATION = 'logs.mlobs.dev/container';
@@ -50,7 +51,7 @@ export const MAX_LOG_FILE_GLOBS = 8;
 /** Directories a mount path may not be or lie under: system paths, never where a job writes its logs. */
 export const FORBIDDEN_LOG_ROOTS = ['/proc', '/sys', '/dev', '/etc', '/run', '/var/run', '/bin', '/sbin', '/lib', '/lib64', '/usr', '/boot', '/root', '/var/lib/kubelet'] as const;
 
-const VOLUME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const VOLUME = DNS_1123_LABEL;
 /** Path segments: letters, digits, `._-`, and the glob characters `*` and `?`. */
 const SEGMENT = /^[A-Za-z0-9._*?-]+$/;
 

@@ -21,6 +21,7 @@
 import { FIELD_NAMES, LEVELS, type Level } from '../mllogs/schema';
 import { EXTERNAL_LABELS, LOKI_LABEL_ALLOWLIST, STRUCTURED_METADATA_FIELDS } from '../loki/labels';
 import { durationToMs } from '../../config/quantity';
+import { DNS_1123_LABEL } from '../core/common';
 
 /** Levels an environment may drop: never warning, error or critical (alerts and people read them). */
 export const DROPPABLE_LEVELS = ['debug', 'info'] as const satisfies readonly Level[];
@@ -238,7 +239,6 @@ export const STATIC_FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 export const STATIC_FIELD_VALUE = /^[A-Za-z0-9][A-Za-z0-9 ._:/@+-]{0,127}$/;
 /** Where Elasticsearch keeps them (ECS `labels`: keyword key/value pairs). */
 export const STATIC_FIELDS_OBJECT = 'labels';
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface StaticFieldProblem {
   /** Path below `logs.staticFields`. */
@@ -279,7 +279,7 @@ export function staticFieldProblems(s: StaticFields, jsonFields: readonly string
   const namespaces = Object.keys(s.namespaces);
   if (namespaces.length > MAX_STATIC_FIELD_NAMESPACES) out.push({ path: ['namespaces'], message: `lists ${namespaces.length} namespaces; at most ${MAX_STATIC_FIELD_NAMESPACES}` });
   for (const ns of namespaces) {
-    if (!NAMESPACE.test(ns)) out.push({ path: ['namespaces', ns], message: 'is not a namespace name (a DNS label)' });
+    if (!DNS_1123_LABEL.test(ns)) out.push({ path: ['namespaces', ns], message: 'is not a namespace name (a DNS label)' });
     checkSet(s.namespaces[ns] ?? {}, ['namespaces', ns]);
   }
   const names = staticFieldNames(s);

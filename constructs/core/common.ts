@@ -3,6 +3,9 @@
  * never read from globals. Pure: no cdktf import.
  */
 
+/** A Kubernetes DNS-1123 label (a namespace or volume name): lowercase letters, digits and '-', at most 63 characters. */
+export const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export interface CommonConfig {
   /** Namespace every component is deployed into, except the host agents. */
   readonly namespace: string;
@@ -62,7 +65,7 @@ export interface CommonConfigProps {
 export function commonConfig(props: CommonConfigProps): CommonConfig {
   const namespace = props.namespace ?? DEFAULT_NAMESPACE;
   const agentsNamespace = props.agentsNamespace ?? defaultAgentsNamespace(namespace);
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(agentsNamespace)) {
+  if (!DNS_1123_LABEL.test(agentsNamespace)) {
     throw new Error(`agentsNamespace: "${agentsNamespace}" is not a valid namespace name (a DNS label: lowercase letters, digits and '-', at most 63 characters)${props.agentsNamespace === undefined ? `; it is the default for namespace "${namespace}": shorten namespace or set agentsNamespace` : ''}`);
   }
   if (agentsNamespace === namespace) {

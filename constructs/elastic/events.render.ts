@@ -23,7 +23,7 @@ import type { KubeManifest } from '../core/manifest';
 import type { ResourceRequirements } from '../core/settings';
 import { captureGroups } from '../mllogs/pattern';
 import { qre } from '../mllogs/compile-logstash';
-import { EVENTS_SOURCE, JOB_OBJECT_KINDS, POD_NAME_JOB_PATTERNS, type EventsSettings } from '../contracts/k8s-events';
+import { EVENTS_READ_RULE, EVENTS_SOURCE, JOB_OBJECT_KINDS, POD_NAME_JOB_PATTERNS, type EventsSettings } from '../contracts/k8s-events';
 import { BEAT_API_VERSION, LOGSTASH_CA_DIR } from './filebeat.render';
 
 /** The Metricbeat image's user (uid 1000, as Elastic's other images). Pod Security restricted refuses root. */
@@ -31,7 +31,7 @@ export const METRICBEAT_UID = 1000;
 /** Where the Logstash CA is mounted in the Metricbeat container. */
 export const METRICBEAT_LOGSTASH_CA_DIR = LOGSTASH_CA_DIR.replace('/filebeat/', '/metricbeat/');
 /** The only permission the events shipper has. */
-export const METRICBEAT_EVENTS_RBAC_RULE = { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] } as const;
+export const METRICBEAT_EVENTS_RBAC_RULE = EVENTS_READ_RULE;
 /** The Beat's name for a pipeline name (the pod label `beat.k8s.elastic.co/name`). */
 export const eventsBeatName = (name: string): string => `${name}-events`;
 

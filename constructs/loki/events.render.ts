@@ -9,7 +9,7 @@
  */
 import type { CommonConfig } from '../core/common';
 import type { HelmValues } from '../core/values';
-import { EVENTS_SOURCE, JOB_OBJECT_KINDS, POD_NAME_JOB_PATTERNS, type EventsSettings } from '../contracts/k8s-events';
+import { EVENTS_READ_RULE, EVENTS_SOURCE, JOB_OBJECT_KINDS, POD_NAME_JOB_PATTERNS, type EventsSettings } from '../contracts/k8s-events';
 import { JOB_LABEL } from '../contracts/jobs';
 import type { LokiEndpoint } from './endpoint';
 
@@ -40,7 +40,7 @@ const str = (s: string): string => JSON.stringify(s);
 const EVENT_JOB_KEY = 'mlobs_event_job';
 
 /** The only permission the events collector has. */
-export const EVENTS_RBAC_RULE = { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] } as const;
+export const EVENTS_RBAC_RULE = EVENTS_READ_RULE;
 
 /** The events collector's Alloy configuration. */
 export function renderEventsAlloyConfig(p: EventsRenderProps): string {

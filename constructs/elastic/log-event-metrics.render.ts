@@ -184,8 +184,6 @@ export function renderNotStoredOutput(markField: string): string {
 
 /** Marks the heartbeat's events (never stored). */
 export const HEARTBEAT_FIELD = '[@metadata][mlobs_heartbeat]';
-const HEARTBEAT_METRIC = LOGSTASH_HEARTBEAT_METRIC;
-const FILTER_FAILURES_METRIC = LOGSTASH_FILTER_FAILURES_METRIC;
 
 /** Logstash input text: the heartbeat (logstash-input-heartbeat 3.1: `interval`, `sequence`; contracts/logstash-monitoring.ts). */
 export function renderHeartbeatInput(): string {
@@ -195,11 +193,11 @@ export function renderHeartbeatInput(): string {
 /** Logstash output text, last: one count per heartbeat (after every other output, so it stops when the pipeline does), one per failure tag on an event. */
 export function renderSelfMonitoringOutput(): string {
   return [
-    `# ${HEARTBEAT_METRIC}: counted after every other output, so it stops when the pipeline does`,
+    `# ${LOGSTASH_HEARTBEAT_METRIC}: counted after every other output, so it stops when the pipeline does`,
     `if ${HEARTBEAT_FIELD} {`,
-    ...statsd('mlobs_heartbeat', `increment => ["${HEARTBEAT_METRIC}"]`),
+    ...statsd('mlobs_heartbeat', `increment => ["${LOGSTASH_HEARTBEAT_METRIC}"]`),
     '}',
-    ...LOGSTASH_FAILURE_TAGS.flatMap((t) => [`if "${t}" in [tags] {`, ...statsd(`mlobs_failure${t}`, `increment => ["${FILTER_FAILURES_METRIC},tag=${t}"]`), '}']),
+    ...LOGSTASH_FAILURE_TAGS.flatMap((t) => [`if "${t}" in [tags] {`, ...statsd(`mlobs_failure${t}`, `increment => ["${LOGSTASH_FILTER_FAILURES_METRIC},tag=${t}"]`), '}']),
   ].join('\n');
 }
 
@@ -250,7 +248,7 @@ export function renderFilebeatReportOutput(): string {
 }
 
 /** The series the sidecar exports (everything else is dropped, by statsd_exporter and again by the PodMonitor). */
-export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC, HEARTBEAT_METRIC, FILTER_FAILURES_METRIC, FILEBEAT_REPORTS_METRIC, FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_RATE_LIMITED_METRIC];
+export const EXPORTED_SERIES: readonly string[] = [LOG_EVENTS_METRIC, ERROR_LINES_METRIC, ...TRAIN_GAUGES.map((g) => g.metric), NOT_STORED_METRIC, LOGSTASH_HEARTBEAT_METRIC, LOGSTASH_FILTER_FAILURES_METRIC, FILEBEAT_REPORTS_METRIC, FILEBEAT_OUTPUT_EVENTS_METRIC, FILEBEAT_RATE_LIMITED_METRIC];
 
 /** statsd_exporter's mapping: the one counter, everything else dropped. */
 export function renderStatsdMapping(): Record<string, unknown> {
@@ -261,8 +259,8 @@ export function renderStatsdMapping(): Record<string, unknown> {
       { match: name(ERROR_LINES_METRIC), name: ERROR_LINES_METRIC, help: 'Log lines at an error level (from Logstash, mlobs Elastic pipeline)' },
       ...TRAIN_GAUGES.map((g) => ({ match: name(g.metric), name: g.metric, help: `${g.help} (from Logstash, mlobs Elastic pipeline)` })),
       { match: name(NOT_STORED_METRIC), name: NOT_STORED_METRIC, help: 'Log lines Logstash did not store (logs.volume), by reason (from Logstash, mlobs Elastic pipeline)' },
-      { match: name(HEARTBEAT_METRIC), name: HEARTBEAT_METRIC, help: 'Heartbeat events that went through the whole Logstash pipeline (mlobs Elastic pipeline)' },
-      { match: name(FILTER_FAILURES_METRIC), name: FILTER_FAILURES_METRIC, help: 'Events a Logstash filter failed on, by failure tag (mlobs Elastic pipeline)' },
+      { match: name(LOGSTASH_HEARTBEAT_METRIC), name: LOGSTASH_HEARTBEAT_METRIC, help: 'Heartbeat events that went through the whole Logstash pipeline (mlobs Elastic pipeline)' },
+      { match: name(LOGSTASH_FILTER_FAILURES_METRIC), name: LOGSTASH_FILTER_FAILURES_METRIC, help: 'Events a Logstash filter failed on, by failure tag (mlobs Elastic pipeline)' },
       { match: name(FILEBEAT_REPORTS_METRIC), name: FILEBEAT_REPORTS_METRIC, help: 'Counter reports Filebeat logged (every 30s), by node (mlobs Elastic pipeline)' },
       { match: name(FILEBEAT_RATE_LIMITED_METRIC), name: FILEBEAT_RATE_LIMITED_METRIC, help: "Lines Filebeat's per-stream rate limit dropped, by node (mlobs Elastic pipeline)" },
       { match: name(FILEBEAT_OUTPUT_EVENTS_METRIC), name: FILEBEAT_OUTPUT_EVENTS_METRIC, help: "Filebeat's output events by result (acked, failed, dropped), by node (mlobs Elastic pipeline)" },

@@ -133,7 +133,7 @@ export function renderStackRuleGroups(props: StackRulesProps): RuleGroup[] {
     { name: SELF_MONITORING_GROUP_NAMES.certificates, rules: certificateRules(`~${JSON.stringify(`${props.common.namespace}|${props.common.agentsNamespace}`)}`) },
     { name: SELF_MONITORING_GROUP_NAMES.elasticsearch, rules: elasticsearchRules() },
     { name: SELF_MONITORING_GROUP_NAMES.logstash, rules: logstashRules(ns) },
-    { name: SELF_MONITORING_GROUP_NAMES.filebeat, rules: filebeatRules(ns, JSON.stringify(props.common.agentsNamespace)) },
+    { name: SELF_MONITORING_GROUP_NAMES.filebeat, rules: filebeatRules(ns, props.common.agentsNamespace) },
   ];
 }
 
@@ -335,9 +335,9 @@ export const DEFAULT_FILEBEAT_FAILURE_RATIO = 0.1;
  * sends fail, or it is stuck), events dropped after retries, and a high share of failed sends.
  */
 function filebeatRules(ns: string, agents: string): AlertRule[] {
-  const runs = `max by (node) (kube_pod_info{namespace=${agents}, created_by_kind="DaemonSet", created_by_name=~${JSON.stringify(`.+${FILEBEAT_DAEMONSET_SUFFIX}`)}})`;
+  const runs = `max by (node) (kube_pod_info{namespace=${JSON.stringify(agents)}, created_by_kind="DaemonSet", created_by_name=~${JSON.stringify(`.+${FILEBEAT_DAEMONSET_SUFFIX}`)}})`;
   const events = (result: string) => `sum by (node) (increase(${FILEBEAT_OUTPUT_EVENTS_METRIC}{namespace=${ns}, result=${JSON.stringify(result)}}[15m]))`;
-  const what = 'What to do: kubectl -n {{ $labels.namespace }} logs the Filebeat pod on {{ $labels.node }} for the output errors; check that Logstash is up (LogstashPipelineStalled) and reachable (the NetworkPolicy to its beats port, the TLS hop and the trust bundle in the agents namespace).';
+  const what = `What to do: kubectl -n ${agents} logs the Filebeat pod on {{ $labels.node }} for the output errors; check that Logstash is up (LogstashPipelineStalled) and reachable (the NetworkPolicy to its beats port, the TLS hop and the trust bundle in the agents namespace).`;
   return [
     {
       alert: 'FilebeatNotReporting',
@@ -348,7 +348,7 @@ function filebeatRules(ns: string, agents: string): AlertRule[] {
         summary: 'Filebeat on {{ $labels.node }} is not shipping',
         description:
           `Filebeat runs on node {{ $labels.node }} but none of its counter reports (one every ${FILEBEAT_REPORT_PERIOD_SECONDS}s, shipped like any log line) has reached Logstash for ${FILEBEAT_SILENT_WINDOW}: its sends fail or it is stuck, so that node's log lines are not stored (they wait on the node while its files last). ` +
-          what.replace('{{ $labels.namespace }}', agents.slice(1, -1)),
+          what,
         runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
       },
     },
@@ -359,7 +359,7 @@ function filebeatRules(ns: string, agents: string): AlertRule[] {
       for: '1m',
       annotations: {
         summary: 'Filebeat on {{ $labels.node }} dropped log lines',
-        description: `Filebeat on node {{ $labels.node }} dropped {{ $value | humanize }} events in the last 15m (its output gave up on them): those log lines are lost. ` + what.replace('{{ $labels.namespace }}', agents.slice(1, -1)),
+        description: `Filebeat on node {{ $labels.node }} dropped {{ $value | humanize }} events in the last 15m (its output gave up on them): those log lines are lost. ` + what,
         runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
       },
     },
@@ -385,7 +385,7 @@ function filebeatRules(ns: string, agents: string): AlertRule[] {
         summary: 'Filebeat on {{ $labels.node }} fails to send',
         description:
           `{{ $value | humanizePercentage }} of the events Filebeat on node {{ $labels.node }} sent in the last 15m failed (threshold ${pct(DEFAULT_FILEBEAT_FAILURE_RATIO)}); they are retried, and lines are lost once the retries run out. ` +
-          what.replace('{{ $labels.namespace }}', agents.slice(1, -1)),
+          what,
         runbook_url: SELF_MONITORING_RUNBOOK_URLS.filebeat,
       },
     },

@@ -147,8 +147,7 @@ export function renderClusterCaIssuer(common: CommonConfig): KubeManifest {
  * agents namespace) mount `ca.crt` only; the certificate's own key serves nothing.
  */
 export function renderTrustBundle(namespace: string, issuerRef: IssuerRef, tls: Pick<TlsSettings, 'certificate'>, common: CommonConfig): KubeManifest {
-  const cert = renderCertificate({ name: TRUST_BUNDLE_NAME, dnsNames: [`${TRUST_BUNDLE_NAME}.${namespace}.svc`] }, issuerRef, tls, common);
-  return { ...cert, metadata: { ...cert.metadata, namespace } };
+  return renderCertificate({ name: TRUST_BUNDLE_NAME, dnsNames: [`${TRUST_BUNDLE_NAME}.${namespace}.svc`] }, issuerRef, tls, { ...common, namespace });
 }
 
 /** The DNS names of an in-cluster Service. */

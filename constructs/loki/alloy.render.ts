@@ -26,7 +26,7 @@ import type { LokiEndpoint } from './endpoint';
 import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
 import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
-import { gateSelector } from '../mllogs/compile-loki';
+import { alloyBlocks, gateSelector, prefilterGate, type LokiStage } from '../mllogs/compile-loki';
 import { checkLogFiles, DEFAULT_LOG_FILES, doublestarPath, FILES_ANNOTATION_META_LABEL, kubeletPodsDir, LOG_FILES_CONTAINER_ANNOTATION, type LogFilesSettings } from '../contracts/log-files';
 import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern, type RedactionRule } from '../contracts/redaction';
 import {
@@ -91,17 +91,18 @@ const indent = (text: string, n: number): string =>
     .join('\n');
 
 /**
- * Redaction before anything else reads or stores the line (contracts/redaction.ts): one gated
- * `stage.replace` per rule, replacing the secret (the expression's only group) by its marker.
+ * The redaction rules as stages: one `stage.replace` per rule, replacing the secret (the
+ * expression's only group) by its marker, gated on the rule's literals (ids `r<i>`).
  */
+export function redactionGates(rules: readonly RedactionRule[]): LokiStage[] {
+  return rules.flatMap((r, i) => prefilterGate(`r${i}`, r.literals, [{ kind: 'replace', expression: replaceExpression(r), replace: redactionMarker(r.kind) }]));
+}
+
+/** Redaction before anything else reads or stores the line (contracts/redaction.ts). */
 function redactionStages(rules: readonly RedactionRule[]): string {
   return [
     '  // redaction (contracts/redaction.ts): secrets with a shape become <redacted:kind> before the line is parsed or stored',
-    ...rules.map((r) => {
-      const stage = ['stage.replace {', `  expression = ${str(replaceExpression(r))}`, `  replace    = ${str(redactionMarker(r.kind))}`, '}'];
-      const gated = r.literals && r.literals.length > 0 ? ['stage.match {', `  selector = ${str(gateSelector(r.literals))}`, ...stage.map((l) => `  ${l}`), '}'] : stage;
-      return gated.map((l) => `  ${l}`).join('\n');
-    }),
+    ...alloyBlocks(redactionGates(rules)).map((l) => `  ${l}`),
   ].join('\n');
 }
 
@@ -199,7 +200,7 @@ export function renderAlloyConfig(p: AlloyConfigProps): string {
       : `
   // team JSON fields (contracts/json-fields.ts): top-level keys of JSON lines, structured metadata below
   stage.match {
-    selector = ${str(gateSelector(['{']))}
+    selector = ${str(gateSelector('{'))}
     stage.json {
       expressions = {
 ${team.map((n) => `        ${n} = ${str(n)},`).join('\n')}

@@ -25,14 +25,14 @@ import {
   agentMetricName,
   checkCatalogLabels,
 } from './labels';
-import { JOURNAL_PATH, STEP_SECONDS_KEY, STEP_SECONDS_TEMPLATE } from './alloy.render';
+import { JOURNAL_PATH, redactionGates, STEP_SECONDS_KEY, STEP_SECONDS_TEMPLATE } from './alloy.render';
 import type { LokiEndpoint } from './endpoint';
 import { JOB_LABEL, jobRelabeling } from '../contracts/jobs';
 import { ERROR_LEVELS, THROUGHPUT_UNIT_LABEL, TRAIN_METRICS } from '../contracts/log-metrics';
 import { checkJsonFields, DEFAULT_JSON_FIELDS, type JsonFieldType } from '../contracts/json-fields';
-import { gateSelector } from '../mllogs/compile-loki';
+import { gateSelector, promtailStages } from '../mllogs/compile-loki';
 import { checkLogFiles, DEFAULT_LOG_FILES, doublestarPath, FILES_ANNOTATION_META_LABEL, kubeletPodsDir, type LogFilesSettings } from '../contracts/log-files';
-import { redactionMarker, redactionRules, replaceExpression, type RedactionPattern } from '../contracts/redaction';
+import { redactionRules, type RedactionPattern } from '../contracts/redaction';
 import {
   checkLogVolume,
   checkStaticFields,
@@ -90,13 +90,10 @@ function mlStages(catalogLabels: readonly string[], jsonFields: Readonly<Record<
   return [
     ...compilePromtailMultiline(),
     // redaction (contracts/redaction.ts): secrets with a shape become <redacted:kind> before the line is parsed or stored
-    ...redactionRules(redaction, 'promtail: redaction').map((r): Stage => {
-      const replace: Stage = { replace: { expression: replaceExpression(r), replace: redactionMarker(r.kind) } };
-      return r.literals && r.literals.length > 0 ? { match: { selector: gateSelector(r.literals), stages: [replace] } } : replace;
-    }),
+    ...(promtailStages(redactionGates(redactionRules(redaction, 'promtail: redaction'))) as Stage[]),
     ...compilePromtailStages(undefined, { labels }),
     // team JSON fields (contracts/json-fields.ts): top-level keys of JSON lines, structured metadata below
-    ...(team.length > 0 ? [{ match: { selector: gateSelector(['{']), stages: [{ json: { expressions: Object.fromEntries(team.map((n) => [n, n])) } }] } }] : []),
+    ...(team.length > 0 ? [{ match: { selector: gateSelector('{'), stages: [{ json: { expressions: Object.fromEntries(team.map((n) => [n, n])) } }] } }] : []),
     // high-cardinality fields: structured metadata, never labels
     { structured_metadata: Object.fromEntries([...STRUCTURED_METADATA_FIELDS, ...team].map((f) => [f, ''])) },
     // label allowlist before the metrics, so the log-derived series carry only bounded labels

@@ -15,7 +15,7 @@ import { renderRedactionFilter } from '../../constructs/elastic/logstash.render'
 import { patternProblem, redactionMarker, redactionPatternsProblems, redactionRules, REDACTION_RULES, replaceExpression, type RedactionPattern } from '../../constructs/contracts/redaction';
 import { loadOnig, type OnigModule } from '../../constructs/mllogs/regex-engine';
 import { ConfigError, parseEnvironment } from '../../config';
-import { loadAlloyPipeline, replaceGroups } from '../helpers/alloy-executor';
+import { loadAlloyPipeline, replaceGroups, selectorData } from '../helpers/alloy-executor';
 import { multilineGroups, trainingLogs, trainingQuality } from '../mllogs/helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,16 +81,28 @@ const alloy = loadAlloyPipeline(renderAlloyConfig({ common: COMMON, loki: LOKI, 
 interface PromtailStage {
   readonly match?: { readonly selector: string; readonly stages: readonly PromtailStage[] };
   readonly replace?: { readonly expression: string; readonly replace: string };
+  readonly static_labels?: Readonly<Record<string, string>>;
 }
 
-/** Promtail's redaction stages read back from the chart values (their gates by literal, then replace.go's semantics on RE2). */
+/**
+ * Promtail's redaction stages read back from the chart values (their gates by literal: `|= "x"`,
+ * or the `!=` literals of the skip stage naming the gate's id; then replace.go's semantics on RE2).
+ */
 function promtailRedactor(): (line: string) => string {
   const config = YAML.parse(renderPromtailConfig({ common: COMMON, loki: LOKI, redaction: EXTRA })) as { scrape_configs: { pipeline_stages: PromtailStage[] }[] };
-  const stages = config.scrape_configs[0]!.pipeline_stages.filter((s) => (s.match?.stages[0] ?? s).replace?.replace.startsWith('<redacted:'));
+  const all = config.scrape_configs[0]!.pipeline_stages;
+  const skips = new Map<string, string[]>();
+  for (const s of all) {
+    const id = s.match?.stages[0]?.static_labels?.['mlobs_skip'];
+    if (id !== undefined) skips.set(id, literalsOf(s.match!.selector));
+  }
+  const stages = all.filter((s) => (s.match?.stages[0] ?? s).replace?.replace.startsWith('<redacted:'));
   assert.equal(stages.length, REDACTION_RULES.length + EXTRA.length, 'one Promtail stage per rule');
   const run = stages.map((s) => {
     const r = (s.match?.stages[0] ?? s).replace!;
-    const literals = s.match ? literalsOf(s.match.selector) : undefined;
+    const skipId = s.match ? /^\{mlobs_skip!="(\w+)"\}$/.exec(s.match.selector)?.[1] : undefined;
+    const literals = s.match ? (skipId !== undefined ? skips.get(skipId) : literalsOf(s.match.selector)) : undefined;
+    assert.ok(!s.match || (literals && literals.length > 0), `literals of ${s.match?.selector}`);
     return { literals, re: new RE2(r.expression, 'gud'), replace: r.replace };
   });
   return (line) => {
@@ -100,12 +112,11 @@ function promtailRedactor(): (line: string) => string {
   };
 }
 
-/** The literals of a generated gate selector (`|= "x"` or `|~ "a|b"` of escaped literals). */
+/** The literals of a generated gate selector (`|= "x"`) or of a skip stage's (`!= "a" != "b"`). */
 function literalsOf(selector: string): string[] {
-  const m = /\|([=~]) ("(?:[^"\\]|\\.)*")$/.exec(selector);
-  assert.ok(m, `a gate selector: ${selector}`);
-  const text = JSON.parse(m[2]!) as string;
-  return m[1] === '=' ? [text] : text.split('|').map((l) => l.replace(/\\(.)/g, '$1'));
+  const { filters } = selectorData(selector);
+  assert.ok(filters.length > 0 && filters.every((f) => f.op === '|=' || f.op === '!='), `a gate selector: ${selector}`);
+  return filters.map((f) => f.text);
 }
 
 interface LogstashGsub {

@@ -158,8 +158,20 @@ interface LineFilter {
   readonly re?: Re2Like;
 }
 
-/** `{a="b", c=~"d"} |= "x" |~ "y"`: label matchers (at least one) and line filters, all ANDed. */
-export function parseSelector(selector: string): { matchers: LabelMatcher[]; filters: LineFilter[] } {
+/** A label matcher of a selector, as text. */
+export interface MatcherData {
+  readonly name: string;
+  readonly op: '=' | '!=' | '=~' | '!~';
+  readonly value: string;
+}
+/** A line filter of a selector, as text. */
+export interface FilterData {
+  readonly op: LineFilter['op'];
+  readonly text: string;
+}
+
+/** `{a="b", c=~"d"} |= "x" |~ "y"` read as text: label matchers (at least one) and line filters, all ANDed. */
+export function selectorData(selector: string): { matchers: MatcherData[]; filters: FilterData[] } {
   const tok = /\s*(?:("(?:[^"\\]|\\.)*")|(=~|!~|!=|\|=|\|~|=|\{|\}|,)|([A-Za-z_]\w*))/y;
   const tokens: string[] = [];
   for (let m = tok.exec(selector); m; m = tok.exec(selector)) tokens.push(m[0].trim());
@@ -176,11 +188,30 @@ export function parseSelector(selector: string): { matchers: LabelMatcher[]; fil
     return JSON.parse(t) as string;
   };
   if (next() !== '{') throw new Error(`selector: must start with {: ${selector}`);
-  const matchers: LabelMatcher[] = [];
+  const matchers: MatcherData[] = [];
   for (;;) {
     const name = next();
     const op = next();
     const value = str();
+    if (op !== '=' && op !== '!=' && op !== '=~' && op !== '!~') throw new Error(`selector: bad matcher ${op}`);
+    matchers.push({ name, op, value });
+    const sep = next();
+    if (sep === '}') break;
+    if (sep !== ',') throw new Error(`selector: expected , or } in ${selector}`);
+  }
+  const filters: FilterData[] = [];
+  while (i < tokens.length) {
+    const op = next();
+    if (op !== '|=' && op !== '!=' && op !== '|~' && op !== '!~') throw new Error(`selector: bad line filter ${op} in ${selector}`);
+    filters.push({ op, text: str() });
+  }
+  return { matchers, filters };
+}
+
+/** `{a="b", c=~"d"} |= "x" |~ "y"`: label matchers (at least one) and line filters, all ANDed. */
+export function parseSelector(selector: string): { matchers: LabelMatcher[]; filters: LineFilter[] } {
+  const data = selectorData(selector);
+  const matchers = data.matchers.map(({ name, op, value }): LabelMatcher => {
     const re = op === '=~' || op === '!~' ? new RE2(`^(?:${value})$`, 'u') : undefined;
     // a regex matcher's answer per label value is remembered: label values repeat, and Prometheus'
     // FastRegexMatcher answers `.+`-like matchers without a regex run, where an RE2 call from JS
@@ -195,19 +226,9 @@ export function parseSelector(selector: string): { matchers: LabelMatcher[]; fil
       return hit;
     };
     const test = op === '=' ? (v: string) => v === value : op === '!=' ? (v: string) => v !== value : op === '=~' ? reTest : (v: string) => !reTest(v);
-    if (!['=', '!=', '=~', '!~'].includes(op)) throw new Error(`selector: bad matcher ${op}`);
-    matchers.push({ name, test });
-    const sep = next();
-    if (sep === '}') break;
-    if (sep !== ',') throw new Error(`selector: expected , or } in ${selector}`);
-  }
-  const filters: LineFilter[] = [];
-  while (i < tokens.length) {
-    const op = next() as LineFilter['op'];
-    if (!['|=', '!=', '|~', '!~'].includes(op)) throw new Error(`selector: bad line filter ${op} in ${selector}`);
-    const text = str();
-    filters.push(op === '|~' || op === '!~' ? { op, text, re: new RE2(text, 'u') } : { op, text });
-  }
+    return { name, test };
+  });
+  const filters = data.filters.map(({ op, text }): LineFilter => (op === '|~' || op === '!~' ? { op, text, re: new RE2(text, 'u') } : { op, text }));
   return { matchers, filters };
 }
 
@@ -217,6 +238,7 @@ export function parseSelector(selector: string): { matchers: LabelMatcher[]; fil
 interface RegexStage {
   readonly kind: 'regex';
   readonly what: string;
+  readonly expression: string;
   readonly source?: string;
   readonly re: Re2Like;
   readonly names: readonly (string | undefined)[];
@@ -228,6 +250,7 @@ interface RegexStage {
 interface MatchStage {
   readonly kind: 'match';
   readonly selector: string;
+  readonly data: ReturnType<typeof selectorData>;
   readonly matchers: readonly LabelMatcher[];
   readonly filters: readonly LineFilter[];
   readonly stages: readonly Stage[];
@@ -258,6 +281,7 @@ interface TemplateStage {
 /** A stage.match with `action = "drop"`. */
 interface DropStage {
   readonly kind: 'drop';
+  readonly data: ReturnType<typeof selectorData>;
   readonly matchers: readonly LabelMatcher[];
   readonly filters: readonly LineFilter[];
   readonly reason: string;
@@ -334,6 +358,7 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
         return {
           kind: 'regex',
           what: b.name === 'stage.replace' ? `replace: ${what}` : what,
+          expression,
           ...(source !== undefined ? { source } : {}),
           re,
           names: b.name === 'stage.regex' ? groupNames(expression) : [],
@@ -363,10 +388,10 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
         const action = b.attrs.get('action') ?? 'keep';
         if (action === 'drop') {
           if (b.blocks.length > 0) throw new Error('stage.match: a drop action cannot hold stages (match.go)');
-          return { kind: 'drop', ...parseSelector(selector), reason: b.attrs.get('drop_counter_reason') ?? 'match_stage' };
+          return { kind: 'drop', ...parseSelector(selector), data: selectorData(selector), reason: b.attrs.get('drop_counter_reason') ?? 'match_stage' };
         }
         if (action !== 'keep') throw new Error(`stage.match: action "${action}" is not keep or drop`);
-        return { kind: 'match', selector, ...parseSelector(selector), stages: toStages(b.blocks) };
+        return { kind: 'match', selector, ...parseSelector(selector), data: selectorData(selector), stages: toStages(b.blocks) };
       }
       if (b.name === 'stage.template') {
         const source = b.attrs.get('source');
@@ -693,4 +718,53 @@ export function mergeExtracted(extracted: ReadonlyMap<string, string>, catalog: 
   const rule = catalog.eventRules.find((r) => set(eventRuleCapture(r)) !== undefined);
   const event = rule ? rule.event : (format?.event ?? extractorEvent);
   return { ...(format ? { formatId: format.id } : {}), raw, ...(event !== undefined ? { event } : {}) };
+}
+
+// ---------------------------------------------------------------- the stage tree as data, for the Go executor (tools/alloy-stages)
+
+/** One stage as tools/alloy-stages reads it (JSON). */
+export type StageData =
+  | { readonly kind: 'regex'; readonly what: string; readonly expression: string; readonly source?: string }
+  | { readonly kind: 'replace'; readonly what: string; readonly expression: string; readonly replace: string; readonly source?: string }
+  | { readonly kind: 'match'; readonly matchers: readonly MatcherData[]; readonly filters: readonly FilterData[]; readonly drop: boolean; readonly reason: string; readonly stages: readonly StageData[] }
+  | { readonly kind: 'labels'; readonly op: LabelStage['op']; readonly values: readonly (readonly [string, string])[] }
+  | { readonly kind: 'json'; readonly expressions: readonly (readonly [string, string])[] }
+  | { readonly kind: 'template'; readonly source: string; readonly parts: readonly ({ readonly text: string } | { readonly key: string })[] }
+  | { readonly kind: 'limit'; readonly rate: number; readonly burst: number; readonly byLabel?: string }
+  | { readonly kind: 'metadata'; readonly values: readonly (readonly [string, string])[] }
+  | { readonly kind: 'other'; readonly name: string };
+
+/**
+ * The stages of `loki.process "<component>"` as data: the same reading of the River text as
+ * {@link loadAlloyPipeline} (the same stages run, the same are left out), for the Go executor.
+ */
+export function alloyStageData(configText: string, component = 'ml'): StageData[] {
+  const top = parseRiver(configText);
+  const proc = top.find((b) => b.name === 'loki.process' && b.label === component);
+  if (!proc) throw new Error(`no loki.process "${component}" in the config`);
+  const data = (list: readonly Stage[]): StageData[] =>
+    list.map((s): StageData => {
+      switch (s.kind) {
+        case 'regex':
+          if (s.replace !== undefined) return { kind: 'replace', what: s.what, expression: s.expression, replace: s.replace, ...(s.source !== undefined ? { source: s.source } : {}) };
+          return { kind: 'regex', what: s.what, expression: s.expression, ...(s.source !== undefined ? { source: s.source } : {}) };
+        case 'match':
+          return { kind: 'match', ...s.data, drop: false, reason: '', stages: data(s.stages) };
+        case 'drop':
+          return { kind: 'match', ...s.data, drop: true, reason: s.reason, stages: [] };
+        case 'labels':
+          return { kind: 'labels', op: s.op, values: [...s.values] };
+        case 'json':
+          return { kind: 'json', expressions: [...s.expressions] };
+        case 'template':
+          return { kind: 'template', source: s.source, parts: s.parts };
+        case 'limit':
+          return { kind: 'limit', rate: s.rate, burst: s.burst, ...(s.byLabel !== undefined ? { byLabel: s.byLabel } : {}) };
+        case 'metadata':
+          return { kind: 'metadata', values: [...s.values] };
+        case 'other':
+          return { kind: 'other', name: s.name };
+      }
+    });
+  return data(toStages(proc.blocks));
 }

@@ -58,10 +58,14 @@ test('JSON lines are decoded by stage.json and text formats read only non-JSON l
   const stages = buildLokiStages();
   const formatGates = stages.filter((s) => s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('format '));
   assert.equal(formatGates.length, ML_LOG_CATALOG.formats.length);
-  for (const g of formatGates) assert.match(g.kind === 'match' ? g.selector : '', /^\{mlobs_json="", mlobs_fmt=""\}/);
+  for (const g of formatGates) assert.match(g.kind === 'match' ? g.selector : '', /^\{mlobs_json="", mlobs_fmt=""(?:, mlobs_skip!="f\d+")?\}/);
   const extractorGates = stages.filter((s) => s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('extractor '));
   assert.equal(extractorGates.length, ML_LOG_CATALOG.extractors.length);
-  for (const g of extractorGates) assert.match(g.kind === 'match' ? g.selector : '', /^\{mlobs_json=""\}/);
+  for (const g of extractorGates) assert.match(g.kind === 'match' ? g.selector : '', /^\{mlobs_json=""(?:, mlobs_skip!="x\d+")?\}/);
+  // the skip stage of a gate with several literals reads text lines (and no format yet) too
+  const skips = stages.filter((s) => s.kind === 'match' && s.stages[0]?.kind === 'static_labels');
+  assert.ok(skips.length > 20, `${skips.length} skip stages`);
+  for (const g of skips) assert.match(g.kind === 'match' ? g.selector : '', /^\{(?:mlobs_json="", mlobs_fmt=""|mlobs_json=""|mlobs_gate="")\}(?: != "[^"]+"){2,}$/);
 });
 
 test('first match wins: each format but the last sets the format label from its marker, every format gate requires it empty, and the control labels are dropped', () => {
@@ -74,10 +78,10 @@ test('first match wins: each format but the last sets the format label from its 
     else assert.deepEqual(label, { kind: 'labels', values: { mlobs_fmt: `${f.id}__m` } }, f.id);
   });
   const drop = stages.findIndex((s) => s.kind === 'label_drop');
-  assert.deepEqual(stages[drop], { kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: ['mlobs_json', 'mlobs_fmt'] });
+  assert.deepEqual(stages[drop], { kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: ['mlobs_json', 'mlobs_fmt', 'mlobs_skip'] });
   assert.ok(stages.slice(drop + 1).every((s) => s.kind === 'labels'), 'only the catalog labels follow the drop');
-  assert.match(ALLOY, /stage\.label_drop \{\n  values = \["mlobs_json", "mlobs_fmt"\]\n\}/);
-  assert.ok(flatPromtail(PROMTAIL).some((s) => 'labeldrop' in s && s.labeldrop.join() === 'mlobs_json,mlobs_fmt'));
+  assert.match(ALLOY, /stage\.label_drop \{\n  values = \["mlobs_json", "mlobs_fmt", "mlobs_skip"\]\n\}/);
+  assert.ok(flatPromtail(PROMTAIL).some((s) => 'labeldrop' in s && s.labeldrop.join() === 'mlobs_json,mlobs_fmt,mlobs_skip'));
 });
 
 test('a format with a line start is gated by it after its prefilter', () => {
@@ -88,6 +92,9 @@ test('a format with a line start is gated by it after its prefilter', () => {
   assert.equal(gate('kernel_dmesg'), '{mlobs_json="", mlobs_fmt=""} |~ "^(?:\\\\[ *\\\\d)"');
   assert.equal(gate('tf_glog'), `{mlobs_json="", mlobs_fmt=""} |= ": " |~ ${JSON.stringify(`^(?:${ML_LOG_CATALOG.formats.find((f) => f.id === 'tf_glog')?.start})`)}`);
   assert.equal(gate('nccl_debug'), '{mlobs_json="", mlobs_fmt=""} |= "NCCL "');
+  // several literals: the skip stage's substring tests, then the line start on the gate
+  const i = ML_LOG_CATALOG.formats.findIndex((f) => f.id === 'c10d_bracket');
+  assert.equal(gate('c10d_bracket'), `{mlobs_json="", mlobs_fmt="", mlobs_skip!="f${i}"}`);
 });
 
 test('only bounded fields become labels', () => {

@@ -1,0 +1,88 @@
+/**
+ * The generated Alloy pipeline on Go's regexp, the library Alloy itself compiles every
+ * stage.regex, stage.replace and `|~` filter with: tools/alloy-stages (a second executor, in Go,
+ * fed the stage tree the TypeScript executor reads) gives the same extracted map, labels, stored
+ * line, structured metadata, drops and regex runs as test/helpers/alloy-executor (RE2 in C++) on
+ * every corpus line, planted secrets included. A regex Go reads differently from RE2 (a class,
+ * `\b`, leftmost-first choice, UTF-8 handling) would show here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderAlloyConfig } from '../../constructs/loki';
+import { DEFAULT_LOG_VOLUME, DROP_REASONS } from '../../constructs/contracts/log-volume';
+import { alloyStageData, loadAlloyPipeline } from '../helpers/alloy-executor';
+import { runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
+import { trainingLogs, trainingQuality } from '../mllogs/helpers';
+
+const COMMON = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
+const LOKI = { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false };
+const POD = { namespace: 'team-a', pod: 'train-0', container: 'trainer', app: 'trainer', job: 'llama-ft' };
+const KERNEL = { app: 'kernel', node: 'gpu-1' };
+
+const sorted = (o: Readonly<Record<string, string>>): [string, string][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** Both executors on the lines (TypeScript on `tsConfig`, Go on `goConfig`); the differences, one message each. */
+function differences(tsConfig: string, goConfig: string, lines: readonly string[], labels: Readonly<Record<string, string>>, component = 'ml'): string[] {
+  const ts = loadAlloyPipeline(tsConfig, component);
+  const go = runGoAlloy(alloyStageData(goConfig, component), lines, labels);
+  assert.equal(go.length, lines.length);
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    const t = ts.run(line, labels);
+    const g: GoLineRun = go[i]!;
+    const expect = {
+      extracted: sorted(Object.fromEntries(t.extracted)),
+      labels: sorted(t.labels),
+      line: t.line,
+      metadata: sorted(t.structuredMetadata),
+      dropped: t.dropped?.reason ?? null,
+      regexRuns: t.regexRuns,
+    };
+    const got = { extracted: sorted(g.extracted), labels: sorted(g.labels), line: g.line, metadata: sorted(g.structuredMetadata), dropped: g.dropped, regexRuns: g.regexRuns ?? [] };
+    for (const k of Object.keys(expect) as (keyof typeof expect)[]) {
+      if (JSON.stringify(expect[k]) !== JSON.stringify(got[k])) out.push(`${JSON.stringify(line.slice(0, 80))}: ${k} differs\n  RE2: ${JSON.stringify(expect[k]).slice(0, 400)}\n  Go:  ${JSON.stringify(got[k]).slice(0, 400)}`);
+    }
+  });
+  return out;
+}
+
+const CORPUS = [...trainingLogs(), ...trainingQuality()].map((r) => r.line);
+const SECRETS = [
+  'export HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
+  'Found credentials in environment variables. AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE',
+  'mlflow: tracking URI postgresql://mlflow:S3cr3tP4ss@db.internal:5432/mlflow',
+  'connecting with db_password=hunter2hunter2 to postgres',
+  'internal service key ik_0123456789abcdef01234567 accepted',
+];
+
+test('Go\'s regexp and RE2 run the generated Alloy pipeline alike on every corpus line (pod and kernel streams), planted secrets included', () => {
+  const config = renderAlloyConfig({ common: COMMON, loki: LOKI, redaction: [{ kind: 'internal-key', pattern: 'ik_[0-9a-f]{24}', literals: ['ik_'] }] });
+  assert.ok(CORPUS.length > 350, `${CORPUS.length} corpus lines`);
+  for (const labels of [POD, KERNEL]) assert.deepEqual(differences(config, config, [...SECRETS, ...CORPUS], labels), []);
+  // the comparison sees what the stages do: a secret redacted and a training line's fields, in Go
+  const go = runGoAlloy(alloyStageData(config), [...SECRETS, 'Epoch 3: loss=2.34 lr=1e-4'], POD);
+  assert.match(go[0]!.line, /HF_TOKEN=<redacted:hf-token>$/);
+  assert.match(go[4]!.line, /<redacted:internal-key> accepted$/);
+  assert.equal(go[5]!.extracted['x_loss__loss'], '2.34', JSON.stringify(go[5]!.extracted));
+});
+
+test('the volume component alike: level drops, progress sampling and per-stream limits, static fields as metadata', () => {
+  const config = renderAlloyConfig({
+    common: COMMON,
+    loki: LOKI,
+    volume: { ...DEFAULT_LOG_VOLUME, dropLevels: ['debug'], progressInterval: '20s', perStream: { linesPerSecond: 50, burstLines: 400 } },
+    staticFields: { fields: { project: 'llm' }, namespaces: { 'team-a': { team: 'vision' } } },
+  });
+  const lines = CORPUS.slice(0, 120);
+  for (const labels of [{ ...POD, level: 'debug' }, { ...POD, level: 'info', event: 'train_progress' }, POD]) assert.deepEqual(differences(config, config, lines, labels, 'volume'), []);
+  const [dropped] = runGoAlloy(alloyStageData(config, 'volume'), ['x'], { ...POD, level: 'debug' });
+  assert.equal(dropped!.dropped, DROP_REASONS.level('debug'));
+});
+
+test('the comparison can fail: one regex changed in the pipeline Go runs is reported', () => {
+  const config = renderAlloyConfig({ common: COMMON, loki: LOKI });
+  const changed = config.replace('(?P<x_loss__loss>', '(?P<x_loss__loss>9');
+  assert.notEqual(changed, config);
+  const diff = differences(config, changed, ['Epoch 3: loss=2.34 lr=1e-4'], POD);
+  assert.ok(diff.some((d) => d.includes('extracted differs')), diff.join('\n'));
+});

@@ -1,0 +1,3 @@
+module mlobs.local/tools/alloy-stages
+
+go 1.26.0

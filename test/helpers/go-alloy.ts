@@ -24,7 +24,7 @@ export function alloyStagesBin(): string {
     throw new Error('go is not on PATH: tools/alloy-stages is built with the Go toolchain the engines need (README, "The machine")');
   }
   const hash = createHash('sha256').update(goVersion);
-  for (const f of ['go.mod', 'main.go']) hash.update(fs.readFileSync(path.join(SOURCE, f)));
+  for (const f of fs.readdirSync(SOURCE).filter((n) => n === 'go.mod' || n.endsWith('.go')).sort()) hash.update(f).update(fs.readFileSync(path.join(SOURCE, f)));
   const bin = path.join(BIN_DIR, `alloy-stages-${hash.digest('hex').slice(0, 12)}`);
   if (fs.existsSync(bin)) return bin;
   fs.mkdirSync(BIN_DIR, { recursive: true });
@@ -73,4 +73,19 @@ export function runGoAlloy(stages: readonly StageData[], lines: readonly string[
 /** Times the stages on the lines for about `seconds`. */
 export function benchGoAlloy(stages: readonly StageData[], lines: readonly string[], labels: Readonly<Record<string, string>> = {}, seconds = 2): GoBench {
   return call<GoBench>({ mode: 'bench', stages, lines, labels, seconds });
+}
+
+/** Whether each prefilter is a necessary condition of its regexp (for every text), and the analysis' best set. */
+export interface NecessaryLiterals {
+  readonly implied: readonly boolean[];
+  readonly best: readonly string[] | null;
+}
+
+/**
+ * The necessary-literal analysis of tools/alloy-stages (necessary.go) on Go regexps: for each
+ * regexp, whether each of its prefilters (sets of literals, one of which a line must hold) is
+ * implied by the regexp's syntax, so the gate can never skip a line the regexp would match.
+ */
+export function necessaryLiterals(regexes: readonly string[], prefilters: readonly (readonly (readonly string[])[])[]): NecessaryLiterals[] {
+  return call<NecessaryLiterals[]>({ mode: 'necessary', regexes, prefilters });
 }

@@ -11,7 +11,11 @@ import assert from 'node:assert/strict';
 import { renderAlloyConfig } from '../../constructs/loki';
 import { DEFAULT_LOG_VOLUME, DROP_REASONS } from '../../constructs/contracts/log-volume';
 import { alloyStageData, loadAlloyPipeline } from '../helpers/alloy-executor';
-import { runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
+import { necessaryLiterals, runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
+import { ML_LOG_CATALOG } from '../../constructs/mllogs';
+import { compileTemplate } from '../../constructs/mllogs/pattern';
+import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
+import { REDACTION_RULES, replaceExpression } from '../../constructs/contracts/redaction';
 import { trainingLogs, trainingQuality } from '../mllogs/helpers';
 
 const COMMON = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
@@ -85,4 +89,34 @@ test('the comparison can fail: one regex changed in the pipeline Go runs is repo
   assert.notEqual(changed, config);
   const diff = differences(config, changed, ['Epoch 3: loss=2.34 lr=1e-4'], POD);
   assert.ok(diff.some((d) => d.includes('extracted differs')), diff.join('\n'));
+});
+
+// ---------------------------------------------------------------- prefilters proven, not sampled
+
+test('every prefilter is a necessary condition of its regex on every text, proven on the regex syntax as Go parses it (formats, extractors, event rules, redaction)', () => {
+  const cases: { what: string; regex: string; prefilter: readonly string[] }[] = [
+    ...ML_LOG_CATALOG.formats.filter((f) => f.prefilter?.length).map((f) => ({ what: `format ${f.id}`, regex: compileTemplate(f.pattern, 're2', formatPrefix(f)), prefilter: f.prefilter! })),
+    ...ML_LOG_CATALOG.extractors.filter((x) => x.prefilter?.length).map((x) => ({ what: `extractor ${x.id}`, regex: compileTemplate(x.pattern, 're2', extractorPrefix(x)), prefilter: x.prefilter! })),
+    ...ML_LOG_CATALOG.eventRules.filter((r) => r.prefilter?.length).map((r) => ({ what: `event rule ${r.id}`, regex: r.pattern, prefilter: r.prefilter! })),
+    ...REDACTION_RULES.filter((r) => r.literals?.length).map((r) => ({ what: `redaction ${r.kind}`, regex: replaceExpression(r), prefilter: r.literals! })),
+  ];
+  assert.ok(cases.length > 90, `${cases.length} prefilters`);
+  const results = necessaryLiterals(
+    cases.map((c) => c.regex),
+    cases.map((c) => [c.prefilter]),
+  );
+  const unproven = cases.flatMap((c, i) => (results[i]!.implied[0] ? [] : [`${c.what}: ${JSON.stringify(c.prefilter)} (the syntax gives ${JSON.stringify(results[i]!.best)})`]));
+  assert.deepEqual(unproven, []);
+});
+
+test('the proof can fail: a literal the regex can do without, a case-insensitive literal, and a literal behind an optional part are refused', () => {
+  const [optional, folded, alternative, exact] = necessaryLiterals(
+    ['(?:train )?loss=(?P<v>\\d+)', '(?i)loss: nan', 'loss|LOSS', 'a[bc]d'],
+    [[['train'], ['loss=']], [['oss']], [['oss', 'OSS'], ['oss']], [['abd', 'acd'], ['bd']]],
+  );
+  assert.deepEqual(optional!.implied, [false, true]);
+  assert.deepEqual(folded!.implied, [false], 'Go folds s to ſ (U+017F) under (?i)');
+  assert.deepEqual(alternative!.implied, [true, false]);
+  assert.deepEqual(exact!.implied, [true, false]);
+  assert.deepEqual(exact!.best, ['abd', 'acd']);
 });

@@ -6,7 +6,7 @@ import { captureGroups, compileTemplate, templateCaptures } from '../../construc
 import { formatPrefix } from '../../constructs/mllogs/naming';
 import { isFieldName } from '../../constructs/mllogs/schema';
 import { RAW_CAPTURES } from '../../constructs/mllogs/types';
-import { re2Engine, trainingLogs, trainingQuality } from './helpers';
+import { parserFor, re2Engine, trainingLogs, trainingQuality } from './helpers';
 
 test('every format pattern is anchored at the start of the line', () => {
   const unanchored = ML_LOG_CATALOG.formats.filter((f) => !f.pattern.startsWith('^')).map((f) => f.id);
@@ -99,5 +99,22 @@ test('every family named in the issue has at least one format or extractor', () 
   const families = new Set([...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors].map((x) => x.family));
   for (const f of ['pytorch', 'transformers', 'lightning', 'keras', 'tensorflow', 'tensorrt', 'nccl', 'deepspeed', 'kernel', 'json']) {
     assert.ok(families.has(f as never), `no catalog entry for ${f}`);
+  }
+});
+
+test('lines the prefilter proof found skipped (the pattern matched, no literal of its old prefilter): their fields now on every engine', async () => {
+  const cases: [string, Record<string, string | number>][] = [
+    ['[2024-07-06 06:40:54,438] -[engine.py line:78]: saved', { logger: 'engine.py line:78' }],
+    [' 45%|####      | 12/27 [00:15<00:02,  1.66tok/s]', { step: 12, steps_total: 27, throughput: 1.66, throughput_unit: 'tokens/s' }],
+    ['Time per step: 0.5 s', { step_time_s: 0.5 }],
+    ['iteration time (s: 1.25', { step_time_s: 1.25 }],
+    ['rank0: tokens/s=120.5', { throughput: 120.5, throughput_unit: 'tokens/s' }],
+  ];
+  for (const engine of ['re2', 'grok', 'js'] as const) {
+    const parser = await parserFor(engine);
+    for (const [line, fields] of cases) {
+      const got = parser.parse(line).fields as Readonly<Record<string, unknown>>;
+      for (const [k, v] of Object.entries(fields)) assert.equal(got[k], v, `${engine}: ${line}: ${k} (${JSON.stringify(got)})`);
+    }
   }
 });

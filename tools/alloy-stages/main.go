@@ -7,7 +7,9 @@
 // comes in as JSON from that file's alloyStageData (River is read there, once).
 //
 // Input (stdin): {"mode": "run" | "bench", "stages": [...], "lines": [...], "labels": {...},
-// "seconds": 2}. "run" prints one result per line (extracted map, labels, line, structured
+// "seconds": 2}, or {"mode": "necessary", "regexes": [...], "prefilters": [[[...]]]} for
+// whether each prefilter (a set of literals) is a necessary condition of its regexp, and the
+// best set the analysis finds (necessary.go). "run" prints one result per line (extracted map, labels, line, structured
 // metadata, drop, regex stages run); "bench" prints the per-line cost of the stage work (best of
 // three timed passes), the work done per line, and the measured cost of one goroutine hand-off,
 // which Alloy's runtime adds for every stage an entry enters (pipeline.go RunWith: one goroutine
@@ -63,11 +65,13 @@ type stageJSON struct {
 }
 
 type input struct {
-	Mode    string            `json:"mode"`
-	Stages  []stageJSON       `json:"stages"`
-	Lines   []string          `json:"lines"`
-	Labels  map[string]string `json:"labels"`
-	Seconds float64           `json:"seconds"`
+	Mode       string            `json:"mode"`
+	Stages     []stageJSON       `json:"stages"`
+	Lines      []string          `json:"lines"`
+	Labels     map[string]string `json:"labels"`
+	Seconds    float64           `json:"seconds"`
+	Regexes    []string          `json:"regexes"`
+	Prefilters [][][]string      `json:"prefilters"`
 }
 
 // ---------------------------------------------------------------- executable stages
@@ -474,6 +478,23 @@ func main() {
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		fmt.Fprintln(os.Stderr, "alloy-stages: cannot read the input:", err)
 		os.Exit(2)
+	}
+	if in.Mode == "necessary" {
+		out := make([]necessaryResult, 0, len(in.Regexes))
+		for i, r := range in.Regexes {
+			var prefilters [][]string
+			if i < len(in.Prefilters) {
+				prefilters = in.Prefilters[i]
+			}
+			res, err := necessary(r, prefilters)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "alloy-stages:", err)
+				os.Exit(2)
+			}
+			out = append(out, res)
+		}
+		_ = json.NewEncoder(os.Stdout).Encode(out)
+		return
 	}
 	stages, err := compile(in.Stages)
 	if err != nil {

@@ -35,7 +35,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'tqdm_bar',
     family: 'common',
     summary: 'tqdm bar `45%|####  | 12/27 [00:15<00:02,  1.66it/s` or `2.83s/it`',
-    prefilter: ['it/s', 's/it'],
+    // every unit TPUT_UNIT reads (proven by test/loki/go-stages.test.ts; `it/s` alone missed `tok/s` bars)
+    prefilter: ['it/s', 'iter/s', 'steps/s', 'amples/s', 'tokens/s', 'tok/s', 'qps', 'SamplesPerSec', 's/it'],
     pattern:
       '(?:\\d+%\\|[^|]*\\||\\d+%)\\s*%{UINT:step}/%{UINT:steps_total} \\[[^\\]<]*<[^,\\]]*,\\s*(?:%{FLOAT:throughput}%{TPUT_UNIT:throughput_unit_raw}|%{FLOAT:step_time_s}s/it|\\?it/s)',
     event: 'train_progress',
@@ -229,7 +230,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'throughput_current',
     family: 'deepspeed',
     summary: 'DeepSpeed timer `CurrSamplesPerSec=84.1` (the current value wins over `RunningAvgSamplesPerSec`)',
-    prefilter: ['CurrSamplesPerSec='],
+    // `Curr` then any unit TPUT_UNIT reads
+    prefilter: ['Curr'],
     pattern: 'Curr%{TPUT_UNIT:throughput_unit_raw}=%{FLOAT:throughput}',
     event: 'train_progress',
   },
@@ -237,7 +239,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'throughput_samples',
     family: 'deepspeed',
     summary: 'DeepSpeed timer `SamplesPerSec=83.48`',
-    prefilter: ['SamplesPerSec='],
+    // any unit TPUT_UNIT reads, then `=`
+    prefilter: ['SamplesPerSec=', '/s=', '/sec=', 'qps='],
     pattern: '%{TPUT_UNIT:throughput_unit_raw}=%{FLOAT:throughput}',
     event: 'train_progress',
   },
@@ -268,7 +271,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'step_time_unit_key',
     family: 'common',
     summary: 'unit in the key: Megatron `elapsed time per iteration (ms): 86545.2`, `iteration time (s): 1.2`, NeMo `train_step_timing in s: 0.63`',
-    prefilter: ['(ms)', '(s)', '(sec)', 'timing in '],
+    // the closing parenthesis is optional in the pattern
+    prefilter: ['(ms', '(s', 'timing in '],
     pattern:
       '(?:(?:elapsed time per iteration|[Ii]ter(?:ation)? time|[Ss]tep time|[Tt]ime per (?:step|iter(?:ation)?)) \\(|train_step_timing in )(?:ms\\)?\\s*[:=]\\s*%{FLOAT:step_time_ms}|s(?:ec)?\\)?\\s*[:=]\\s*%{FLOAT:step_time_s})',
   },
@@ -277,7 +281,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary:
       'unit after the value: `iter time: 38.925 s`, nanoGPT `time 561.94ms`, `dt: 989.44ms`, `step_avg:234.48ms`, `per-step time 0.831s` (not `Time 4981.4s` since start, not unitless `time:`)',
-    prefilter: ['time', 'step_avg', 'dt'],
+    // `Time per step` holds no `time`
+    prefilter: ['time', 'Time per', 'step_avg', 'dt'],
     pattern: `${STEP_TIME_KEY}["']?\\s*(?:[:=]\\s*)?(?:%{FLOAT:step_time_ms} ?ms|%{FLOAT:step_time_s} ?s(?:ec)?)(?:[^\\w/]|$)`,
   },
   {

@@ -88,7 +88,8 @@ export const PYTORCH_FORMATS: readonly LineFormat[] = [
     id: 'ts_src_bracket',
     family: 'pytorch',
     summary: 'bracketed time and source `[2024-07-06 06:40:54,438]-[engine.py line:78]:text`',
-    prefilter: [']-[', '] - [', '] ['],
+    // every separator `(?: ?- ?| )` allows
+    prefilter: [']-[', '] -[', ']- [', '] - [', '] ['],
     pattern: `^\\[%{TS_ISO:timestamp}\\](?: ?- ?| )\\[%{SRC_AT_LINE:logger}\\]:${MESSAGE}`,
   },
   {

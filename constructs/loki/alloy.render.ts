@@ -95,7 +95,7 @@ const indent = (text: string, n: number): string =>
  * expression's only group) by its marker, gated on the rule's literals (ids `r<i>`).
  */
 export function redactionGates(rules: readonly RedactionRule[]): LokiStage[] {
-  return rules.flatMap((r, i) => prefilterGate(`r${i}`, r.literals, [{ kind: 'replace', expression: replaceExpression(r), replace: redactionMarker(r.kind) }]));
+  return rules.flatMap((r, i) => prefilterGate(`r${i}`, r.literals ? [r.literals] : [], [{ kind: 'replace', expression: replaceExpression(r), replace: redactionMarker(r.kind) }]));
 }
 
 /** Redaction before anything else reads or stores the line (contracts/redaction.ts). */

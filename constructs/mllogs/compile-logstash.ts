@@ -13,7 +13,7 @@ import { extractorPrefix, formatPrefix } from './naming';
 import { compileTemplate, templateCaptures } from './pattern';
 import { renderReplacement } from './normalize';
 import { LEVELS, NUMBER_FIELDS, isFieldName } from './schema';
-import type { MlLogCatalog } from './types';
+import { prefilterSets, type MlLogCatalog } from './types';
 
 export interface LogstashFilterOptions {
   /**
@@ -30,6 +30,11 @@ export interface LogstashFilterOptions {
 
 /** Counters written as integers; every other number field is a float. */
 const INTEGER_FIELDS = new Set(['epochs_total', 'step', 'steps_total', 'gpu', 'rank', 'pid', 'xid', 'oom_requested_bytes']);
+
+/** One condition per literal set of the entry: `"a" in [src] or "b" in [src]` (Logstash's `in` on a string is a substring test). */
+function literalGuards(p: Parameters<typeof prefilterSets>[0], src: string): string[] {
+  return prefilterSets(p).map((set) => set.map((l) => `${q(l)} in [${src}]`).join(' or '));
+}
 
 function q(s: string): string {
   // Logstash config strings are not unescaped by default (config.support_escapes: false), so a
@@ -96,7 +101,7 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
     const prefix = formatPrefix(f);
     const caps = templateCaptures(f.pattern);
     caps.forEach((c) => temps.add(prefix + c));
-    const guard = ['![@metadata][mlobs_format]', ...(f.prefilter && f.prefilter.length > 0 ? [`(${f.prefilter.map((l) => `${q(l)} in [${src}]`).join(' or ')})`] : [])];
+    const guard = ['![@metadata][mlobs_format]', ...literalGuards(f, src).map((g) => `(${g})`)];
     body.push(`# format ${f.id}: ${f.summary}`);
     body.push(`if ${guard.join(' and ')} {`);
     body.push(`  grok {`);
@@ -124,7 +129,8 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
     const caps = templateCaptures(x.pattern);
     caps.forEach((c) => temps.add(prefix + c));
     body.push(`# extractor ${x.id}: ${x.summary}`);
-    const guard = x.prefilter && x.prefilter.length > 0 ? `if ${x.prefilter.map((l) => `${q(l)} in [${src}]`).join(' or ')} ` : 'if true ';
+    const guards = literalGuards(x, src);
+    const guard = guards.length === 0 ? 'if true ' : `if ${guards.length === 1 ? guards[0] : guards.map((g) => `(${g})`).join(' and ')} `;
     body.push(`${guard}{`);
     body.push('  grok {');
     body.push(`    id => ${q(`mlobs_x_${x.id}`)}`);
@@ -183,7 +189,8 @@ export function compileLogstashFilter(catalog: MlLogCatalog = ML_LOG_CATALOG, op
   // 6. events
   out.push('# events: first rule found, else the format\'s event, else the first extractor\'s');
   catalog.eventRules.forEach((r, i) => {
-    out.push(`${i === 0 ? 'if' : '} else if'} [${src}] =~ ${rubyRegexLiteral(r.pattern)} {`);
+    // the literal sets first: Logstash evaluates `and` left to right and stops at the first false
+    out.push(`${i === 0 ? 'if' : '} else if'} ${[...literalGuards(r, src).map((g) => `(${g})`), `[${src}] =~ ${rubyRegexLiteral(r.pattern)}`].join(' and ')} {`);
     out.push(`  mutate { add_field => { "[@metadata][mlobs_event]" => ${q(r.event ?? 'none')} } }`);
   });
   const withEvent = catalog.formats.filter((f) => f.event);

@@ -11,7 +11,7 @@ import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
 import { eventRuleCapture, extractorPrefix, formatPrefix, markerName } from './naming';
 import { compileTemplate, templateCaptures } from './pattern';
 import { LEVELS, type FieldName } from './schema';
-import type { JsonFieldMapping, MlLogCatalog, Rewrite } from './types';
+import { prefilterSets, type JsonFieldMapping, type MlLogCatalog, type Rewrite } from './types';
 import { renderReplacement } from './normalize';
 
 /** One pipeline stage, independent of Alloy/Promtail syntax. */
@@ -103,30 +103,35 @@ export interface GateScope {
 }
 
 /**
- * The stages, run only on lines holding one of the literals (the engine's prefilter; all lines
- * when there is none). One literal: one `stage.match` with `|=`. Several: a first `stage.match`
- * whose `!=` filters (each a bytes.Contains) find none of them and set {@link SKIP_LABEL} to the
- * gate's `id`, then the gate on `mlobs_skip!="<id>"` (a stale value of an earlier gate differs
- * from the id, so it never closes this one). A `stage.match` whose selector fails passes the
- * entry on unchanged, so a gated regex that is skipped is a regex that did not match.
- * `id` must be unique in the stage list.
+ * The stages, run only on lines holding a literal of each set (the engine's prefilter and
+ * `alsoRequires`; all lines when there is none). A one-literal set is a `|=` filter of the gate.
+ * A set of several is a `stage.match` before the gate whose `!=` filters (each a bytes.Contains)
+ * find none of them and set {@link SKIP_LABEL} to the gate's `id`; the gate requires
+ * `mlobs_skip!="<id>"` (a stale value of an earlier gate differs from the id, so it never closes
+ * this one). A `stage.match` whose selector fails passes the entry on unchanged, so a gated regex
+ * that is skipped is a regex that did not match. `id` must be unique in the stage list.
  */
-export function prefilterGate(id: string, prefilter: readonly string[] | undefined, stages: readonly LokiStage[], scope: GateScope = {}): LokiStage[] {
+export function prefilterGate(id: string, literalSets: readonly (readonly string[])[], stages: readonly LokiStage[], scope: GateScope = {}): LokiStage[] {
   const matchers = scope.matchers ?? { [GATE_LABEL]: '' };
   const filters = scope.filters ?? [];
   const comment = scope.comment !== undefined ? { comment: scope.comment } : {};
-  if (!prefilter || prefilter.length === 0) {
+  const sets = literalSets.filter((set) => set.length > 0);
+  if (sets.length === 0) {
     return filters.length === 0 && scope.matchers === undefined ? [...stages] : [{ kind: 'match', ...comment, selector: matchSelector(matchers, filters), stages }];
   }
-  if (prefilter.length === 1) return [{ kind: 'match', ...comment, selector: matchSelector(matchers, [{ op: '|=', text: prefilter[0]! }, ...filters]), stages }];
+  const single = sets.filter((set) => set.length === 1).map((set): GateFilter => ({ op: '|=', text: set[0]! }));
+  const several = sets.filter((set) => set.length > 1);
+  if (several.length === 0) return [{ kind: 'match', ...comment, selector: matchSelector(matchers, [...single, ...filters]), stages }];
   return [
-    {
-      kind: 'match',
-      ...(scope.comment !== undefined ? { comment: `${scope.comment} (none of its literals: skip)` } : {}),
-      selector: matchSelector(matchers, prefilter.map((text) => ({ op: '!=' as const, text }))),
-      stages: [{ kind: 'static_labels', values: { [SKIP_LABEL]: id } }],
-    },
-    { kind: 'match', selector: matchSelector(scope.matchers ?? {}, filters, { [SKIP_LABEL]: id }), stages },
+    ...several.map(
+      (set, i): LokiStage => ({
+        kind: 'match',
+        ...(scope.comment !== undefined && i === 0 ? { comment: `${scope.comment} (none of a set of its literals: skip)` } : {}),
+        selector: matchSelector(matchers, set.map((text) => ({ op: '!=' as const, text }))),
+        stages: [{ kind: 'static_labels', values: { [SKIP_LABEL]: id } }],
+      }),
+    ),
+    { kind: 'match', selector: matchSelector(scope.matchers ?? {}, [...single, ...filters], { [SKIP_LABEL]: id }), stages },
   ];
 }
 
@@ -204,7 +209,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
     const last = i === catalog.formats.length - 1;
     stages.push(
-      ...prefilterGate(`f${i}`, f.prefilter, last ? [regex] : [regex, { kind: 'labels', values: { [FORMAT_LABEL]: markerName(prefix) } }], {
+      ...prefilterGate(`f${i}`, prefilterSets(f), last ? [regex] : [regex, { kind: 'labels', values: { [FORMAT_LABEL]: markerName(prefix) } }], {
         matchers: { ...textOnly, [FORMAT_LABEL]: '' },
         filters: startFilters(f),
         comment: `format ${f.id}: a text line no earlier format matched${f.prefilter?.length ? ', holding its prefilter' : ''}${f.start ? ', starting as it does' : ''}`,
@@ -251,7 +256,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   catalog.extractors.forEach((x, i) => {
     const prefix = extractorPrefix(x);
     stages.push(
-      ...prefilterGate(`x${i}`, x.prefilter, [{ kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` }], {
+      ...prefilterGate(`x${i}`, prefilterSets(x), [{ kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` }], {
         matchers: textOnly,
         filters: startFilters(x),
         comment: `extractor ${x.id}: text lines${x.prefilter?.length ? ' holding its prefilter' : ''}${x.start ? ', starting as it does' : ''}`,
@@ -310,7 +315,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   // 6. events
   catalog.eventRules.forEach((r, i) => {
     const regex: LokiStage = { kind: 'regex', comment: `event rule ${r.id} -> ${r.event ?? 'none'}`, expression: `(?P<${eventRuleCapture(r)}>${r.pattern})` };
-    stages.push(...prefilterGate(`e${i}`, r.prefilter, [regex], { comment: `prefilter of event rule ${r.id}` }));
+    stages.push(...prefilterGate(`e${i}`, prefilterSets(r), [regex], { comment: `prefilter of event rule ${r.id}` }));
   });
   const eventBranches: [string, string][] = catalog.eventRules.map((r) => [`.${eventRuleCapture(r)}`, r.event ?? '']);
   for (const f of catalog.formats) if (f.event) eventBranches.push([`eq .${FORMAT_KEY} "${f.id}"`, f.event]);

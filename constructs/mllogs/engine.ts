@@ -14,7 +14,7 @@ import { ML_LOG_CATALOG } from './catalog';
 import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
 import { extractorPrefix, formatPrefix } from './naming';
 import { LEVELS, isNumberField, type FieldName, type MlLogFields } from './schema';
-import type { CaptureName, EventRule, FieldExtractor, JsonFieldMapping, LineFormat, MlLogCatalog, Rewrite } from './types';
+import { prefilterSets, type CaptureName, type EventRule, type FieldExtractor, type JsonFieldMapping, type LineFormat, type MlLogCatalog, type Rewrite } from './types';
 import type { CompiledRegex, PreparedInput, RegexEngine } from './regex-engine';
 
 /** Result of parsing one line. */
@@ -45,8 +45,9 @@ interface CompiledRewrite {
   readonly rewrite: Rewrite;
 }
 
-function hasPrefilter(line: string, prefilter: readonly string[] | undefined): boolean {
-  return !prefilter || prefilter.length === 0 || prefilter.some((lit) => line.includes(lit));
+/** The line holds a literal of each of the entry's prefilter sets (none: no condition). */
+function hasPrefilter(line: string, p: Parameters<typeof prefilterSets>[0]): boolean {
+  return prefilterSets(p).every((set) => set.some((lit) => line.includes(lit)));
 }
 
 /** Seconds since 1970 (as decoded) -> ISO 8601 UTC with the written fraction digits and `Z`. */
@@ -178,7 +179,7 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
           }
         } else {
           for (const f of formats) {
-            if (!hasPrefilter(line, f.def.prefilter)) continue;
+            if (!hasPrefilter(line, f.def)) continue;
             if (f.start && !run(f.start, input)) continue;
             const m = run(f.regex, input);
             if (!m) continue;
@@ -196,7 +197,7 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
             }
           }
           for (const x of extractors) {
-            if (!hasPrefilter(line, x.def.prefilter)) continue;
+            if (!hasPrefilter(line, x.def)) continue;
             if (x.start && !run(x.start, input)) continue;
             const m = run(x.regex, input);
             if (!m) continue;
@@ -205,7 +206,7 @@ export function createParser(engine: RegexEngine, catalog: MlLogCatalog = ML_LOG
           }
         }
         for (const r of rules) {
-          if (!hasPrefilter(line, r.rule.prefilter)) continue;
+          if (!hasPrefilter(line, r.rule)) continue;
           if (run(r.regex, input)) {
             ruleDecided = true;
             ruleEvent = r.rule.event;

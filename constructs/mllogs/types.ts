@@ -56,6 +56,12 @@ export interface LineFormat {
   /** Literals of which at least one must occur in the line before the pattern is run. */
   readonly prefilter?: readonly string[];
   /**
+   * Further literal sets, each a necessary condition like `prefilter` (the line holds a literal of
+   * every set): the gates check them all, so a pattern whose words are common alone (`inf` of
+   * `INFO`) runs only where they meet. Proven necessary with the rest (test/loki/go-stages.test.ts).
+   */
+  readonly alsoRequires?: readonly (readonly string[])[];
+  /**
    * Regex (RE2/Oniguruma common subset, no captures) that every line the pattern matches matches
    * at its start: a necessary condition, like `prefilter`, checked after it. Lets the collectors
    * skip the pattern with a cheap anchored line filter on lines that cannot match.
@@ -76,6 +82,12 @@ export interface FieldExtractor {
   readonly family: Family;
   readonly summary: string;
   readonly prefilter?: readonly string[];
+  /**
+   * Further literal sets, each a necessary condition like `prefilter` (the line holds a literal of
+   * every set): the gates check them all, so a pattern whose words are common alone (`inf` of
+   * `INFO`) runs only where they meet. Proven necessary with the rest (test/loki/go-stages.test.ts).
+   */
+  readonly alsoRequires?: readonly (readonly string[])[];
   /**
    * Regex (RE2/Oniguruma common subset, no captures) that every line the pattern matches matches
    * at its start: a necessary condition, like `prefilter`, checked after it. Lets the collectors
@@ -99,6 +111,12 @@ export interface EventRule {
    * regex on the few lines that may match.
    */
   readonly prefilter?: readonly string[];
+  /**
+   * Further literal sets, each a necessary condition like `prefilter` (the line holds a literal of
+   * every set): the gates check them all, so a pattern whose words are common alone (`inf` of
+   * `INFO`) runs only where they meet. Proven necessary with the rest (test/loki/go-stages.test.ts).
+   */
+  readonly alsoRequires?: readonly (readonly string[])[];
   /** Search pattern (plain regex text, no captures). */
   readonly pattern: string;
 }
@@ -183,4 +201,9 @@ export interface MlLogCatalog {
   readonly bytes: readonly BytesRule[];
   readonly numberRewrites: readonly NumberRewriteRule[];
   readonly unitMaps: readonly UnitMapRule[];
+}
+
+/** A catalog entry's literal sets, each necessary: its prefilter, then `alsoRequires` (empty sets left out). */
+export function prefilterSets(p: { readonly prefilter?: readonly string[]; readonly alsoRequires?: readonly (readonly string[])[] }): readonly (readonly string[])[] {
+  return [...(p.prefilter ? [p.prefilter] : []), ...(p.alsoRequires ?? [])].filter((set) => set.length > 0);
 }

@@ -7,12 +7,14 @@
  * `\b`, leftmost-first choice, UTF-8 handling) would show here.
  */
 import { test } from 'node:test';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const RE2 = require('re2') as new (pattern: string, flags?: string) => { test(s: Buffer): boolean };
 import assert from 'node:assert/strict';
 import { renderAlloyConfig } from '../../constructs/loki';
 import { DEFAULT_LOG_VOLUME, DROP_REASONS } from '../../constructs/contracts/log-volume';
 import { alloyStageData, loadAlloyPipeline } from '../helpers/alloy-executor';
 import { necessaryLiterals, runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
-import { ML_LOG_CATALOG } from '../../constructs/mllogs';
+import { ML_LOG_CATALOG, prefilterSets } from '../../constructs/mllogs';
 import { compileTemplate } from '../../constructs/mllogs/pattern';
 import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
 import { REDACTION_RULES, replaceExpression } from '../../constructs/contracts/redaction';
@@ -95,9 +97,9 @@ test('the comparison can fail: one regex changed in the pipeline Go runs is repo
 
 test('every prefilter is a necessary condition of its regex on every text, proven on the regex syntax as Go parses it (formats, extractors, event rules, redaction)', () => {
   const cases: { what: string; regex: string; prefilter: readonly string[] }[] = [
-    ...ML_LOG_CATALOG.formats.filter((f) => f.prefilter?.length).map((f) => ({ what: `format ${f.id}`, regex: compileTemplate(f.pattern, 're2', formatPrefix(f)), prefilter: f.prefilter! })),
-    ...ML_LOG_CATALOG.extractors.filter((x) => x.prefilter?.length).map((x) => ({ what: `extractor ${x.id}`, regex: compileTemplate(x.pattern, 're2', extractorPrefix(x)), prefilter: x.prefilter! })),
-    ...ML_LOG_CATALOG.eventRules.filter((r) => r.prefilter?.length).map((r) => ({ what: `event rule ${r.id}`, regex: r.pattern, prefilter: r.prefilter! })),
+    ...ML_LOG_CATALOG.formats.flatMap((f) => prefilterSets(f).map((set) => ({ what: `format ${f.id}`, regex: compileTemplate(f.pattern, 're2', formatPrefix(f)), prefilter: set }))),
+    ...ML_LOG_CATALOG.extractors.flatMap((x) => prefilterSets(x).map((set) => ({ what: `extractor ${x.id}`, regex: compileTemplate(x.pattern, 're2', extractorPrefix(x)), prefilter: set }))),
+    ...ML_LOG_CATALOG.eventRules.flatMap((r) => prefilterSets(r).map((set) => ({ what: `event rule ${r.id}`, regex: r.pattern, prefilter: set }))),
     ...REDACTION_RULES.filter((r) => r.literals?.length).map((r) => ({ what: `redaction ${r.kind}`, regex: replaceExpression(r), prefilter: r.literals! })),
   ];
   assert.ok(cases.length > 90, `${cases.length} prefilters`);
@@ -119,4 +121,40 @@ test('the proof can fail: a literal the regex can do without, a case-insensitive
   assert.deepEqual(alternative!.implied, [true, false]);
   assert.deepEqual(exact!.implied, [true, false]);
   assert.deepEqual(exact!.best, ['abd', 'acd']);
+});
+
+test('the necessary sets are sound: over every text of up to 6 symbols, a text a regex matches holds a literal of its set', () => {
+  // regexes exercising each rule of the analysis: optional parts before and after a join, a
+  // repeat from 0, plus, star, alternation of prefixes and suffixes, classes, case folding
+  const regexes = [
+    'a(?: +b)? +c',
+    'ab?c|ba',
+    '(?:a|b)(?: ?/ ?)(?:c|ab)',
+    'a{0,2} b+c',
+    '(?:ab|b)*c(?:a|b)',
+    '[ab]c[ab]',
+    '(?i)ab ?c',
+    '(?:^|[^a])b(?:c|a )',
+    'c(?:a|b){1,2}/',
+    '(?:a /|b/ )(?:a|bc)\\b',
+  ];
+  const results = necessaryLiterals(regexes, regexes.map(() => []));
+  const alphabet = ['a', 'b', 'c', ' ', '/', 'A'];
+  const texts: string[] = [''];
+  for (let len = 1, layer = ['']; len <= 6; len++) {
+    layer = layer.flatMap((t) => alphabet.map((c) => t + c));
+    texts.push(...layer);
+  }
+  let matched = 0;
+  regexes.forEach((r, i) => {
+    const set = results[i]!.best;
+    assert.ok(set && set.length > 0, `${r}: a set`);
+    const re = new RE2(r, 'u');
+    for (const t of texts) {
+      if (!re.test(Buffer.from(t))) continue;
+      matched++;
+      assert.ok(set.some((l) => t.includes(l)), `${r} matches ${JSON.stringify(t)}, which holds none of ${JSON.stringify(set)}`);
+    }
+  });
+  assert.ok(matched > 5000, `${matched} matching texts checked`);
 });

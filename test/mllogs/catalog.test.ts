@@ -5,7 +5,7 @@ import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
 import { captureGroups, compileTemplate, templateCaptures } from '../../constructs/mllogs/pattern';
 import { formatPrefix } from '../../constructs/mllogs/naming';
 import { isFieldName } from '../../constructs/mllogs/schema';
-import { RAW_CAPTURES } from '../../constructs/mllogs/types';
+import { prefilterSets, RAW_CAPTURES } from '../../constructs/mllogs/types';
 import { parserFor, re2Engine, trainingLogs, trainingQuality } from './helpers';
 
 test('every format pattern is anchored at the start of the line', () => {
@@ -56,17 +56,26 @@ test('number rewrites are anchored too, and turn numbers written for people into
   );
 });
 
-test('prefilters never reject a corpus line that the full pattern matches', () => {
+test('prefilters (every literal set) never reject a corpus line that the full pattern matches', () => {
   const engine = re2Engine();
-  for (const p of [...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors]) {
-    if (!p.prefilter) continue;
-    const re = engine.compileTemplate(p.pattern, 'p__');
-    for (const rec of [...trainingLogs(), ...trainingQuality()]) {
-      const input = engine.prepare(rec.line);
-      const hit = re.exec(input) !== null;
-      if (hit) assert.ok(p.prefilter.some((lit) => rec.line.includes(lit)), `${p.id} prefilter ${JSON.stringify(p.prefilter)} rejects ${rec.id}, which its pattern matches`);
+  const entries = [
+    ...[...ML_LOG_CATALOG.formats, ...ML_LOG_CATALOG.extractors].map((p) => ({ p, re: engine.compileTemplate(p.pattern, 'p__') })),
+    ...ML_LOG_CATALOG.eventRules.map((p) => ({ p, re: engine.compilePlain(p.pattern) })),
+  ];
+  let checked = 0;
+  for (const { p, re } of entries) {
+    for (const set of prefilterSets(p)) {
+      for (const rec of [...trainingLogs(), ...trainingQuality()]) {
+        const input = engine.prepare(rec.line);
+        const hit = re.exec(input) !== null;
+        if (hit) {
+          checked++;
+          assert.ok(set.some((lit) => rec.line.includes(lit)), `${p.id} literal set ${JSON.stringify(set)} rejects ${rec.id}, which its pattern matches`);
+        }
+      }
     }
   }
+  assert.ok(checked > 500, `${checked} matching lines checked`);
 });
 
 test('line starts never reject a line the full pattern matches (corpus lines and the examples in every summary)', () => {

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
 import { compileLogstashFilter } from '../../constructs/mllogs/compile-logstash';
 import { expandGrok } from '../../constructs/mllogs/pattern';
-import { assertGolden, grokDefinitions, grokEngine, parserFor, trainingLogs } from './helpers';
+import { assertGolden, grokDefinitions, grokEngine, parserFor, trainingLogs, trainingQuality } from './helpers';
+import { loadLogstashFilter } from '../helpers/logstash-executor';
+import { prefilterSets } from '../../constructs/mllogs/types';
 
 const TEXT = compileLogstashFilter();
 
@@ -76,4 +78,25 @@ test('the target field is configurable', () => {
   const text = compileLogstashFilter(ML_LOG_CATALOG, { target: 'gpu_job' });
   assert.match(text, /"\[gpu_job\]\[level\]"/);
   assert.doesNotMatch(text, /\[ml\]\[/);
+});
+
+test('the filter executed (guards with every literal set, groks, event conditionals) picks the engine\'s format and event on every corpus line', async () => {
+  const filter = loadLogstashFilter(TEXT, await grokEngine(), grokDefinitions());
+  assert.equal(filter.groks, ML_LOG_CATALOG.formats.length + ML_LOG_CATALOG.extractors.length);
+  assert.equal(filter.rules, ML_LOG_CATALOG.eventRules.length, 'every event conditional read, guarded ones included');
+  const parser = await parserFor('grok');
+  let lines = 0;
+  for (const rec of [...trainingLogs(), ...trainingQuality()]) {
+    if (/^\{\s*"/.test(rec.line)) continue;
+    const run = filter.run(rec.line);
+    assert.equal(run.formatId, parser.parse(rec.line).formatId, rec.id);
+    lines++;
+  }
+  assert.ok(lines > 300, `${lines} lines`);
+  // a line with `inf` (in INFO) and no loss word runs no nan_loss regex: its second literal set guards it
+  const unguarded = ML_LOG_CATALOG.eventRules.filter((r) => prefilterSets(r).length === 0).length;
+  assert.equal(filter.run('qqqq').ruleRuns, unguarded);
+  assert.equal(filter.run('INFO starting epoch').ruleRuns, unguarded);
+  assert.ok(filter.run('INFO loss: nan').ruleRuns > unguarded);
+  assert.match(TEXT, /\("oss" in \[message\] or "OSS" in \[message\] or [^\n]*\) and \[message\] =~ /);
 });

@@ -21,11 +21,13 @@ const (
 	maxLiteral = 64 // bytes of a string in an exact set
 )
 
-// query: 'T' (no condition), 'S' (contains one of set), 'A' (all of sub), 'O' (one of sub).
+// query: 'T' (no condition), 'S' (contains one of set), 'P' (contains x+y for some x of set
+// and y of then), 'A' (all of sub), 'O' (one of sub).
 type query struct {
-	op  byte
-	set []string
-	sub []*query
+	op   byte
+	set  []string
+	then []string
+	sub  []*query
 }
 
 var anything = &query{op: 'T'}
@@ -58,16 +60,30 @@ func or(parts []*query) *query {
 	return &query{op: 'O', sub: parts}
 }
 
-// facts about one node: the exact set of texts it matches (nil: not small or unknown), sets every
-// match starts with (prefix) and ends with (suffix) (nil: unknown), and a necessary query besides.
+// facts about one node: the exact set of texts it matches (nil: not small or unknown); sets every
+// non-empty match starts with (prefix) and ends with (suffix) (nil: unknown); whether it can match
+// the empty text; and a necessary query of its non-empty matches besides (nil: none).
 type facts struct {
 	exact, prefix, suffix []string
+	nullable              bool
 	need                  *query
 }
 
-func exactly(set []string) facts { return facts{exact: set, prefix: set, suffix: set} }
+func exactly(set []string) facts {
+	f := facts{exact: set, prefix: set, suffix: set}
+	for _, s := range set {
+		if s == "" {
+			f.nullable = true
+		}
+	}
+	return f
+}
 
+// query: what every match of the node holds (nothing for a node that can match the empty text).
 func (f facts) query() *query {
+	if f.nullable {
+		return anything
+	}
 	parts := []*query{}
 	if f.need != nil {
 		parts = append(parts, f.need)
@@ -142,38 +158,89 @@ func cut(set []string, n int, last bool) []string {
 	return uniq(out)
 }
 
-// product of every a then every b; when it is too big, a is cut to its last runes until it fits
-// (a text holding a+b holds the cut a+b too). nil when even one rune of a is too many.
-func product(a, b []string) []string {
+// cuts: the products of a cut to its last runes and b cut to its first (a text holding a+b holds
+// both cut) that fit, one per length of b's cut, longest first (each keeps the longest a that
+// fits with it). nil when a or b is unknown.
+func cuts(a, b []string) [][]string {
 	if a == nil || b == nil {
 		return nil
 	}
+	longest := func(set []string) int {
+		m := 0
+		for _, s := range set {
+			if n := len([]rune(s)); n > m {
+				m = n
+			}
+		}
+		return m
+	}
+	var out [][]string
+	for k := longest(b); k >= 0; k-- {
+		b2 := cut(b, k, false)
+		for n := longest(a); n >= 0; n-- {
+			a2 := cut(a, n, true)
+			if len(a2)*len(b2) > maxExact {
+				continue
+			}
+			p := make([]string, 0, len(a2)*len(b2))
+			for _, x := range a2 {
+				for _, y := range b2 {
+					p = append(p, x+y)
+				}
+			}
+			out = append(out, uniq(p))
+			break
+		}
+	}
+	return out
+}
+
+// product of every a then every b, cut to fit as in cuts, keeping the whole of b when it can
+// (nil: unknown or nothing fits).
+func product(a, b []string) []string {
+	if c := cuts(a, b); len(c) > 0 {
+		return c[0]
+	}
+	return nil
+}
+
+// trimmedUnion: the union of prefix (last=false) or suffix (last=true) sets, its strings cut to
+// their first or last runes until it fits (a text starting with "abc" starts with "ab"); nil when
+// one set is unknown.
+func trimmedUnion(last bool, sets ...[]string) []string {
+	var all []string
 	longest := 0
-	for _, s := range a {
-		if n := len([]rune(s)); n > longest {
-			longest = n
+	for _, s := range sets {
+		if s == nil {
+			return nil
+		}
+		for _, v := range s {
+			all = append(all, v)
+			if n := len([]rune(v)); n > longest {
+				longest = n
+			}
 		}
 	}
 	for n := longest; n >= 0; n-- {
-		a2 := cut(a, n, true)
-		if len(a2)*len(b) > maxExact {
-			continue
-		}
-		out := make([]string, 0, len(a2)*len(b))
-		ok := true
-		for _, x := range a2 {
-			for _, y := range b {
-				if len(x)+len(y) > maxLiteral {
-					ok = false
-				}
-				out = append(out, x+y)
-			}
-		}
-		if ok {
-			return uniq(out)
+		if u := cut(all, n, last); len(u) <= maxExact {
+			return u
 		}
 	}
 	return nil
+}
+
+// without: the set less one string (nil stays nil).
+func without(set []string, drop string) []string {
+	if set == nil {
+		return nil
+	}
+	out := []string{}
+	for _, v := range set {
+		if v != drop {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // union of sets, nil when one is unknown or the union is too big.
@@ -234,64 +301,94 @@ func analyze(re *syntax.Regexp) facts {
 		if e := union([]string{""}, sub.exact); e != nil {
 			return exactly(e)
 		}
-		return facts{}
+		return facts{prefix: sub.prefix, suffix: sub.suffix, nullable: true}
 	case syntax.OpStar:
-		return facts{}
+		sub := analyze(re.Sub[0])
+		return facts{prefix: sub.prefix, suffix: sub.suffix, nullable: true}
 	case syntax.OpPlus:
 		sub := analyze(re.Sub[0])
-		return facts{prefix: sub.prefix, suffix: sub.suffix, need: sub.query()}
+		return facts{prefix: sub.prefix, suffix: sub.suffix, nullable: sub.nullable, need: sub.query()}
 	case syntax.OpRepeat:
-		if re.Min == 0 {
-			return facts{}
-		}
 		sub := analyze(re.Sub[0])
-		return facts{prefix: sub.prefix, suffix: sub.suffix, need: sub.query()}
+		if re.Min == 0 {
+			return facts{prefix: sub.prefix, suffix: sub.suffix, nullable: true}
+		}
+		return facts{prefix: sub.prefix, suffix: sub.suffix, nullable: sub.nullable, need: sub.query()}
 	case syntax.OpConcat:
+		subs := make([]facts, len(re.Sub))
+		for i, sub := range re.Sub {
+			subs[i] = analyze(sub)
+		}
+		// rest[i]: a set every match of children i.. starts with, when that match is not empty
+		// (nil: unknown); a child that can match empty lets the next ones' start through
+		rest := make([][]string, len(subs)+1)
+		for i := len(subs) - 1; i >= 0; i-- {
+			f := subs[i]
+			start := f.prefix
+			if f.exact != nil {
+				start = without(f.exact, "")
+			}
+			if f.nullable {
+				start = asSet(trimmedUnion(false, start, rest[i+1]))
+			}
+			rest[i] = start
+		}
 		// tail: a set every match of the children so far ends with (nil: unknown); head: the
 		// same for the start, grown while every child so far is exact
 		var parts []*query
 		tail := []string{""}
 		head := []string{""}
-		exact := true
-		for _, sub := range re.Sub {
-			f := analyze(sub)
-			parts = append(parts, f.query())
-			// what the children so far end with, then this one starts with, is in every match
-			if j := product(tail, f.prefix); j != nil {
-				if s := asSet(j); s != nil {
-					parts = append(parts, &query{op: 'S', set: s})
-				}
+		exact, nullable := true, true
+		for i, f := range subs {
+			nullable = nullable && f.nullable
+			if q := f.query(); q.op != 'T' {
+				parts = append(parts, q)
+			}
+			// what the children so far end with, then the rest starts with, is in every match
+			if tail != nil && rest[i] != nil && asSet(rest[i]) != nil {
+				parts = append(parts, &query{op: 'P', set: tail, then: rest[i]})
 			}
 			switch {
 			case exact && f.exact != nil && fullProduct(head, f.exact) != nil:
 				head = fullProduct(head, f.exact)
 			case exact:
-				// the exact run ends here: every match starts with it, then this child's start
+				// the exact run ends here: every match starts with it, then the rest's start
 				exact = false
-				if f.prefix != nil {
-					if h := fullProduct(head, f.prefix); h != nil {
-						head = h
-					}
+				if h := fullProduct(head, rest[i]); h != nil && !nullable {
+					head = h
 				}
 			}
-			if f.exact != nil {
+			switch {
+			case f.exact != nil:
 				if tail == nil {
 					tail = []string{""} // the match ends with this child's text at least
 				}
 				tail = product(tail, f.exact)
-			} else {
+			case f.nullable:
+				// empty: the match still ends as before; else as this child ends
+				if tail != nil && f.suffix != nil {
+					tail = trimmedUnion(true, tail, f.suffix)
+				} else {
+					tail = nil
+				}
+			default:
 				tail = f.suffix
 			}
 		}
 		if exact {
 			return exactly(head)
 		}
-		return facts{prefix: head, suffix: tail, need: and(parts)}
+		if nullable {
+			return facts{nullable: true}
+		}
+		return facts{prefix: asSet(head), suffix: asSet(tail), need: and(parts)}
 	case syntax.OpAlternate:
 		var exact, prefixes, suffixes [][]string
 		var alts []*query
+		nullable := false
 		for _, sub := range re.Sub {
 			f := analyze(sub)
+			nullable = nullable || f.nullable
 			exact = append(exact, f.exact)
 			prefixes = append(prefixes, f.prefix)
 			suffixes = append(suffixes, f.suffix)
@@ -300,7 +397,11 @@ func analyze(re *syntax.Regexp) facts {
 		if e := union(exact...); e != nil {
 			return exactly(e)
 		}
-		return facts{prefix: union(prefixes...), suffix: union(suffixes...), need: or(alts)}
+		prefix, suffix := asSet(trimmedUnion(false, prefixes...)), asSet(trimmedUnion(true, suffixes...))
+		if nullable {
+			return facts{prefix: prefix, suffix: suffix, nullable: true}
+		}
+		return facts{prefix: prefix, suffix: suffix, need: or(alts)}
 	}
 	return facts{} // OpAnyChar, OpAnyCharNotNL, OpNoMatch (matches nothing: no condition is the safe answer)
 }
@@ -324,7 +425,27 @@ func fullProduct(a, b []string) []string {
 
 // implies: every text meeting q contains one of the literals.
 func implies(q *query, literals []string) bool {
+	holds := func(s string) bool {
+		for _, l := range literals {
+			if strings.Contains(s, l) {
+				return true
+			}
+		}
+		return false
+	}
 	switch q.op {
+	case 'P':
+		for _, x := range q.set {
+			if holds(x) {
+				continue
+			}
+			for _, y := range q.then {
+				if !holds(x + y) {
+					return false
+				}
+			}
+		}
+		return true
 	case 'S':
 		for _, s := range q.set {
 			hit := false
@@ -361,6 +482,11 @@ func implies(q *query, literals []string) bool {
 // longest shortest string, then the fewest strings.
 func bestSet(q *query) []string {
 	switch q.op {
+	case 'P':
+		if p := asSet(product(q.set, q.then)); p != nil {
+			return minimal(p)
+		}
+		return nil
 	case 'S':
 		return minimal(uniq(append([]string(nil), q.set...)))
 	case 'A':

@@ -53,6 +53,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'keras',
     summary: 'Keras 2/3 progress `4451/4451 [=====] - 4s 805us/step - loss: ...` / `64/64 ━━━━ 3s 54ms/step`',
     prefilter: ['/'],
+    start: '\\s*\\d+/',
     pattern: '^\\s*%{UINT:step}/(?:%{UINT:steps_total}|Unknown) (?:\\[[=>.]*\\]|[━─╸╺]+|- )',
     event: 'train_progress',
   },
@@ -76,7 +77,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'metric_logger',
     family: 'pytorch',
     summary: 'torchvision/DETR MetricLogger `Epoch: [3]  [ 50/782]  eta: ...`, mmengine `Epoch(train) [1][ 50/500]`',
-    prefilter: ['poch'],
+    prefilter: ['Epoch ', 'Epoch(train)', 'Epoch:'],
     pattern: '\\bEpoch(?:\\(train\\))?:? +\\[%{UINT:epoch}\\] *\\[ *%{UINT:step}/%{UINT:steps_total}\\]',
     event: 'train_progress',
   },
@@ -100,7 +101,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'step_of_total',
     family: 'common',
     summary: '`Step [100/600]`, `iter 5/100`, `Batch 3/40`',
-    prefilter: ['tep', 'ter', 'atch'],
+    prefilter: ['Step', 'step', 'Iter', 'iter', 'Batch', 'batch'],
     pattern: '\\b(?:[Ss]tep|[Ii]ter(?:ation)?|[Bb]atch):? ?\\[? *%{UINT:step} */ *%{UINT:steps_total}\\]?',
     event: 'train_progress',
   },
@@ -176,7 +177,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'eval_loss',
     family: 'common',
     summary: '`val_loss: 0.02`, `eval_loss=...`, `Average loss: 0.33`, `val_loss valid: 8.5`, `val loss 1.72`, `Valid Loss: 70.6`, `ValLoss: 1e-4`',
-    prefilter: ['oss', 'OSS'],
+    // the keys of the pattern (`val_loss` holds `eval_loss`, `al loss` holds `Val loss`)
+    prefilter: ['val_loss', 'Average loss', 'al loss', 'al Loss', 'id loss', 'id Loss', 'ion loss', 'ion Loss', 'ValLoss', 'VAL_LOSS', 'val/loss'],
     pattern: `${WORD_START}(?:val_loss|eval_loss|Average loss|[Vv]al(?:id(?:ation)?)? [Ll]oss|ValLoss|VAL_LOSS|e?val/loss)(?: valid)?${KEY_SEP_OR_BLANK}%{FLOAT:eval_loss}`,
     event: 'eval_metrics',
   },
@@ -215,7 +217,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'grad_norm',
     family: 'common',
     summary: "`'grad_norm': 37.2`, Megatron `grad norm: 0.231`, fairseq `gnorm=1.5`, `Gradient norm exceeded threshold: 15.3`, `The grad norm is 3.2`",
-    prefilter: ['norm', 'NORM'],
+    // GRAD_NORM_KEY's spellings
+    prefilter: ['rad_norm', 'rad norm', 'rad-norm', 'ent norm', 'ent_norm', 'gnorm', 'GRAD_NORM'],
     pattern: `${WORD_START}${GRAD_NORM_KEY}(?: (?:is|of|exceed(?:ed|s)(?: the)? threshold))?${KEY_SEP_OR_BLANK}%{FLOAT:grad_norm}`,
     event: 'train_progress',
   },
@@ -256,7 +259,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary:
       "key before value: `samples/sec: 7.8`, `samples per second: 1.88`, `examples/s: 22.1`, `steps/s = 4.57`, `global_step/sec: 0.03`, fairseq `ups=0.5`, `tps: 5,856`, `tok/sec: 529,882`, HF `'eval_samples_per_second': 131.1`, `'step_tokens_per_second': 18801.85`",
-    prefilter: ['/s', 'per_second', 'per second', 'per_sec', 'ups', 'tps', 'TPS'],
+    // TPUT_KEY's keys (`/s` alone is in every path under /srv, /sys...)
+    prefilter: ['it/s', 'iter/s', 'steps/s', 'amples/s', 'tokens/s', 'tok/s', 'global_step/sec', 'per_second', 'per second', 'tokens_per_sec', 'ups', 'tps', 'TPS'],
     pattern: `${WORD_START}(?:train_|eval_|step_)?%{TPUT_KEY:throughput_unit_raw}["']?\\s*[:=]\\s*%{HUMAN_NUMBER:throughput}`,
     event: 'train_progress',
   },
@@ -326,7 +330,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'pid',
     family: 'common',
     summary: 'labelled pid `pid=N`, `(pid: N)`, `(pid N)`, `Killed process N`',
-    prefilter: ['pid', 'Pid', 'process'],
+    prefilter: ['pid=', 'pid:', '(pid ', 'Killed process ', 'Pid '],
     pattern: '(?:\\bpid[=:]\\s*|\\(pid:? |Killed process |\\bPid )%{UINT:pid}',
   },
   {
@@ -381,6 +385,8 @@ export const EVENT_RULES: readonly EventRule[] = [
     id: 'nccl_failure',
     event: 'nccl_error',
     prefilter: ['NCCL', 'nccl', 'detected by watchdog'],
+    // and every branch holds one of these (`NCCL INFO` lines are the common ones and hold none)
+    alsoRequires: [['NCCL error', 'Error', 'detected by watchdog', 'NCCL WARN ']],
     pattern:
       'NCCL error|\\bnccl[A-Z]\\w*Error\\b|Exception \\(either an error or timeout\\) detected by watchdog|NCCL WARN .{0,400}?(?:[Ff]ail|[Ee]rror|[Cc]losed|[Tt]imed? ?out|[Aa]bort|[Rr]efused)',
   },
@@ -391,6 +397,9 @@ export const EVENT_RULES: readonly EventRule[] = [
     event: 'nan_loss',
     // every branch holds a NON_FINITE spelling (nan/inf in any case), `[Ff]inite` or `Invalid loss`
     prefilter: [...caseSpellings('nan'), ...caseSpellings('inf'), 'finite', 'Finite', 'Invalid loss'],
+    // and the word beside it: a loss or norm key, the words after a bare nan/inf, `Non-finite`, a
+    // YOLO row (`inf` alone is in every `INFO` line)
+    alsoRequires: [['oss', 'OSS', 'orm', 'ORM', 'value', 'detected', 'found', 'encountered', 'gradient', 'inite', 'G ']],
     pattern: NAN_LOSS,
   },
   {

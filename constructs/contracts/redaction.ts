@@ -73,7 +73,8 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
       '(?:[Pp]ass(?:word|wd)|PASS(?:WORD|WD)|[Ss]ecret|SECRET|[Aa]pi_?[Kk]ey|API_?KEY|\\b(?:(?:[Aa]ccess_|[Aa]uth_|[Aa]pi_|[Rr]efresh_|[Ii]d_)?[Tt]oken|[A-Z0-9_]{0,32}TOKEN))' +
       `["']?\\s{0,8}[:=]\\s{0,8}["']?`,
     secret: `${VALUE}{4,}`,
-    literals: ['ass', 'ASS', 'ecret', 'ECRET', 'ey', 'EY', 'oken', 'OKEN'],
+    // password/passwd, secret, the api key spellings, token (proven necessary by test/loki/go-stages.test.ts)
+    literals: ['assw', 'ASSW', 'ecret', 'ECRET', 'pi_key', 'pi_Key', 'pikey', 'piKey', 'PI_KEY', 'PIKEY', 'oken', 'OKEN'],
   },
 ];
 

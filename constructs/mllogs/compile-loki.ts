@@ -123,11 +123,12 @@ export function prefilterGate(id: string, literalSets: readonly (readonly string
   const several = sets.filter((set) => set.length > 1);
   if (several.length === 0) return [{ kind: 'match', ...comment, selector: matchSelector(matchers, [...single, ...filters]), stages }];
   return [
+    // a later skip stage is passed over once an earlier one has decided
     ...several.map(
       (set, i): LokiStage => ({
         kind: 'match',
         ...(scope.comment !== undefined && i === 0 ? { comment: `${scope.comment} (none of a set of its literals: skip)` } : {}),
-        selector: matchSelector(matchers, set.map((text) => ({ op: '!=' as const, text }))),
+        selector: matchSelector(matchers, set.map((text) => ({ op: '!=' as const, text })), i === 0 ? {} : { [SKIP_LABEL]: id }),
         stages: [{ kind: 'static_labels', values: { [SKIP_LABEL]: id } }],
       }),
     ),

@@ -268,7 +268,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     id: 'throughput_value_unit',
     family: 'common',
     summary: 'value before unit: `Speed 2183.37 samples/sec`, `16.88K tokens/s`, `3.2 it/s`',
-    prefilter: ['/s', 'qps', 'SamplesPerSec'],
+    // TPUT_UNIT's spellings (`/s` alone is in every path under /srv, /sys...)
+    prefilter: ['it/s', 'iter/s', 'steps/s', 'amples/s', 'tokens/s', 'tok/s', 'qps', 'SamplesPerSec'],
     pattern: '(?:^|[\\s(\\[,|:=])%{HUMAN_NUMBER:throughput} ?%{TPUT_UNIT:throughput_unit_raw}(?:[^\\w/]|$)',
   },
   {
@@ -287,6 +288,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
       'unit after the value: `iter time: 38.925 s`, nanoGPT `time 561.94ms`, `dt: 989.44ms`, `step_avg:234.48ms`, `per-step time 0.831s` (not `Time 4981.4s` since start, not unitless `time:`)',
     // `Time per step` holds no `time`
     prefilter: ['time', 'Time per', 'step_avg', 'dt'],
+    // and a number with its unit (`0.8s`, `561.94 ms`): most lines with `time` or `dt` have none
+    alsoRequires: [[...'0123456789'].flatMap((d) => [`${d}ms`, `${d} ms`, `${d}s`, `${d} s`])],
     pattern: `${STEP_TIME_KEY}["']?\\s*(?:[:=]\\s*)?(?:%{FLOAT:step_time_ms} ?ms|%{FLOAT:step_time_s} ?s(?:ec)?)(?:[^\\w/]|$)`,
   },
   {

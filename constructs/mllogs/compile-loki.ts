@@ -183,6 +183,33 @@ function ifChain(branches: readonly (readonly [string, string])[], otherwise = '
   return parts.join('') + (otherwise ? `{{ else }}${otherwise}` : '') + '{{ end }}';
 }
 
+/**
+ * The level map as a Go template: the first rule whose pattern matches the whole value, case
+ * insensitively, gives the level; else the value stays. A rule's literal words are compared with
+ * `eq` on the value lower-cased, made to fold as Go's `(?i)` does on ASCII letters: `ſ` becomes `s`
+ * first (a fold lower-casing misses; the Kelvin sign it lowers to `k`, as `(?i)` folds it) and `İ`
+ * becomes U+FFFD (Go lowers it to `i`, which `(?i)` does not fold it onto). `\w+word` is checked
+ * with `hasSuffix` before a regex, anything else with `regexMatch`. Alloy's and sprig's regex
+ * functions compile their pattern on every call, so a chain of `regexReplaceAll`, one per rule,
+ * cost 90 us a line here (tools/alloy-stages).
+ */
+function levelMapTemplate(rules: MlLogCatalog['levelRules']): string {
+  const cond = (pattern: string): string => {
+    const literal: string[] = [];
+    const other: string[] = [];
+    for (const alt of pattern.split('|')) {
+      const suffix = /^\\w\+([a-z]+)$/.exec(alt);
+      if (/^[A-Za-z]+$/.test(alt)) literal.push(alt.toLowerCase());
+      else if (suffix) other.push(`(and (hasSuffix ${goRaw(suffix[1]!)} $l) (regexMatch ${goRaw(`^\\w+${suffix[1]}$`)} $l))`);
+      else other.push(`(regexMatch ${goRaw(`(?i)^(?:${alt})$`)} .Value)`);
+    }
+    const parts = [...(literal.length > 0 ? [`(eq $l ${literal.map((l) => goRaw(l)).join(' ')})`] : []), ...other];
+    return parts.length === 1 ? parts[0]!.slice(1, -1) : `or ${parts.join(' ')}`;
+  };
+  if (rules.some((r) => r.pattern.includes('(') || r.pattern.includes('['))) throw new Error('level rules are alternations of words and \\w+word');
+  return `{{ if .Value }}{{ $l := lower (Replace (Replace .Value "\u017f" "s" -1) "\u0130" "\ufffd" -1) }}${ifChain(rules.map((r) => [cond(r.pattern), r.level]), '{{ .Value }}')}{{ end }}`;
+}
+
 /** Builds the stage list for a catalog. */
 export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options: LokiPipelineOptions = {}): LokiStage[] {
   const stages: LokiStage[] = [];
@@ -230,7 +257,9 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     stages.push({
       kind: 'template',
       source: c,
-      template: ifChain(owners.map((f) => [`eq .${FORMAT_KEY} "${f.id}"`, `{{ with .${formatPrefix(f)}${c} }}{{ . }}{{ end }}`])),
+      // the matched format's marker (at most one is set: first match wins) rather than `eq .mlobs_format "id"`:
+      // a key lookup, where each `eq` is a function call through reflection in Alloy's text/template
+      template: ifChain(owners.map((f) => [`.${markerName(formatPrefix(f))}`, `{{ with .${formatPrefix(f)}${c} }}{{ . }}{{ end }}`])),
     });
   }
 
@@ -285,9 +314,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
       stages.push({ kind: 'template', source: 'timestamp', template: ifChain([['.timestamp', '{{ .timestamp }}'], [`.${s.capture}`, `{{ .${s.capture} }}`]]) });
     }
   }
-  let levelExpr = '.Value';
-  for (const r of catalog.levelRules) levelExpr = `(regexReplaceAll ${goRaw(`(?i)^(?:${r.pattern})$`)} ${levelExpr} ${goRaw(r.level)})`;
-  stages.push({ kind: 'template', comment: 'level map', source: 'level', template: `{{ if .Value }}{{ ${levelExpr} }}{{ end }}` });
+  stages.push({ kind: 'template', comment: 'level map', source: 'level', template: levelMapTemplate(catalog.levelRules) });
   stages.push({
     kind: 'template',
     comment: 'drop a level outside the schema',
@@ -319,15 +346,16 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     stages.push(...prefilterGate(`e${i}`, prefilterSets(r), [regex], { comment: `prefilter of event rule ${r.id}` }));
   });
   const eventBranches: [string, string][] = catalog.eventRules.map((r) => [`.${eventRuleCapture(r)}`, r.event ?? '']);
-  for (const f of catalog.formats) if (f.event) eventBranches.push([`eq .${FORMAT_KEY} "${f.id}"`, f.event]);
-  stages.push({ kind: 'template', comment: 'first rule found, else the format\'s event, else the first extractor\'s', source: 'event', template: ifChain(eventBranches, '{{ .mlobs_extractor_event }}') });
+  for (const f of catalog.formats) if (f.event) eventBranches.push([`.${markerName(formatPrefix(f))}`, f.event]);
+  stages.push({ kind: 'template', comment: 'first rule found, else the format\'s event, else the first extractor\'s', source: 'event', template: ifChain(eventBranches, '{{ with .mlobs_extractor_event }}{{ . }}{{ end }}') });
+  // (`with`: a key the map lacks prints `<no value>` in Go's text/template, which would become the event label)
   stages.push({
     kind: 'template',
     comment: 'family of the matched format (bounded)',
     source: 'framework',
     template: ifChain([
       [`.${JSON_KEY}`, 'json'],
-      ...catalog.formats.map((f): [string, string] => [`eq .${FORMAT_KEY} "${f.id}"`, f.family]),
+      ...catalog.formats.map((f): [string, string] => [`.${markerName(formatPrefix(f))}`, f.family]),
     ]),
   });
 

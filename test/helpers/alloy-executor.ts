@@ -270,6 +270,10 @@ interface JsonStage {
 interface OtherStage {
   readonly kind: 'other';
   readonly name: string;
+  /** A stage.template this executor does not run: its source and Go template text. */
+  readonly template?: { readonly source: string; readonly text: string };
+  /** A stage.json this executor does not run: its JMESPath expressions and source. */
+  readonly json?: { readonly expressions: ReadonlyMap<string, string>; readonly source?: string };
 }
 /** A stage.template whose template is literal text and `{{ .key }}` actions. */
 interface TemplateStage {
@@ -277,6 +281,8 @@ interface TemplateStage {
   readonly source: string;
   /** Literal text and keys, in order. */
   readonly parts: readonly ({ readonly text: string } | { readonly key: string })[];
+  /** The Go template text. */
+  readonly text: string;
 }
 /** A stage.match with `action = "drop"`. */
 interface DropStage {
@@ -374,12 +380,16 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
       }
       if (b.name === 'stage.json') {
         // stage.json on an extracted value (the catalog's nested JSON) is not executed here
-        if (b.attrs.has('source')) return { kind: 'other', name: b.name };
+        const jsonSource = b.attrs.get('source');
+        const raw = riverStrings(b.attrs.get('expressions'), b.name);
+        for (const [k, v] of raw) if (v === '') raw.set(k, k);
+        const json = { expressions: raw, ...(jsonSource !== undefined ? { source: jsonSource } : {}) };
+        if (jsonSource !== undefined) return { kind: 'other', name: b.name, json };
         const expressions = riverStrings(b.attrs.get('expressions'), b.name);
         for (const [k, v] of expressions) if (v === '') expressions.set(k, k);
         // top-level keys are executed; the catalog's JMESPath mappings are not (their result is
         // compared through the reference engine's JSON mapping instead, as before)
-        if (![...expressions.values()].every((v) => /^[A-Za-z_]\w*$/.test(v))) return { kind: 'other', name: b.name };
+        if (![...expressions.values()].every((v) => /^[A-Za-z_]\w*$/.test(v))) return { kind: 'other', name: b.name, json };
         return { kind: 'json', expressions };
       }
       if (b.name === 'stage.match') {
@@ -398,7 +408,7 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
         const template = b.attrs.get('template');
         if (!source || template === undefined) throw new Error('stage.template without source or template');
         const parts = simpleTemplate(template);
-        return parts ? { kind: 'template', source, parts } : { kind: 'other', name: b.name };
+        return parts ? { kind: 'template', source, parts, text: template } : { kind: 'other', name: b.name, template: { source, text: template } };
       }
       if (b.name === 'stage.limit') {
         const rate = Number(b.attrs.get('rate'));
@@ -728,8 +738,8 @@ export type StageData =
   | { readonly kind: 'replace'; readonly what: string; readonly expression: string; readonly replace: string; readonly source?: string }
   | { readonly kind: 'match'; readonly matchers: readonly MatcherData[]; readonly filters: readonly FilterData[]; readonly drop: boolean; readonly reason: string; readonly stages: readonly StageData[] }
   | { readonly kind: 'labels'; readonly op: LabelStage['op']; readonly values: readonly (readonly [string, string])[] }
-  | { readonly kind: 'json'; readonly expressions: readonly (readonly [string, string])[] }
-  | { readonly kind: 'template'; readonly source: string; readonly parts: readonly ({ readonly text: string } | { readonly key: string })[] }
+  | { readonly kind: 'json'; readonly expressions: readonly (readonly [string, string])[]; readonly source?: string; readonly simple: boolean }
+  | { readonly kind: 'template'; readonly source: string; readonly template: string; readonly parts: readonly ({ readonly text: string } | { readonly key: string })[] | null }
   | { readonly kind: 'limit'; readonly rate: number; readonly burst: number; readonly byLabel?: string }
   | { readonly kind: 'metadata'; readonly values: readonly (readonly [string, string])[] }
   | { readonly kind: 'other'; readonly name: string };
@@ -755,14 +765,17 @@ export function alloyStageData(configText: string, component = 'ml'): StageData[
         case 'labels':
           return { kind: 'labels', op: s.op, values: [...s.values] };
         case 'json':
-          return { kind: 'json', expressions: [...s.expressions] };
+          return { kind: 'json', expressions: [...s.expressions], simple: true };
         case 'template':
-          return { kind: 'template', source: s.source, parts: s.parts };
+          return { kind: 'template', source: s.source, template: s.text, parts: s.parts };
         case 'limit':
           return { kind: 'limit', rate: s.rate, burst: s.burst, ...(s.byLabel !== undefined ? { byLabel: s.byLabel } : {}) };
         case 'metadata':
           return { kind: 'metadata', values: [...s.values] };
         case 'other':
+          // run by the Go executor with Alloy's own libraries (text/template with sprig, JMESPath) in its full mode
+          if (s.template) return { kind: 'template', source: s.template.source, template: s.template.text, parts: null };
+          if (s.json) return { kind: 'json', expressions: [...s.json.expressions], ...(s.json.source !== undefined ? { source: s.json.source } : {}), simple: false };
           return { kind: 'other', name: s.name };
       }
     });

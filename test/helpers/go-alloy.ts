@@ -24,7 +24,7 @@ export function alloyStagesBin(): string {
     throw new Error('go is not on PATH: tools/alloy-stages is built with the Go toolchain the engines need (README, "The machine")');
   }
   const hash = createHash('sha256').update(goVersion);
-  for (const f of fs.readdirSync(SOURCE).filter((n) => n === 'go.mod' || n.endsWith('.go')).sort()) hash.update(f).update(fs.readFileSync(path.join(SOURCE, f)));
+  for (const f of fs.readdirSync(SOURCE).filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go')).sort()) hash.update(f).update(fs.readFileSync(path.join(SOURCE, f)));
   const bin = path.join(BIN_DIR, `alloy-stages-${hash.digest('hex').slice(0, 12)}`);
   if (fs.existsSync(bin)) return bin;
   fs.mkdirSync(BIN_DIR, { recursive: true });
@@ -65,14 +65,19 @@ function call<T>(input: object): T {
   return JSON.parse(out) as T;
 }
 
-/** Runs every line through the stages (each line a fresh entry with `labels`). */
-export function runGoAlloy(stages: readonly StageData[], lines: readonly string[], labels: Readonly<Record<string, string>> = {}): GoLineRun[] {
-  return call<GoLineRun[]>({ mode: 'run', stages, lines, labels });
+/**
+ * Runs every line through the stages (each line a fresh entry with `labels`). `full`: every
+ * template (text/template with sprig and Alloy's functions, as Alloy runs them) and every json
+ * stage (JMESPath); otherwise the subset the TypeScript executor runs (literal templates,
+ * top-level JSON keys), for comparing the two.
+ */
+export function runGoAlloy(stages: readonly StageData[], lines: readonly string[], labels: Readonly<Record<string, string>> = {}, full = false): GoLineRun[] {
+  return call<GoLineRun[]>({ mode: 'run', stages, lines, labels, full });
 }
 
-/** Times the stages on the lines for about `seconds`. */
-export function benchGoAlloy(stages: readonly StageData[], lines: readonly string[], labels: Readonly<Record<string, string>> = {}, seconds = 2): GoBench {
-  return call<GoBench>({ mode: 'bench', stages, lines, labels, seconds });
+/** Times the stages on the lines for about `seconds` (`full` as in {@link runGoAlloy}). */
+export function benchGoAlloy(stages: readonly StageData[], lines: readonly string[], labels: Readonly<Record<string, string>> = {}, seconds = 2, full = false): GoBench {
+  return call<GoBench>({ mode: 'bench', stages, lines, labels, seconds, full });
 }
 
 /** Whether each prefilter is a necessary condition of its regexp (for every text), and the analysis' best set. */

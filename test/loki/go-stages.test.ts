@@ -12,13 +12,14 @@ const RE2 = require('re2') as new (pattern: string, flags?: string) => { test(s:
 import assert from 'node:assert/strict';
 import { renderAlloyConfig } from '../../constructs/loki';
 import { DEFAULT_LOG_VOLUME, DROP_REASONS } from '../../constructs/contracts/log-volume';
-import { alloyStageData, loadAlloyPipeline } from '../helpers/alloy-executor';
+import { alloyStageData, loadAlloyPipeline, type StageData } from '../helpers/alloy-executor';
 import { necessaryLiterals, runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
 import { ML_LOG_CATALOG, prefilterSets } from '../../constructs/mllogs';
 import { compileTemplate } from '../../constructs/mllogs/pattern';
 import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
 import { REDACTION_RULES, replaceExpression } from '../../constructs/contracts/redaction';
-import { trainingLogs, trainingQuality } from '../mllogs/helpers';
+import { parserFor, trainingLogs, trainingQuality } from '../mllogs/helpers';
+import { buildLokiStages, LOKI_OUTPUT_FIELDS } from '../../constructs/mllogs/compile-loki';
 
 const COMMON = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
 const LOKI = { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false };
@@ -157,4 +158,54 @@ test('the necessary sets are sound: over every text of up to 6 symbols, a text a
     }
   });
   assert.ok(matched > 5000, `${matched} matching texts checked`);
+});
+
+// ---------------------------------------------------------------- the whole pipeline, templates and JMESPath included
+
+test('with Alloy\'s own template engine and JMESPath (text/template + sprig 3.3.0, jmespath-community 1.1.1), the pipeline gives the reference engine\'s fields on every corpus line', async () => {
+  const config = renderAlloyConfig({ common: COMMON, loki: LOKI });
+  const parser = await parserFor('re2');
+  const records = [...trainingLogs(), ...trainingQuality()];
+  let compared = 0;
+  for (const labels of [POD, KERNEL]) {
+    const runs = runGoAlloy(alloyStageData(config), records.map((r) => r.line), labels, true);
+    const problems: string[] = [];
+    records.forEach((rec, i) => {
+      const expected = parser.parse(rec.line);
+      const fields = expected.fields as Readonly<Record<string, string | number>>;
+      const got = runs[i]!;
+      for (const f of LOKI_OUTPUT_FIELDS) {
+        const want = f === 'framework' ? expected.family : fields[f];
+        const raw = got.extracted[f];
+        const have = raw === undefined || raw === '' ? undefined : raw;
+        const same = want === undefined ? have === undefined : typeof want === 'number' ? have !== undefined && Math.abs(Number(have) - want) <= 1e-12 * Math.max(1, Math.abs(want)) : have === want;
+        compared++;
+        if (!same) problems.push(`${rec.id} ${f}: engine ${JSON.stringify(want)}, Alloy ${JSON.stringify(raw)}`);
+      }
+      // the labels Loki receives from the catalog: the engine's, nothing Go's templates print for a missing key
+      for (const l of ['level', 'event', 'framework'] as const) {
+        const want = l === 'framework' ? expected.family : fields[l];
+        assert.equal(got.labels[l], want === undefined ? undefined : String(want), `${rec.id}: label ${l}`);
+      }
+      assert.ok(!JSON.stringify(got).includes('<no value>'), `${rec.id}: a template printed <no value>`);
+    });
+    assert.deepEqual(problems, []);
+  }
+  assert.ok(compared > 15000, `${compared} field values compared`);
+});
+
+test('the level map template (words by eq, no regex compiled per rule) gives what the regexReplaceAll chain it replaces gives, case folds included', () => {
+  const levelMap = buildLokiStages().find((s) => s.kind === 'template' && s.comment === 'level map');
+  assert.ok(levelMap?.kind === 'template');
+  // the chain as it was generated before: one regexReplaceAll per rule, `(?i)^(?:pattern)$`
+  let chain = '.Value';
+  for (const r of ML_LOG_CATALOG.levelRules) chain = `(regexReplaceAll \`(?i)^(?:${r.pattern})$\` ${chain} \`${r.level}\`)`;
+  const stages = (template: string): StageData[] => [{ kind: 'template', source: 'level', template, parts: null }];
+  const values = ['I', 'info', 'INFO', 'Information', 'notice', 'W', 'Warn', 'UserWarning', 'DeprecationWarning', 'user-warning', 'warning2', 'ſevere', 'SEVERE', 'eRRor', 'E', 'CRIT', 'Fatal', 'emergency', 'V', 'trace', 'foo', 'ınfo', 'İnfo', 'ſ', ' info', '\u212awarning', 'İwarning', 'ſwarn', 'ſtrace', 'DEBUG\u212a'];
+  const run = (template: string): (string | undefined)[] => values.map((v) => runGoAlloy(stages(template), ['x'], { level: v }, true)[0]!.extracted['level']);
+  const now = run(levelMap.template);
+  assert.deepEqual(now, run(`{{ if .Value }}{{ ${chain} }}{{ end }}`));
+  assert.deepEqual(now.slice(0, 8), ['info', 'info', 'info', 'info', 'info', 'warning', 'warning', 'warning']);
+  assert.equal(now[values.indexOf('ſevere')], 'error', 'Go\'s (?i) folds ſ onto s');
+  assert.equal(now[values.indexOf('user-warning')], 'user-warning');
 });

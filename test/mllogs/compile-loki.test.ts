@@ -50,7 +50,8 @@ test('Go templates are balanced and use raw strings for regexes', () => {
     const ends = (t.match(/\{\{ end \}\}/g) ?? []).length;
     assert.equal(opens, ends, t.slice(0, 120));
   }
-  assert.match(ALLOY, /regexReplaceAll `\(\?i\)\^\(\?:w\|warn\|warning\|\\\\w\+warning\)\$`/);
+  assert.match(ALLOY, /regexMatch `\^\\\\w\+warning\$` \$l/);
+  assert.doesNotMatch(ALLOY, /regexReplaceAll `\(\?i\)/, 'the level map compiles no regex per rule');
 });
 
 test('JSON lines are decoded by stage.json and text formats read only non-JSON lines', () => {

@@ -26,6 +26,8 @@ import (
 	"text/template"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jmespath-community/go-jmespath"
 )
 
 type matcherJSON struct {
@@ -59,6 +61,8 @@ type stageJSON struct {
 	Values      [][2]string   `json:"values"`
 	Expressions [][2]string   `json:"expressions"`
 	Parts       []partJSON    `json:"parts"`
+	Template    string        `json:"template"`
+	Simple      bool          `json:"simple"`
 	Rate        float64       `json:"rate"`
 	Burst       float64       `json:"burst"`
 	ByLabel     *string       `json:"byLabel"`
@@ -72,6 +76,10 @@ type input struct {
 	Seconds    float64           `json:"seconds"`
 	Regexes    []string          `json:"regexes"`
 	Prefilters [][][]string      `json:"prefilters"`
+	// Full: run every template (text/template with sprig and Alloy's functions) and every json
+	// stage (JMESPath), as Alloy does; otherwise only literal templates and top-level JSON keys,
+	// the subset test/helpers/alloy-executor.ts runs.
+	Full bool `json:"full"`
 }
 
 // ---------------------------------------------------------------- executable stages
@@ -104,6 +112,8 @@ type stage struct {
 	op       string
 	values   [][2]string
 	exprs    [][2]string
+	jmes     []namedJMES
+	tmpl2    *template.Template
 	parts    []partJSON
 	rate     float64
 	burst    float64
@@ -143,7 +153,12 @@ func compileMatcher(m matcherJSON) (matcher, error) {
 	return matcher{}, fmt.Errorf("bad label matcher %q", m.Op)
 }
 
-func compile(list []stageJSON) ([]*stage, error) {
+type namedJMES struct {
+	name string
+	expr jmespath.JMESPath
+}
+
+func compile(list []stageJSON, full bool) ([]*stage, error) {
 	out := make([]*stage, 0, len(list))
 	for _, j := range list {
 		s := &stage{kind: j.Kind, what: j.What, source: j.Source}
@@ -177,15 +192,37 @@ func compile(list []stageJSON) ([]*stage, error) {
 				s.filters = append(s.filters, lf)
 			}
 			s.drop, s.reason = j.Drop, j.Reason
-			if s.stages, err = compile(j.Stages); err != nil {
+			if s.stages, err = compile(j.Stages, full); err != nil {
 				return nil, err
 			}
 		case "labels":
 			s.op, s.values = j.Op, j.Values
 		case "json":
-			s.exprs = j.Expressions
+			switch {
+			case full:
+				for _, kv := range j.Expressions {
+					e, err := jmespath.Compile(kv[1])
+					if err != nil {
+						return nil, fmt.Errorf("json %s: %w", kv[0], err)
+					}
+					s.jmes = append(s.jmes, namedJMES{kv[0], e})
+				}
+			case j.Simple:
+				s.exprs = j.Expressions
+			default:
+				s.kind = "other"
+			}
 		case "template":
-			s.parts = j.Parts
+			switch {
+			case full:
+				if s.tmpl2, err = template.New("template").Funcs(templateFuncs).Parse(j.Template); err != nil {
+					return nil, fmt.Errorf("template %s: %w", *j.Source, err)
+				}
+			case j.Parts != nil:
+				s.parts = j.Parts
+			default:
+				s.kind = "other"
+			}
 		case "limit":
 			s.rate, s.burst, s.byLabel, s.buckets = j.Rate, j.Burst, j.ByLabel, map[string]*bucket{}
 		case "metadata":
@@ -204,18 +241,19 @@ func compile(list []stageJSON) ([]*stage, error) {
 type entry struct {
 	line      string
 	labels    map[string]string
-	extracted map[string]string
+	extracted map[string]any
 	metadata  map[string]string
 	at        float64
 	dropped   *string
 	// work done, for the record
-	regexRuns    []string
-	regexCount   int
-	replaceCount int
-	gateRegex    int
-	gateContains int
-	entered      int
-	record       bool
+	regexRuns      []string
+	regexCount     int
+	replaceCount   int
+	gateRegex      int
+	gateContains   int
+	entered        int
+	templateErrors int
+	record         bool
 }
 
 func (e *entry) gate(matchers []matcher, filters []lineFilter) bool {
@@ -258,7 +296,11 @@ func (e *entry) run(list []*stage) {
 				if !ok {
 					continue
 				}
-				in = v
+				str, err := getString(v)
+				if err != nil {
+					continue
+				}
+				in = str
 			}
 			e.regexCount++
 			if e.record {
@@ -281,7 +323,11 @@ func (e *entry) run(list []*stage) {
 				if !ok {
 					continue
 				}
-				in = v
+				str, err := getString(v)
+				if err != nil {
+					continue
+				}
+				in = str
 			}
 			_ = s.re.FindStringSubmatch(in) // replace.go runs both
 			all := s.re.FindAllStringSubmatchIndex(in, -1)
@@ -290,7 +336,9 @@ func (e *entry) run(list []*stage) {
 			}
 			td := make(map[string]string, len(e.extracted)+1)
 			for k, v := range e.extracted {
-				td[k] = v
+				if str, err := getString(v); err == nil {
+					td[k] = str
+				}
 			}
 			var result strings.Builder
 			prev := 0
@@ -331,8 +379,10 @@ func (e *entry) run(list []*stage) {
 			switch s.op {
 			case "from_extracted":
 				for _, kv := range s.values {
-					if v, ok := e.extracted[kv[1]]; ok && utf8.ValidString(v) {
-						e.labels[kv[0]] = v
+					if v, ok := e.extracted[kv[1]]; ok {
+						if str, err := getString(v); err == nil && utf8.ValidString(str) {
+							e.labels[kv[0]] = str
+						}
 					}
 				}
 			case "static":
@@ -355,6 +405,10 @@ func (e *entry) run(list []*stage) {
 				}
 			}
 		case "json":
+			if s.jmes != nil {
+				e.jsonFull(s)
+				continue
+			}
 			var doc map[string]any
 			if json.Unmarshal([]byte(e.line), &doc) != nil || doc == nil {
 				continue
@@ -372,12 +426,17 @@ func (e *entry) run(list []*stage) {
 				}
 			}
 		case "template":
+			if s.tmpl2 != nil {
+				e.templateFull(s)
+				continue
+			}
 			var b strings.Builder
 			for _, p := range s.parts {
 				if p.Text != nil {
 					b.WriteString(*p.Text)
 				} else if v, ok := e.extracted[*p.Key]; ok {
-					b.WriteString(v)
+					str, _ := getString(v)
+					b.WriteString(str)
 				} else {
 					b.WriteString("<no value>")
 				}
@@ -411,8 +470,10 @@ func (e *entry) run(list []*stage) {
 			}
 		case "metadata":
 			for _, kv := range s.values {
-				if v, ok := e.extracted[kv[1]]; ok && utf8.ValidString(v) {
-					e.metadata[kv[0]] = v
+				if v, ok := e.extracted[kv[1]]; ok {
+					if str, err := getString(v); err == nil && utf8.ValidString(str) {
+						e.metadata[kv[0]] = str
+					}
 				}
 			}
 			for _, kv := range s.values {
@@ -426,7 +487,7 @@ func (e *entry) run(list []*stage) {
 }
 
 func newEntry(line string, labels map[string]string, record bool) *entry {
-	e := &entry{line: line, labels: make(map[string]string, len(labels)+4), extracted: make(map[string]string, 64), metadata: map[string]string{}, record: record}
+	e := &entry{line: line, labels: make(map[string]string, len(labels)+4), extracted: make(map[string]any, 64), metadata: map[string]string{}, record: record}
 	for k, v := range labels {
 		e.labels[k] = v
 		e.extracted[k] = v // pipeline.go: the extracted map starts with the labels
@@ -496,7 +557,7 @@ func main() {
 		_ = json.NewEncoder(os.Stdout).Encode(out)
 		return
 	}
-	stages, err := compile(in.Stages)
+	stages, err := compile(in.Stages, in.Full)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "alloy-stages:", err)
 		os.Exit(2)
@@ -508,7 +569,13 @@ func main() {
 		for _, l := range in.Lines {
 			e := newEntry(l, in.Labels, true)
 			e.run(stages)
-			results = append(results, result{e.extracted, e.labels, e.line, e.metadata, e.dropped, e.regexRuns})
+			out := make(map[string]string, len(e.extracted))
+			for k, v := range e.extracted {
+				if str, err := getString(v); err == nil {
+					out[k] = str // a value getString cannot give (null) is left out
+				}
+			}
+			results = append(results, result{out, e.labels, e.line, e.metadata, e.dropped, e.regexRuns})
 		}
 		_ = out.Encode(results)
 	case "bench":

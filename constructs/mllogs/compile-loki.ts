@@ -52,8 +52,18 @@ export const FORMAT_LABEL = 'mlobs_fmt';
  * alternations, against some 25 ns for each bytes.Contains; `npm run bench:pipeline`).
  */
 export const SKIP_LABEL = 'mlobs_skip';
+/**
+ * Temporary label set on a JSON line (`{`) and on a text line whose format captured a JSON payload
+ * (the payload): the JSON mapping's templates run only there. Template stages are the dearest of
+ * the pipeline in Alloy (template.go copies the whole extracted map for each), so the groups of
+ * them that would change nothing on a line are skipped by a label: this one, FORMAT_LABEL for the
+ * format captures and EXTRACTOR_LABEL for the extractors' fields.
+ */
+export const JSON_VALUES_LABEL = 'mlobs_jv';
+/** Temporary label set from the marker of each extractor that matched: some extractor did. */
+export const EXTRACTOR_LABEL = 'mlobs_xm';
 /** Labels the stages use for control flow only, dropped again before the stage list ends. */
-export const TEMPORARY_LABELS = [JSON_KEY, FORMAT_LABEL, SKIP_LABEL] as const;
+export const TEMPORARY_LABELS = [JSON_KEY, FORMAT_LABEL, SKIP_LABEL, JSON_VALUES_LABEL, EXTRACTOR_LABEL] as const;
 /** Extracted-map key naming the format that matched. */
 export const FORMAT_KEY = 'mlobs_format';
 
@@ -227,7 +237,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     kind: 'match',
     comment: 'JSON object lines (zap, logrus, python-json-logger, loguru, Ray)',
     selector: matchSelector({ [JSON_KEY]: '{' }),
-    stages: [{ kind: 'json', expressions: jsonExpressions }],
+    stages: [{ kind: 'json', expressions: jsonExpressions }, { kind: 'static_labels', values: { [JSON_VALUES_LABEL]: '{' } }],
   });
 
   // 2. formats, in order, each on a text line that no earlier format matched (first match wins):
@@ -235,26 +245,29 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   catalog.formats.forEach((f, i) => {
     const prefix = formatPrefix(f);
     const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
-    const last = i === catalog.formats.length - 1;
     stages.push(
-      ...prefilterGate(`f${i}`, prefilterSets(f), last ? [regex] : [regex, { kind: 'labels', values: { [FORMAT_LABEL]: markerName(prefix) } }], {
+      ...prefilterGate(`f${i}`, prefilterSets(f), [regex, { kind: 'labels', values: { [FORMAT_LABEL]: markerName(prefix) } }], {
         matchers: { ...textOnly, [FORMAT_LABEL]: '' },
         filters: startFilters(f),
         comment: `format ${f.id}: a text line no earlier format matched${f.prefilter?.length ? ', holding its prefilter' : ''}${f.start ? ', starting as it does' : ''}`,
       }),
     );
   });
-  stages.push({
-    kind: 'template',
-    comment: 'the first format that matched wins',
-    source: FORMAT_KEY,
-    template: ifChain(catalog.formats.map((f) => [`.${markerName(formatPrefix(f))}`, f.id])),
-  });
+  // the format's captures, on a line a format matched (elsewhere each template would print nothing
+  // and delete a key that no stage has set)
+  const formatTemplates: LokiStage[] = [
+    {
+      kind: 'template',
+      comment: 'the first format that matched wins',
+      source: FORMAT_KEY,
+      template: ifChain(catalog.formats.map((f) => [`.${markerName(formatPrefix(f))}`, f.id])),
+    },
+  ];
   const captureNames = new Set<string>();
   for (const f of catalog.formats) for (const c of templateCaptures(f.pattern)) captureNames.add(c);
   for (const c of captureNames) {
     const owners = catalog.formats.filter((f) => templateCaptures(f.pattern).includes(c));
-    stages.push({
+    formatTemplates.push({
       kind: 'template',
       source: c,
       // the matched format's marker (at most one is set: first match wins) rather than `eq .mlobs_format "id"`:
@@ -262,9 +275,12 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
       template: ifChain(owners.map((f) => [`.${markerName(formatPrefix(f))}`, `{{ with .${formatPrefix(f)}${c} }}{{ . }}{{ end }}`])),
     });
   }
+  stages.push({ kind: 'match', comment: 'a format matched', selector: matchSelector({}, [], { [FORMAT_LABEL]: '' }), stages: formatTemplates });
+  stages.push({ kind: 'labels', comment: 'a JSON payload was captured', values: { [JSON_VALUES_LABEL]: 'json_payload' } });
 
   // 3. JSON payload after a text prefix: same mapping, then fill empty fields from JSON values
-  stages.push({ kind: 'json', comment: 'JSON payload after a text prefix', source: 'json_payload', expressions: jsonExpressions });
+  //    (on a JSON line or a line with a payload: elsewhere no JSON value exists and each template keeps its field)
+  const jsonTemplates: LokiStage[] = [{ kind: 'json', comment: 'JSON payload after a text prefix', source: 'json_payload', expressions: jsonExpressions }];
   const targets = [...new Set(catalog.json.map((m) => m.target))];
   for (const target of targets) {
     const branches: [string, string][] = [[`.${target}`, `{{ .${target} }}`]];
@@ -279,40 +295,56 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
         branches.push([m.kind === 'number' ? `and ${key} (regexMatch ${goRaw(NUMERIC_STRING)} (toString ${key}))` : key, out]);
       });
     });
-    stages.push({ kind: 'template', comment: `JSON -> ${target}`, source: target, template: ifChain(branches) });
+    jsonTemplates.push({ kind: 'template', comment: `JSON -> ${target}`, source: target, template: ifChain(branches) });
   }
+  stages.push({ kind: 'match', comment: 'a JSON line or payload', selector: matchSelector({}, [], { [JSON_VALUES_LABEL]: '' }), stages: jsonTemplates });
 
   // 4. extractors, on text lines
   catalog.extractors.forEach((x, i) => {
     const prefix = extractorPrefix(x);
     stages.push(
-      ...prefilterGate(`x${i}`, prefilterSets(x), [{ kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` }], {
+      ...prefilterGate(`x${i}`, prefilterSets(x), [
+        { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` },
+        { kind: 'labels', values: { [EXTRACTOR_LABEL]: markerName(prefix) } },
+      ], {
         matchers: textOnly,
         filters: startFilters(x),
         comment: `extractor ${x.id}: text lines${x.prefilter?.length ? ' holding its prefilter' : ''}${x.start ? ', starting as it does' : ''}`,
       }),
     );
   });
+  // the extractors' fields, on a line an extractor matched (elsewhere each template would keep its
+  // field as it is: a field is never set to the empty text, its templates delete it instead)
+  const extractorTemplates: LokiStage[] = [];
   const extracted = new Set<string>();
   for (const x of catalog.extractors) for (const c of templateCaptures(x.pattern)) extracted.add(c);
   for (const c of extracted) {
     const branches: [string, string][] = [[`.${c}`, `{{ .${c} }}`]];
     for (const x of catalog.extractors) if (templateCaptures(x.pattern).includes(c)) branches.push([`.${extractorPrefix(x)}${c}`, `{{ .${extractorPrefix(x)}${c} }}`]);
-    stages.push({ kind: 'template', source: c, template: ifChain(branches) });
+    extractorTemplates.push({ kind: 'template', source: c, template: ifChain(branches) });
   }
-  stages.push({
+  extractorTemplates.push({
     kind: 'template',
     comment: 'event of the first matching extractor that has one',
     source: 'mlobs_extractor_event',
     template: ifChain(catalog.extractors.filter((x) => x.event).map((x) => [`.${markerName(extractorPrefix(x))}`, x.event as string])),
   });
+  stages.push({ kind: 'match', comment: 'an extractor matched', selector: matchSelector({}, [], { [EXTRACTOR_LABEL]: '' }), stages: extractorTemplates });
 
   // 5. normalizations
+  // a raw timestamp capture other than `timestamp` is a format's only (never an extractor's or a
+  // JSON mapping's): its rewrite and copy run on a line a format matched
+  const extractorCaptures = new Set(catalog.extractors.flatMap((x) => templateCaptures(x.pattern)));
+  const jsonTargets = new Set(catalog.json.map((m) => m.target as string));
   for (const s of catalog.timestampSources) {
-    stages.push({ kind: 'template', comment: `timestamp rewrite (${s.capture}, written as ${s.goLayout})`, source: s.capture, template: `{{ if .Value }}{{ ${chainRewrites('.Value', s.rewrites)} }}{{ end }}` });
-    if (s.capture !== 'timestamp') {
-      stages.push({ kind: 'template', source: 'timestamp', template: ifChain([['.timestamp', '{{ .timestamp }}'], [`.${s.capture}`, `{{ .${s.capture} }}`]]) });
+    const rewrite: LokiStage = { kind: 'template', comment: `timestamp rewrite (${s.capture}, written as ${s.goLayout})`, source: s.capture, template: `{{ if .Value }}{{ ${chainRewrites('.Value', s.rewrites)} }}{{ end }}` };
+    if (s.capture === 'timestamp') {
+      stages.push(rewrite);
+      continue;
     }
+    if (extractorCaptures.has(s.capture) || jsonTargets.has(s.capture)) throw new Error(`${s.capture}: a raw timestamp capture must come from formats only`);
+    const copy: LokiStage = { kind: 'template', source: 'timestamp', template: ifChain([['.timestamp', '{{ .timestamp }}'], [`.${s.capture}`, `{{ .${s.capture} }}`]]) };
+    stages.push({ kind: 'match', selector: matchSelector({}, [], { [FORMAT_LABEL]: '' }), stages: [rewrite, copy] });
   }
   stages.push({ kind: 'template', comment: 'level map', source: 'level', template: levelMapTemplate(catalog.levelRules) });
   stages.push({

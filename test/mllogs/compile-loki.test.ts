@@ -69,20 +69,27 @@ test('JSON lines are decoded by stage.json and text formats read only non-JSON l
   for (const g of skips) assert.match(g.kind === 'match' ? g.selector : '', /^\{(?:mlobs_json="", mlobs_fmt=""|mlobs_json=""|mlobs_gate="")(?:, mlobs_skip!="[fxe]\d+")?\}(?: != "[^"]+"){2,}$/);
 });
 
-test('first match wins: each format but the last sets the format label from its marker, every format gate requires it empty, and the control labels are dropped', () => {
+test('first match wins: each format sets the format label from its marker, every format gate requires it empty, and the control labels are dropped', () => {
   const stages = buildLokiStages();
   const formatGates = stages.flatMap((s) => (s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('format ') ? [s] : []));
   formatGates.forEach((g, i) => {
     const f = ML_LOG_CATALOG.formats[i]!;
     const label = g.stages[1];
-    if (i === formatGates.length - 1) assert.equal(label, undefined, 'nothing reads the label after the last format');
-    else assert.deepEqual(label, { kind: 'labels', values: { mlobs_fmt: `${f.id}__m` } }, f.id);
+    // the last one too: the format captures' templates run where a format matched
+    assert.deepEqual(label, { kind: 'labels', values: { mlobs_fmt: `${f.id}__m` } }, f.id);
   });
   const drop = stages.findIndex((s) => s.kind === 'label_drop');
-  assert.deepEqual(stages[drop], { kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: ['mlobs_json', 'mlobs_fmt', 'mlobs_skip'] });
+  assert.deepEqual(stages[drop], { kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: ['mlobs_json', 'mlobs_fmt', 'mlobs_skip', 'mlobs_jv', 'mlobs_xm'] });
   assert.ok(stages.slice(drop + 1).every((s) => s.kind === 'labels'), 'only the catalog labels follow the drop');
-  assert.match(ALLOY, /stage\.label_drop \{\n  values = \["mlobs_json", "mlobs_fmt", "mlobs_skip"\]\n\}/);
-  assert.ok(flatPromtail(PROMTAIL).some((s) => 'labeldrop' in s && s.labeldrop.join() === 'mlobs_json,mlobs_fmt,mlobs_skip'));
+  assert.match(ALLOY, /stage\.label_drop \{\n  values = \["mlobs_json", "mlobs_fmt", "mlobs_skip", "mlobs_jv", "mlobs_xm"\]\n\}/);
+  assert.ok(flatPromtail(PROMTAIL).some((s) => 'labeldrop' in s && s.labeldrop.join() === 'mlobs_json,mlobs_fmt,mlobs_skip,mlobs_jv,mlobs_xm'));
+  // the template groups run where their inputs can exist: a format matched, a JSON line or payload, an extractor matched
+  for (const [label, first] of [['mlobs_fmt', 'mlobs_format'], ['mlobs_jv', 'json_payload'], ['mlobs_xm', 'step']] as const) {
+    const group = stages.find((s) => s.kind === 'match' && s.selector === `{${label}!=""}`);
+    assert.ok(group?.kind === 'match', label);
+    const head = group.stages[0]!;
+    assert.equal('source' in head ? head.source : undefined, first, label);
+  }
 });
 
 test('a format with a line start is gated by it after its prefilter', () => {

@@ -448,17 +448,13 @@ export function alloyBlocks(stages: readonly LokiStage[]): string[] {
         out.push('stage.template {', `  source   = ${riverString(s.source)}`, `  template = ${riverString(s.template)}`, '}');
         break;
       case 'labels':
-        out.push('stage.labels {', '  values = {');
+      case 'static_labels':
+        out.push(`stage.${s.kind} {`, '  values = {');
         for (const [k, v] of Object.entries(s.values)) out.push(`    ${riverKey(k)} = ${riverString(v)},`);
         out.push('  }', '}');
         break;
       case 'replace':
         out.push('stage.replace {', `  expression = ${riverString(s.expression)}`, `  replace    = ${riverString(s.replace)}`, '}');
-        break;
-      case 'static_labels':
-        out.push('stage.static_labels {', '  values = {');
-        for (const [k, v] of Object.entries(s.values)) out.push(`    ${riverKey(k)} = ${riverString(v)},`);
-        out.push('  }', '}');
         break;
       case 'label_drop':
         out.push('stage.label_drop {', `  values = [${s.values.map(riverString).join(', ')}]`, '}');

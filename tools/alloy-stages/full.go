@@ -112,17 +112,9 @@ func (e *entry) templateFull(s *stage) {
 
 // jsonFull: json.go's processEntry.
 func (e *entry) jsonFull(s *stage) {
-	input := e.line
-	if s.source != nil {
-		v, ok := e.extracted[*s.source]
-		if !ok {
-			return
-		}
-		str, err := getString(v)
-		if err != nil {
-			return
-		}
-		input = str
+	input, ok := e.input(s.source)
+	if !ok {
+		return
 	}
 	var data map[string]any
 	if err := json.Unmarshal([]byte(input), &data); err != nil {

@@ -282,6 +282,20 @@ func (e *entry) gate(matchers []matcher, filters []lineFilter) bool {
 	return true
 }
 
+// input: the line, or the value of the stage's source as text (util.go's getString); false when
+// the source is not in the extracted map or is no text (the stage then does nothing).
+func (e *entry) input(source *string) (string, bool) {
+	if source == nil {
+		return e.line, true
+	}
+	v, ok := e.extracted[*source]
+	if !ok {
+		return "", false
+	}
+	str, err := getString(v)
+	return str, err == nil
+}
+
 func (e *entry) run(list []*stage) {
 	for _, s := range list {
 		if e.dropped != nil {
@@ -290,17 +304,9 @@ func (e *entry) run(list []*stage) {
 		e.entered++
 		switch s.kind {
 		case "regex":
-			in := e.line
-			if s.source != nil {
-				v, ok := e.extracted[*s.source]
-				if !ok {
-					continue
-				}
-				str, err := getString(v)
-				if err != nil {
-					continue
-				}
-				in = str
+			in, ok := e.input(s.source)
+			if !ok {
+				continue
 			}
 			e.regexCount++
 			if e.record {
@@ -317,17 +323,9 @@ func (e *entry) run(list []*stage) {
 			}
 		case "replace":
 			e.replaceCount++
-			in := e.line
-			if s.source != nil {
-				v, ok := e.extracted[*s.source]
-				if !ok {
-					continue
-				}
-				str, err := getString(v)
-				if err != nil {
-					continue
-				}
-				in = str
+			in, ok := e.input(s.source)
+			if !ok {
+				continue
 			}
 			_ = s.re.FindStringSubmatch(in) // replace.go runs both
 			all := s.re.FindAllStringSubmatchIndex(in, -1)

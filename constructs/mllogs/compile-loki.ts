@@ -162,10 +162,17 @@ function goRaw(text: string): string {
   return '`' + text + '`';
 }
 
-function chainRewrites(value: string, rewrites: readonly Rewrite[]): string {
-  let expr = value;
-  for (const rw of rewrites) expr = `(regexReplaceAll ${goRaw(rw.pattern)} ${expr} ${goRaw(renderReplacement(rw.replacement, 'go'))})`;
-  return expr;
+/**
+ * The rewrites of `.Value` in order as template statements: each one runs only on a value holding
+ * its required literal (`contains`, no regex), since Alloy's and sprig's regex functions compile
+ * the pattern on every call; a value without it is one the pattern cannot match. Prints the result.
+ */
+function rewriteSteps(rewrites: readonly Rewrite[]): string {
+  const steps = rewrites.map((rw) => {
+    const run = `{{ $v = regexReplaceAll ${goRaw(rw.pattern)} $v ${goRaw(renderReplacement(rw.replacement, 'go'))} }}`;
+    return rw.requires ? `{{ if contains ${goRaw(rw.requires)} $v }}${run}{{ end }}` : run;
+  });
+  return `{{ $v := .Value }}${steps.join('')}{{ $v }}`;
 }
 
 function jsonKey(m: JsonFieldMapping, i: number): string {
@@ -337,7 +344,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   const extractorCaptures = new Set(catalog.extractors.flatMap((x) => templateCaptures(x.pattern)));
   const jsonTargets = new Set(catalog.json.map((m) => m.target as string));
   for (const s of catalog.timestampSources) {
-    const rewrite: LokiStage = { kind: 'template', comment: `timestamp rewrite (${s.capture}, written as ${s.goLayout})`, source: s.capture, template: `{{ if .Value }}{{ ${chainRewrites('.Value', s.rewrites)} }}{{ end }}` };
+    const rewrite: LokiStage = { kind: 'template', comment: `timestamp rewrite (${s.capture}, written as ${s.goLayout})`, source: s.capture, template: `{{ if .Value }}${rewriteSteps(s.rewrites)}{{ end }}` };
     if (s.capture === 'timestamp') {
       stages.push(rewrite);
       continue;
@@ -364,7 +371,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     stages.push({ kind: 'template', comment: `${b.amount} ${b.unit} -> ${b.target} (x1024^n, half-up)`, source: b.target, template: ifChain(branches) });
   }
   for (const r of catalog.numberRewrites) {
-    stages.push({ kind: 'template', comment: `${r.field} written for people (thousands separators, K) -> digits`, source: r.field, template: `{{ if .Value }}{{ ${chainRewrites('.Value', r.rewrites)} }}{{ end }}` });
+    stages.push({ kind: 'template', comment: `${r.field} written for people (thousands separators, K) -> digits`, source: r.field, template: `{{ if .Value }}${rewriteSteps(r.rewrites)}{{ end }}` });
   }
   for (const u of catalog.unitMaps) {
     const branches: [string, string][] = [[`.${u.target}`, `{{ .${u.target} }}`]];

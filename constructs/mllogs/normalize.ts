@@ -7,8 +7,8 @@ import type { BytesRule, LevelRule, NumberRewriteRule, Rewrite, ScaleRule, Times
 
 /** `2024-02-22 19:20:22,163` -> `2024-02-22T19:20:22.163` (zone kept as written). */
 const ISO_REWRITES: readonly Rewrite[] = [
-  { pattern: '^(\\d{4}-\\d{2}-\\d{2}) ', replacement: [{ group: 1 }, 'T'] },
-  { pattern: '^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}),', replacement: [{ group: 1 }, '.'] },
+  { pattern: '^(\\d{4}-\\d{2}-\\d{2}) ', replacement: [{ group: 1 }, 'T'], requires: ' ' },
+  { pattern: '^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}),', replacement: [{ group: 1 }, '.'], requires: ',' },
 ];
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -17,8 +17,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const CTIME_REWRITES: readonly Rewrite[] = MONTHS.flatMap((m, i) => {
   const mm = String(i + 1).padStart(2, '0');
   return [
-    { pattern: `^[A-Z][a-z]{2} ${m} +(\\d{2}) (\\d{2}:\\d{2}:\\d{2}) (\\d{4})$`, replacement: [{ group: 3 }, `-${mm}-`, { group: 1 }, 'T', { group: 2 }] },
-    { pattern: `^[A-Z][a-z]{2} ${m} +(\\d) (\\d{2}:\\d{2}:\\d{2}) (\\d{4})$`, replacement: [{ group: 3 }, `-${mm}-0`, { group: 1 }, 'T', { group: 2 }] },
+    { pattern: `^[A-Z][a-z]{2} ${m} +(\\d{2}) (\\d{2}:\\d{2}:\\d{2}) (\\d{4})$`, replacement: [{ group: 3 }, `-${mm}-`, { group: 1 }, 'T', { group: 2 }], requires: ` ${m} ` },
+    { pattern: `^[A-Z][a-z]{2} ${m} +(\\d) (\\d{2}:\\d{2}:\\d{2}) (\\d{4})$`, replacement: [{ group: 3 }, `-${mm}-0`, { group: 1 }, 'T', { group: 2 }], requires: ` ${m} ` },
   ];
 });
 
@@ -42,13 +42,13 @@ export const TIMESTAMP_SOURCES: readonly TimestampSource[] = [
     capture: 'ts_underscore',
     goLayout: '2006-01-02_15:04:05',
     jodaPatterns: ['yyyy-MM-dd_HH:mm:ss'],
-    rewrites: [{ pattern: '^(\\d{4}-\\d{2}-\\d{2})_', replacement: [{ group: 1 }, 'T'] }],
+    rewrites: [{ pattern: '^(\\d{4}-\\d{2}-\\d{2})_', replacement: [{ group: 1 }, 'T'], requires: '_' }],
   },
   {
     capture: 'ts_ymd_slash',
     goLayout: '2006/01/02 15:04:05',
     jodaPatterns: ['yyyy/MM/dd HH:mm:ss'],
-    rewrites: [{ pattern: '^(\\d{4})/(\\d{2})/(\\d{2}) ', replacement: [{ group: 1 }, '-', { group: 2 }, '-', { group: 3 }, 'T'] }, ...ISO_REWRITES.slice(1)],
+    rewrites: [{ pattern: '^(\\d{4})/(\\d{2})/(\\d{2}) ', replacement: [{ group: 1 }, '-', { group: 2 }, '-', { group: 3 }, 'T'], requires: '/' }, ...ISO_REWRITES.slice(1)],
   },
   {
     capture: 'ts_ctime',
@@ -82,14 +82,14 @@ export const BYTES_RULES: readonly BytesRule[] = [
 ];
 
 /** Thousands separators dropped (`529,882` -> `529882`): one anchored rewrite per separator, up to four. */
-const DROP_THOUSANDS: readonly Rewrite[] = Array.from({ length: 4 }, (): Rewrite => ({ pattern: '^(\\d+),(\\d{3})', replacement: [{ group: 1 }, { group: 2 }] }));
+const DROP_THOUSANDS: readonly Rewrite[] = Array.from({ length: 4 }, (): Rewrite => ({ pattern: '^(\\d+),(\\d{3})', replacement: [{ group: 1 }, { group: 2 }], requires: ',' }));
 
 /** `K` suffix as thousands (`16.88K` -> `16880`, `3K` -> `3000`), by moving the decimal point three places. */
 const THOUSANDS_SUFFIX: readonly Rewrite[] = [
-  { pattern: '^(\\d+)K$', replacement: [{ group: 1 }, '000'] },
-  { pattern: '^(\\d+)\\.(\\d)K$', replacement: [{ group: 1 }, { group: 2 }, '00'] },
-  { pattern: '^(\\d+)\\.(\\d{2})K$', replacement: [{ group: 1 }, { group: 2 }, '0'] },
-  { pattern: '^(\\d+)\\.(\\d{3})(\\d*)K$', replacement: [{ group: 1 }, { group: 2 }, '.', { group: 3 }, '0'] },
+  { pattern: '^(\\d+)K$', replacement: [{ group: 1 }, '000'], requires: 'K' },
+  { pattern: '^(\\d+)\\.(\\d)K$', replacement: [{ group: 1 }, { group: 2 }, '00'], requires: 'K' },
+  { pattern: '^(\\d+)\\.(\\d{2})K$', replacement: [{ group: 1 }, { group: 2 }, '0'], requires: 'K' },
+  { pattern: '^(\\d+)\\.(\\d{3})(\\d*)K$', replacement: [{ group: 1 }, { group: 2 }, '.', { group: 3 }, '0'], requires: 'K' },
 ];
 
 /** Numbers written for people, rewritten to plain digits in place before they are read as numbers. */

@@ -129,6 +129,12 @@ export interface Rewrite {
   /** Pattern (RE2/Oniguruma common subset) applied to the value; first match is replaced. */
   readonly pattern: string;
   readonly replacement: readonly ReplacementPart[];
+  /**
+   * A literal every match of the pattern holds: the collectors' templates run the rewrite only on
+   * a value holding it (Alloy's regex functions compile the pattern on every call). Proven
+   * necessary by test/loki/go-stages.test.ts.
+   */
+  readonly requires?: string;
 }
 
 /** A timestamp source: a raw capture rewritten to ISO 8601 and copied to `timestamp`. */

@@ -19,7 +19,9 @@ import { compileTemplate } from '../../constructs/mllogs/pattern';
 import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
 import { REDACTION_RULES, replaceExpression } from '../../constructs/contracts/redaction';
 import { parserFor, trainingLogs, trainingQuality } from '../mllogs/helpers';
-import { buildLokiStages, LOKI_OUTPUT_FIELDS } from '../../constructs/mllogs/compile-loki';
+import { buildLokiStages, LOKI_OUTPUT_FIELDS, type LokiStage } from '../../constructs/mllogs/compile-loki';
+import { renderReplacement } from '../../constructs/mllogs/normalize';
+import type { Rewrite } from '../../constructs/mllogs/types';
 
 const COMMON = { namespace: 'mlobs', agentsNamespace: 'mlobs-agents', clusterName: 't', environment: 't', labels: {}, monitorSelector: {} };
 const LOKI = { url: 'http://loki-gateway.mlobs.svc:80', pushUrl: 'http://loki-gateway.mlobs.svc:80/loki/api/v1/push', tls: false };
@@ -208,4 +210,32 @@ test('the level map template (words by eq, no regex compiled per rule) gives wha
   assert.deepEqual(now.slice(0, 8), ['info', 'info', 'info', 'info', 'info', 'warning', 'warning', 'warning']);
   assert.equal(now[values.indexOf('ſevere')], 'error', 'Go\'s (?i) folds ſ onto s');
   assert.equal(now[values.indexOf('user-warning')], 'user-warning');
+});
+
+test('every rewrite runs behind a literal its pattern requires (proven), and the guarded steps give what the chain of regexReplaceAll they replace gives', () => {
+  const rewrites = [...ML_LOG_CATALOG.timestampSources.flatMap((s) => s.rewrites), ...ML_LOG_CATALOG.numberRewrites.flatMap((r) => r.rewrites)];
+  const guarded = rewrites.filter((rw) => rw.requires !== undefined);
+  assert.ok(guarded.length >= 30, `${guarded.length} guarded rewrites`);
+  const proof = necessaryLiterals(
+    guarded.map((rw) => rw.pattern),
+    guarded.map((rw) => [[rw.requires!]]),
+  );
+  assert.deepEqual(guarded.filter((_rw, i) => !proof[i]!.implied[0]).map((rw) => `${rw.pattern} requires ${JSON.stringify(rw.requires)}`), []);
+  const templates = buildLokiStages().flatMap(function flat(s): LokiStage[] {
+    return s.kind === 'match' ? s.stages.flatMap(flat) : [s];
+  });
+  const cases: [string, readonly Rewrite[], readonly string[]][] = [
+    ...ML_LOG_CATALOG.timestampSources.map((s): [string, readonly Rewrite[], readonly string[]] => [s.capture, s.rewrites, ['2024-02-22 19:20:22,163', '2024-02-22T19:20:22,163Z', '2024-02-22 19:20:22', '02/22/2024-19:20:22', '2/3/2024 19:20:22,5', '2024_02_22', '2024-02-22_19:20:22', '2024/02/22 19:20:22,1', 'Mon Jul 25 16:46:04 2022', 'Thu Jan  4 09:00:00 2024', 'Mon Jul 5 16:46:04 2022', 'x']]),
+    ...ML_LOG_CATALOG.numberRewrites.map((r): [string, readonly Rewrite[], readonly string[]] => [r.field, r.rewrites, ['5,856', '1,234,567.5', '16.88K', '3K', '1.5K', '2.3456K', '7282', '0.5', 'K', ',']]),
+  ];
+  for (const [source, rws, values] of cases) {
+    const now = templates.find((s) => s.kind === 'template' && s.source === source && /^(?:timestamp rewrite|\w+ written for people)/.test(s.comment ?? ''));
+    assert.ok(now?.kind === 'template', source);
+    let chain = '.Value';
+    for (const rw of rws) chain = `(regexReplaceAll \`${rw.pattern}\` ${chain} \`${renderReplacement(rw.replacement, 'go')}\`)`;
+    // each value is a line, copied whole into the source by a regex stage, then the template
+    const run = (template: string): (string | undefined)[] =>
+      runGoAlloy([{ kind: 'regex', what: 'value', expression: `(?P<${source}>.*)` }, { kind: 'template', source, template, parts: null }], values, {}, true).map((r) => r.extracted[source]);
+    assert.deepEqual(run(now.template), run(`{{ if .Value }}{{ ${chain} }}{{ end }}`), source);
+  }
 });

@@ -4,7 +4,8 @@
 #   npm:     exactly the lockfile (npm ci), including re2 (compiled from source, ~2 minutes)
 #   Go:      the engines, built from pinned wrapper modules (scripts/build-engines.sh): etcd,
 #            Kubernetes, kwok, OpenTofu, Prometheus/promtool, Alertmanager/amtool; only what is
-#            missing or changed is rebuilt (Go caches under $HOME are reused)
+#            missing or changed is rebuilt (Go caches under $HOME are reused); then mlobs' own
+#            tools/alloy-stages (the Go executor of the generated Alloy stages the tests use)
 # Prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,9 @@ npm ci --no-audit --no-fund
 phase "npm ci"
 bash scripts/build-engines.sh
 phase "engines (go build)"
+# built here once (and timed) rather than by the first test that needs it
+npx tsc -p tsconfig.json && node -e "process.stdout.write(require('./dist/test/helpers/go-alloy').alloyStagesBin() + '\n')"
+phase "tools/alloy-stages (go build)"
 status=0
 npm test || status=$?
 phase "tests"

@@ -32,6 +32,8 @@ export function alloyStagesBin(): string {
   const tmp = `${bin}.${process.pid}.tmp`;
   execFileSync('go', ['build', '-trimpath', '-o', tmp, '.'], { cwd: SOURCE, env: GO_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
   fs.renameSync(tmp, bin);
+  // builds of earlier sources are not needed again
+  for (const old of fs.readdirSync(BIN_DIR)) if (/^alloy-stages-[0-9a-f]{12}$/.test(old) && path.join(BIN_DIR, old) !== bin) fs.rmSync(path.join(BIN_DIR, old), { force: true });
   return bin;
 }
 

@@ -274,6 +274,18 @@ interface OtherStage {
   readonly template?: { readonly source: string; readonly text: string };
   /** A stage.json this executor does not run: its JMESPath expressions and source. */
   readonly json?: { readonly expressions: ReadonlyMap<string, string>; readonly source?: string };
+  /** A stage.metrics (this executor does not run it): its metric blocks. */
+  readonly metrics?: readonly MetricData[];
+}
+/** One metric block of a stage.metrics, as metric.go reads it. */
+export interface MetricData {
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  /** prefix + name. */
+  readonly name: string;
+  readonly source?: string;
+  readonly action?: string;
+  readonly matchAll: boolean;
+  readonly value?: string;
 }
 /** A stage.template whose template is literal text and `{{ .key }}` actions. */
 interface TemplateStage {
@@ -423,6 +435,22 @@ function toStages(blocks: readonly RiverBlock[]): Stage[] {
         const values = riverStrings(b.attrs.get('values'), b.name);
         for (const [k, v] of values) if (v === '') values.set(k, k);
         return { kind: 'metadata', values };
+      }
+      if (b.name === 'stage.metrics') {
+        const metrics = b.blocks.map((m): MetricData => {
+          const type = m.name.replace(/^metric\./, '');
+          if (type !== 'counter' && type !== 'gauge' && type !== 'histogram') throw new Error(`stage.metrics: ${m.name}`);
+          const attr = (k: string): string | undefined => m.attrs.get(k);
+          return {
+            type,
+            name: `${attr('prefix') ?? 'loki_process_custom_'}${attr('name') ?? ''}`,
+            ...(attr('source') !== undefined ? { source: attr('source')! } : {}),
+            ...(attr('action') !== undefined ? { action: attr('action')! } : {}),
+            matchAll: attr('match_all') === 'true',
+            ...(attr('value') !== undefined ? { value: attr('value')! } : {}),
+          };
+        });
+        return { kind: 'other', name: b.name, metrics };
       }
       return { kind: 'other', name: b.name };
     });
@@ -742,6 +770,7 @@ export type StageData =
   | { readonly kind: 'template'; readonly source: string; readonly template: string; readonly parts: readonly ({ readonly text: string } | { readonly key: string })[] | null }
   | { readonly kind: 'limit'; readonly rate: number; readonly burst: number; readonly byLabel?: string }
   | { readonly kind: 'metadata'; readonly values: readonly (readonly [string, string])[] }
+  | { readonly kind: 'metrics'; readonly metrics: readonly MetricData[] }
   | { readonly kind: 'other'; readonly name: string };
 
 /**
@@ -776,6 +805,7 @@ export function alloyStageData(configText: string, component = 'ml'): StageData[
           // run by the Go executor with Alloy's own libraries (text/template with sprig, JMESPath) in its full mode
           if (s.template) return { kind: 'template', source: s.template.source, template: s.template.text, parts: null };
           if (s.json) return { kind: 'json', expressions: [...s.json.expressions], ...(s.json.source !== undefined ? { source: s.json.source } : {}), simple: false };
+          if (s.metrics) return { kind: 'metrics', metrics: s.metrics };
           return { kind: 'other', name: s.name };
       }
     });

@@ -45,6 +45,8 @@ export interface GoLineRun {
   readonly structuredMetadata: Readonly<Record<string, string>>;
   readonly dropped: string | null;
   readonly regexRuns: readonly string[] | null;
+  /** What each stage.metrics did for the line (full mode): metric, inc/set/add/observe, value, the entry's labels. */
+  readonly samples: readonly { readonly name: string; readonly op: string; readonly value: number; readonly labels: Readonly<Record<string, string>> }[] | null;
 }
 
 /** Per-line figures of the Go executor on a set of lines. */

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 const RE2 = require('re2') as new (pattern: string, flags?: string) => { test(s: Buffer): boolean };
 import assert from 'node:assert/strict';
 import { renderAlloyConfig } from '../../constructs/loki';
+import { LOKI_LABEL_ALLOWLIST } from '../../constructs/loki/labels';
 import { DEFAULT_LOG_VOLUME, DROP_REASONS } from '../../constructs/contracts/log-volume';
 import { alloyStageData, loadAlloyPipeline, type StageData } from '../helpers/alloy-executor';
 import { necessaryLiterals, runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
@@ -238,4 +239,49 @@ test('every rewrite runs behind a literal its pattern requires (proven), and the
       runGoAlloy([{ kind: 'regex', what: 'value', expression: `(?P<${source}>.*)` }, { kind: 'template', source, template, parts: null }], values, {}, true).map((r) => r.extracted[source]);
     assert.deepEqual(run(now.template), run(`{{ if .Value }}{{ ${chain} }}{{ end }}`), source);
   }
+});
+
+test('the log-derived metrics Alloy publishes from the corpus (events, error lines, training gauges, step times) are what the reference engine reads in each line', async () => {
+  const config = renderAlloyConfig({ common: COMMON, loki: LOKI });
+  const parser = await parserFor('re2');
+  const records = [...trainingLogs(), ...trainingQuality()];
+  const runs = runGoAlloy(alloyStageData(config), records.map((r) => r.line), POD, true);
+  const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  const allowed = new Set<string>([...LOKI_LABEL_ALLOWLIST, 'unit']);
+  let gauges = 0;
+  let events = 0;
+  records.forEach((rec, i) => {
+    const f = parser.parse(rec.line).fields as Readonly<Record<string, string | number | undefined>>;
+    const samples = runs[i]!.samples ?? [];
+    const of = (name: string): typeof samples => samples.filter((s) => s.name === name);
+    for (const s of samples) {
+      assert.deepEqual(Object.keys(s.labels).filter((l) => !allowed.has(l)), [], `${rec.id}: ${s.name} labels`);
+      assert.ok(!Object.values(s.labels).includes('<no value>'), `${rec.id}: ${s.name} ${JSON.stringify(s.labels)}`);
+    }
+    const ev = of('mlobs_log_events_total');
+    if (f.event === undefined) assert.equal(ev.length, 0, `${rec.id}: no event, no count`);
+    else {
+      assert.deepEqual(ev.map((s) => [s.op, s.labels['event']]), [['inc', f.event]], rec.id);
+      events++;
+    }
+    const errors = of('mlobs_log_error_lines_total').length;
+    assert.equal(errors, f.level === 'error' || f.level === 'critical' ? 1 : 0, `${rec.id}: error lines (level ${String(f.level)})`);
+    const progress = f.event === 'train_progress';
+    for (const [metric, field] of [['mlobs_train_loss', 'loss'], ['mlobs_train_learning_rate', 'learning_rate'], ['mlobs_train_grad_norm', 'grad_norm'], ['mlobs_train_step', 'step'], ['mlobs_train_throughput', 'throughput']] as const) {
+      const set = of(metric);
+      const want = progress ? f[field] : undefined;
+      if (want === undefined) assert.equal(set.length, 0, `${rec.id}: ${metric}`);
+      else {
+        assert.equal(set.length, 1, `${rec.id}: ${metric}`);
+        assert.ok(set[0]!.op === 'set' && close(set[0]!.value, Number(want)), `${rec.id}: ${metric} ${set[0]!.value} != ${String(want)}`);
+        if (field === 'throughput') assert.equal(set[0]!.labels['unit'], f.throughput_unit, `${rec.id}: unit`);
+        gauges++;
+      }
+    }
+    const steps = of('mlobs_train_step_seconds');
+    const stepSeconds = !progress ? undefined : f.step_time_s !== undefined ? Number(f.step_time_s) : f.throughput !== undefined && f.throughput_unit === 'it/s' ? 1 / Number(f.throughput) : undefined;
+    if (stepSeconds === undefined) assert.equal(steps.length, 0, `${rec.id}: step seconds`);
+    else assert.ok(steps.length === 1 && close(steps[0]!.value, stepSeconds), `${rec.id}: step seconds ${JSON.stringify(steps)} != ${stepSeconds}`);
+  });
+  assert.ok(events > 150 && gauges > 150, `${events} event counts, ${gauges} gauge values checked`);
 });

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/Masterminds/sprig/v3"
 	"golang.org/x/crypto/sha3"
@@ -134,6 +135,86 @@ func (e *entry) jsonFull(s *stage) {
 				continue
 			}
 			e.extracted[x.name] = string(b)
+		}
+	}
+}
+
+// metricJSON: one metric block of a stage.metrics (metric.go's config).
+type metricJSON struct {
+	Type     string  `json:"type"`
+	Name     string  `json:"name"`
+	Source   *string `json:"source"`
+	Action   string  `json:"action"`
+	MatchAll bool    `json:"matchAll"`
+	Value    *string `json:"value"`
+}
+
+// sample: what one metric did for one entry: inc, set or observe, with the entry's labels.
+type sample struct {
+	Name   string            `json:"name"`
+	Op     string            `json:"op"`
+	Value  float64           `json:"value"`
+	Labels map[string]string `json:"labels"`
+}
+
+// getFloat: metric.go's conversion of an extracted value to a number (a duration text in seconds).
+func getFloat(unk any) (float64, error) {
+	switch i := unk.(type) {
+	case float64:
+		return i, nil
+	case string:
+		f, err := strconv.ParseFloat(i, 64)
+		if err != nil {
+			d, err := time.ParseDuration(i)
+			if err != nil {
+				return 0, err
+			}
+			return d.Seconds(), nil
+		}
+		return f, nil
+	case bool:
+		if i {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("can't convert %v to float64", unk)
+}
+
+// recordMetrics: metric.go's Process (counters with match_all count every entry; otherwise the
+// source must be in the extracted map, and equal `value` when one is set).
+func (e *entry) recordMetrics(s *stage) {
+	labels := make(map[string]string, len(e.labels))
+	for k, v := range e.labels {
+		labels[k] = v
+	}
+	for _, m := range s.metrics {
+		if m.Type == "counter" && m.MatchAll {
+			e.samples = append(e.samples, sample{m.Name, "inc", 1, labels})
+			continue
+		}
+		if m.Source == nil {
+			continue
+		}
+		v, ok := e.extracted[*m.Source]
+		if !ok {
+			continue
+		}
+		if m.Value != nil {
+			if str, err := getString(v); err != nil || str != *m.Value {
+				continue
+			}
+		}
+		switch {
+		case m.Type == "counter" && m.Action == "inc", m.Type == "gauge" && m.Action == "inc":
+			e.samples = append(e.samples, sample{m.Name, "inc", 1, labels})
+		case m.Type == "counter" && m.Action == "add", m.Type == "gauge" && (m.Action == "set" || m.Action == "add"), m.Type == "histogram":
+			f, err := getFloat(v)
+			if err != nil {
+				continue
+			}
+			op := map[string]string{"counter": "add", "gauge": m.Action, "histogram": "observe"}[m.Type]
+			e.samples = append(e.samples, sample{m.Name, op, f, labels})
 		}
 	}
 }

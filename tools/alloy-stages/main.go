@@ -63,6 +63,7 @@ type stageJSON struct {
 	Parts       []partJSON    `json:"parts"`
 	Template    string        `json:"template"`
 	Simple      bool          `json:"simple"`
+	Metrics     []metricJSON  `json:"metrics"`
 	Rate        float64       `json:"rate"`
 	Burst       float64       `json:"burst"`
 	ByLabel     *string       `json:"byLabel"`
@@ -113,6 +114,7 @@ type stage struct {
 	values   [][2]string
 	exprs    [][2]string
 	jmes     []namedJMES
+	metrics  []metricJSON
 	tmpl2    *template.Template
 	parts    []partJSON
 	rate     float64
@@ -227,6 +229,12 @@ func compile(list []stageJSON, full bool) ([]*stage, error) {
 			s.rate, s.burst, s.byLabel, s.buckets = j.Rate, j.Burst, j.ByLabel, map[string]*bucket{}
 		case "metadata":
 			s.values = j.Values
+		case "metrics":
+			if full {
+				s.metrics = j.Metrics
+			} else {
+				s.kind = "other"
+			}
 		case "other":
 		default:
 			return nil, fmt.Errorf("unknown stage kind %q", j.Kind)
@@ -253,6 +261,7 @@ type entry struct {
 	gateContains   int
 	entered        int
 	templateErrors int
+	samples        []sample
 	record         bool
 }
 
@@ -402,6 +411,8 @@ func (e *entry) run(list []*stage) {
 					}
 				}
 			}
+		case "metrics":
+			e.recordMetrics(s)
 		case "json":
 			if s.jmes != nil {
 				e.jsonFull(s)
@@ -502,6 +513,7 @@ type result struct {
 	Metadata  map[string]string `json:"structuredMetadata"`
 	Dropped   *string           `json:"dropped"`
 	RegexRuns []string          `json:"regexRuns"`
+	Samples   []sample          `json:"samples"`
 }
 
 // handOffNs measures one goroutine hand-off through an unbuffered channel, as Alloy's RunWith
@@ -573,7 +585,7 @@ func main() {
 					out[k] = str // a value getString cannot give (null) is left out
 				}
 			}
-			results = append(results, result{out, e.labels, e.line, e.metadata, e.dropped, e.regexRuns})
+			results = append(results, result{out, e.labels, e.line, e.metadata, e.dropped, e.regexRuns, e.samples})
 		}
 		_ = out.Encode(results)
 	case "bench":

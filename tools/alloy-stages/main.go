@@ -1,19 +1,21 @@
 // Command alloy-stages executes the stages of a generated Alloy `loki.process` component on log
-// lines with the Go standard library, as Alloy's internal/component/loki/process/stages runs them
-// (read at grafana/alloy 66ebea8): Go's regexp for stage.regex, stage.replace and `|~` line
-// filters, bytes.Contains for `|=`, a copy of the line per gate (match.go converts it to []byte),
-// text/template for the replacement of stage.replace. It is mlobs' cost instrument and a second,
-// independent executor of the pipeline beside test/helpers/alloy-executor.ts: the stage tree
-// comes in as JSON from that file's alloyStageData (River is read there, once).
+// lines the way Alloy's internal/component/loki/process/stages runs them (read at grafana/alloy
+// 66ebea8; re-implemented here, no Alloy code): Go's regexp for stage.regex, stage.replace and `|~`
+// line filters, bytes.Contains for `|=`, a copy of the line per gate (match.go converts it to
+// []byte), text/template for the replacement of stage.replace. With "full": true it also runs every
+// template with text/template, sprig and Alloy's functions, every json stage with JMESPath, and
+// stage.metrics (full.go), with the libraries at Alloy's pins. It is mlobs' cost instrument and a
+// second, independent executor of the pipeline beside test/helpers/alloy-executor.ts: the stage
+// tree comes in as JSON from that file's alloyStageData (River is read there, once).
 //
 // Input (stdin): {"mode": "run" | "bench", "stages": [...], "lines": [...], "labels": {...},
-// "seconds": 2}, or {"mode": "necessary", "regexes": [...], "prefilters": [[[...]]]} for
-// whether each prefilter (a set of literals) is a necessary condition of its regexp, and the
-// best set the analysis finds (necessary.go). "run" prints one result per line (extracted map, labels, line, structured
-// metadata, drop, regex stages run); "bench" prints the per-line cost of the stage work (best of
-// three timed passes), the work done per line, and the measured cost of one goroutine hand-off,
-// which Alloy's runtime adds for every stage an entry enters (pipeline.go RunWith: one goroutine
-// and one unbuffered channel per stage), reported apart from the figure.
+// "seconds": 2, "full": false}, or {"mode": "necessary", "regexes": [...], "prefilters": [[[...]]]}
+// for whether each prefilter (a set of literals) is a necessary condition of its regexp, and the
+// best set the analysis finds (necessary.go). "run" prints one result per line (extracted map,
+// labels, line, structured metadata, drop, regex stages run, metric samples); "bench" prints the
+// per-line cost of the stage work (best of three timed passes), the work done per line, and the
+// measured cost of one goroutine hand-off, which Alloy's runtime adds for every stage an entry
+// enters (pipeline.go RunWith: one goroutine and one unbuffered channel per stage), reported apart.
 package main
 
 import (

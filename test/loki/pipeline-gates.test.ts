@@ -160,3 +160,11 @@ test('a gate with several literal sets opens only on a line holding a literal of
   assert.equal(got('x=nan'), undefined, 'no loss/norm');
   assert.equal(got('loss nan'), undefined, 'no =');
 });
+
+test('no gate of the catalog stages searches the line with a regex: every `|~` filter of loki.process "ml" is an anchored line start', () => {
+  const ml = CONFIG.slice(CONFIG.indexOf('loki.process "ml"'), CONFIG.indexOf('loki.process "volume"'));
+  const filters = [...ml.matchAll(/^\s*selector = ("(?:[^"\\]|\\.)*")$/gm)].flatMap((m) => parseSelector(JSON.parse(m[1]!) as string).filters);
+  const regex = filters.filter((f) => f.op === '|~' || f.op === '!~');
+  assert.ok(filters.length > 150 && regex.length > 15, `${filters.length} line filters, ${regex.length} regex ones`);
+  assert.deepEqual(regex.filter((f) => !f.text.startsWith('^(?:')).map((f) => f.text), []);
+});

@@ -24,7 +24,7 @@ import type { ResourceRequirements } from '../core/settings';
 import { captureGroups } from '../mllogs/pattern';
 import { qre } from '../mllogs/compile-logstash';
 import { EVENTS_READ_RULE, EVENTS_SOURCE, JOB_OBJECT_KINDS, POD_NAME_JOB_PATTERNS, type EventsSettings } from '../contracts/k8s-events';
-import { BEAT_API_VERSION, LOGSTASH_CA_DIR } from './filebeat.render';
+import { BEAT_API_VERSION, beatLogstashOutput, LOGSTASH_CA_DIR } from './filebeat.render';
 
 /** The Metricbeat image's user (uid 1000, as Elastic's other images). Pod Security restricted refuses root. */
 export const METRICBEAT_UID = 1000;
@@ -74,12 +74,7 @@ export function renderMetricbeatEventsConfig(p: MetricbeatEventsRenderProps): Re
   });
   return {
     'metricbeat.modules': p.events.namespaces.length > 0 ? p.events.namespaces.map((n) => module(n)) : [module()],
-    'output.logstash': {
-      hosts: [p.logstashHost],
-      ...(p.logstashCaSecret
-        ? { 'ssl.enabled': true, 'ssl.verification_mode': 'full', 'ssl.certificate_authorities': [`${METRICBEAT_LOGSTASH_CA_DIR}/ca.crt`] }
-        : { 'ssl.enabled': false }),
-    },
+    'output.logstash': beatLogstashOutput(p.logstashHost, p.logstashCaSecret ? METRICBEAT_LOGSTASH_CA_DIR : undefined),
   };
 }
 

@@ -32,6 +32,18 @@ import { checkLogFiles, DEFAULT_LOG_FILES, FILEBEAT_KUBELET_PODS_DIR, kubeletPod
 export const BEAT_API_VERSION = 'beat.k8s.elastic.co/v1beta1';
 /** Where the Logstash CA (ca.crt of the beats certificate Secret) is mounted. */
 export const LOGSTASH_CA_DIR = '/usr/share/filebeat/logstash-ca';
+
+/**
+ * A Beat's `output.logstash`: the host, and TLS verified against the CA mounted at `caDir` when
+ * the Logstash hop has one (`ca.crt` of the trust Secret), else plain. Filebeat and the events
+ * Metricbeat ship the same way.
+ */
+export function beatLogstashOutput(host: string, caDir: string | undefined): Record<string, unknown> {
+  return {
+    hosts: [host],
+    ...(caDir !== undefined ? { 'ssl.enabled': true, 'ssl.verification_mode': 'full', 'ssl.certificate_authorities': [`${caDir}/ca.crt`] } : { 'ssl.enabled': false }),
+  };
+}
 /** Container log directories on the node (read-only hostPaths). */
 export const CONTAINER_LOG_DIRS = ['/var/log/containers', '/var/log/pods'] as const;
 /** Extra capability Filebeat keeps (read files of other groups, such as kern.log's adm). */
@@ -163,12 +175,7 @@ export function renderFilebeatConfig(p: FilebeatRenderProps): Record<string, unk
     'logging.json': true,
     'logging.metrics.enabled': true,
     'logging.metrics.period': `${FILEBEAT_REPORT_PERIOD_SECONDS}s`,
-    'output.logstash': {
-      hosts: [p.logstashHost],
-      ...(p.logstashCaSecret
-        ? { 'ssl.enabled': true, 'ssl.verification_mode': 'full', 'ssl.certificate_authorities': [`${LOGSTASH_CA_DIR}/ca.crt`] }
-        : { 'ssl.enabled': false }),
-    },
+    'output.logstash': beatLogstashOutput(p.logstashHost, p.logstashCaSecret ? LOGSTASH_CA_DIR : undefined),
   };
 }
 

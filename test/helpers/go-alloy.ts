@@ -47,6 +47,8 @@ export interface GoLineRun {
   readonly regexRuns: readonly string[] | null;
   /** What each stage.metrics did for the line (full mode): metric, inc/set/add/observe, value, the entry's labels. */
   readonly samples: readonly { readonly name: string; readonly op: string; readonly value: number; readonly labels: Readonly<Record<string, string>> }[] | null;
+  /** Templates that failed to execute (full mode; Alloy leaves the key as it was). */
+  readonly templateErrors: number;
 }
 
 /** Per-line figures of the Go executor on a set of lines. */

@@ -191,6 +191,7 @@ test('with Alloy\'s own template engine and JMESPath (text/template + sprig 3.3.
         assert.equal(got.labels[l], want === undefined ? undefined : String(want), `${rec.id}: label ${l}`);
       }
       assert.ok(!JSON.stringify(got).includes('<no value>'), `${rec.id}: a template printed <no value>`);
+      assert.equal(got.templateErrors, 0, `${rec.id}: a template failed to execute`);
     });
     assert.deepEqual(problems, []);
   }

@@ -516,6 +516,8 @@ type result struct {
 	Dropped   *string           `json:"dropped"`
 	RegexRuns []string          `json:"regexRuns"`
 	Samples   []sample          `json:"samples"`
+	// Templates Go refused to execute (Alloy logs them at debug level and leaves the key as it was).
+	TemplateErrors int `json:"templateErrors"`
 }
 
 // handOffNs measures one goroutine hand-off through an unbuffered channel, as Alloy's RunWith
@@ -587,7 +589,7 @@ func main() {
 					out[k] = str // a value getString cannot give (null) is left out
 				}
 			}
-			results = append(results, result{out, e.labels, e.line, e.metadata, e.dropped, e.regexRuns, e.samples})
+			results = append(results, result{out, e.labels, e.line, e.metadata, e.dropped, e.regexRuns, e.samples, e.templateErrors})
 		}
 		_ = out.Encode(results)
 	case "bench":

@@ -146,6 +146,11 @@ export function prefilterGate(id: string, literalSets: readonly (readonly string
   ];
 }
 
+/** The stages, run on an entry whose temporary `label` is set (not empty). */
+function whereSet(label: string, stages: readonly LokiStage[], comment?: string): LokiStage {
+  return { kind: 'match', ...(comment !== undefined ? { comment } : {}), selector: matchSelector({}, [], { [label]: '' }), stages };
+}
+
 /** The line-start filter of a catalog pattern. */
 function startFilters(p: { readonly start?: string }): GateFilter[] {
   return p.start ? [{ op: '|~', text: `^(?:${p.start})` }] : [];
@@ -282,7 +287,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
       template: ifChain(owners.map((f) => [`.${markerName(formatPrefix(f))}`, `{{ with .${formatPrefix(f)}${c} }}{{ . }}{{ end }}`])),
     });
   }
-  stages.push({ kind: 'match', comment: 'a format matched', selector: matchSelector({}, [], { [FORMAT_LABEL]: '' }), stages: formatTemplates });
+  stages.push(whereSet(FORMAT_LABEL, formatTemplates, 'a format matched'));
   stages.push({ kind: 'labels', comment: 'a JSON payload was captured', values: { [JSON_VALUES_LABEL]: 'json_payload' } });
 
   // 3. JSON payload after a text prefix: same mapping, then fill empty fields from JSON values
@@ -304,7 +309,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     });
     jsonTemplates.push({ kind: 'template', comment: `JSON -> ${target}`, source: target, template: ifChain(branches) });
   }
-  stages.push({ kind: 'match', comment: 'a JSON line or payload', selector: matchSelector({}, [], { [JSON_VALUES_LABEL]: '' }), stages: jsonTemplates });
+  stages.push(whereSet(JSON_VALUES_LABEL, jsonTemplates, 'a JSON line or payload'));
 
   // 4. extractors, on text lines
   catalog.extractors.forEach((x, i) => {
@@ -336,7 +341,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     source: 'mlobs_extractor_event',
     template: ifChain(catalog.extractors.filter((x) => x.event).map((x) => [`.${markerName(extractorPrefix(x))}`, x.event as string])),
   });
-  stages.push({ kind: 'match', comment: 'an extractor matched', selector: matchSelector({}, [], { [EXTRACTOR_LABEL]: '' }), stages: extractorTemplates });
+  stages.push(whereSet(EXTRACTOR_LABEL, extractorTemplates, 'an extractor matched'));
 
   // 5. normalizations
   // a raw timestamp capture other than `timestamp` is a format's only (never an extractor's or a
@@ -351,7 +356,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     }
     if (extractorCaptures.has(s.capture) || jsonTargets.has(s.capture)) throw new Error(`${s.capture}: a raw timestamp capture must come from formats only`);
     const copy: LokiStage = { kind: 'template', source: 'timestamp', template: ifChain([['.timestamp', '{{ .timestamp }}'], [`.${s.capture}`, `{{ .${s.capture} }}`]]) };
-    stages.push({ kind: 'match', selector: matchSelector({}, [], { [FORMAT_LABEL]: '' }), stages: [rewrite, copy] });
+    stages.push(whereSet(FORMAT_LABEL, [rewrite, copy]));
   }
   stages.push({ kind: 'template', comment: 'level map', source: 'level', template: levelMapTemplate(catalog.levelRules) });
   stages.push({

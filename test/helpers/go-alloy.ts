@@ -64,6 +64,17 @@ export interface GoBench {
   readonly stagesEntered: number;
   /** One measured goroutine hand-off through an unbuffered channel, nanoseconds. */
   readonly handOffNs: number;
+  /** Microseconds per line inside stage.regex (one pass timing each call); the rest of `usPerLine` is gates, labels, replace and the entry's maps. */
+  readonly regexUs: number;
+  /**
+   * Microseconds per line the same stage.regex runs would cost at the least with a pattern led by
+   * a character class (Go's backtracker entered at every position up to the match), and with one
+   * led by a literal (Go's regexp jumps to the literal's occurrences).
+   */
+  readonly regexFloorUs: number;
+  /** Bytes per line the stage.regex runs had to scan: each input up to and including its match's first byte, or whole. */
+  readonly scannedBytes: number;
+  readonly literalFloorUs: number;
 }
 
 function call<T>(input: object): T {

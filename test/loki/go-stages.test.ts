@@ -14,7 +14,7 @@ import { renderAlloyConfig } from '../../constructs/loki';
 import { LOKI_LABEL_ALLOWLIST } from '../../constructs/loki/labels';
 import { DEFAULT_LOG_VOLUME, DROP_REASONS } from '../../constructs/contracts/log-volume';
 import { alloyStageData, loadAlloyPipeline, type StageData } from '../helpers/alloy-executor';
-import { necessaryLiterals, runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
+import { benchGoAlloy, necessaryLiterals, runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
 import { ML_LOG_CATALOG, prefilterSets } from '../../constructs/mllogs';
 import { compileTemplate } from '../../constructs/mllogs/pattern';
 import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
@@ -95,6 +95,30 @@ test('the comparison can fail: one regex changed in the pipeline Go runs is repo
   assert.notEqual(changed, config);
   const diff = differences(config, changed, ['Epoch 3: loss=2.34 lr=1e-4'], POD);
   assert.ok(diff.some((d) => d.includes('extracted differs')), diff.join('\n'));
+});
+
+test('the benchmark accounts the stage.regex work it splits out: runs behind a closed gate are not counted, each run scans up to its match', () => {
+  const config = [
+    'loki.process "ml" {',
+    '  stage.regex {',
+    '    expression = "loss=(?P<loss>\\\\d+)"',
+    '  }',
+    '  stage.match {',
+    '    selector = "{app=\\"trainer\\"} |= \\"never\\""',
+    '    stage.regex {',
+    '      expression = "(?P<y>y)"',
+    '    }',
+    '  }',
+    '  stage.regex {',
+    '    expression = "(?P<z>zzz)"',
+    '  }',
+    '}',
+  ].join('\n');
+  const b = benchGoAlloy(alloyStageData(config), ['a loss=3', 'b'], { app: 'trainer' }, 0.05);
+  assert.equal(b.regexRuns, 2);
+  // `a loss=3`: 3 bytes to the match, then 8 for the regex that finds nothing; `b`: 1 and 1
+  assert.equal(b.scannedBytes, (3 + 8 + 1 + 1) / 2);
+  for (const k of ['usPerLine', 'regexUs', 'regexFloorUs', 'literalFloorUs'] as const) assert.ok(Number.isFinite(b[k]) && b[k] > 0, `${k}: ${b[k]}`);
 });
 
 // ---------------------------------------------------------------- prefilters proven, not sampled

@@ -265,6 +265,11 @@ type entry struct {
 	templateErrors int
 	samples        []sample
 	record         bool
+	// split pass of bench: time inside stage.regex, and the text each run had to scan (up to and
+	// including the first position of its match, or the whole input)
+	split   bool
+	regexNs int64
+	scans   []string
 }
 
 func (e *entry) gate(matchers []matcher, filters []lineFilter) bool {
@@ -323,7 +328,19 @@ func (e *entry) run(list []*stage) {
 			if e.record {
 				e.regexRuns = append(e.regexRuns, s.what)
 			}
-			m := s.re.FindStringSubmatch(in)
+			var m []string
+			if e.split {
+				t0 := time.Now()
+				m = s.re.FindStringSubmatch(in)
+				e.regexNs += time.Since(t0).Nanoseconds()
+				scanned := in
+				if loc := s.re.FindStringIndex(in); loc != nil && loc[0] < len(in) {
+					scanned = in[:loc[0]+1]
+				}
+				e.scans = append(e.scans, scanned)
+			} else {
+				m = s.re.FindStringSubmatch(in)
+			}
 			if m == nil {
 				continue
 			}
@@ -548,6 +565,30 @@ func handOffNs() float64 {
 	return float64(time.Since(t0).Nanoseconds()) / float64(chain*entries)
 }
 
+// scanFloorNs: nanoseconds one FindStringSubmatch of the pattern takes over all the texts (best of
+// three passes of at least seconds/3).
+func scanFloorNs(pattern string, texts []string, seconds float64) float64 {
+	re := regexp.MustCompile(pattern)
+	best := 0.0
+	for pass := 0; pass < 3; pass++ {
+		n := 0
+		t0 := time.Now()
+		for n == 0 || time.Since(t0).Seconds() < seconds/3 {
+			for _, t := range texts {
+				if re.FindStringSubmatch(t) != nil {
+					panic("the floor pattern matched " + t)
+				}
+			}
+			n++
+		}
+		ns := float64(time.Since(t0).Nanoseconds()) / float64(n)
+		if pass == 0 || ns < best {
+			best = ns
+		}
+	}
+	return best
+}
+
 func main() {
 	var in input
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
@@ -622,6 +663,29 @@ func main() {
 				best = us
 			}
 		}
+		// where the time goes: one pass timing each stage.regex call (5.5 a line: the clock's own
+		// cost is small beside them), and the least any regexp could cost on the same texts
+		var regexNs int64 = -1
+		var scans []string
+		scanned := 0
+		for pass := 0; pass < 3; pass++ { // the least of three passes, as usPerLine
+			var ns int64
+			scans, scanned = scans[:0], 0
+			for _, l := range in.Lines {
+				e := newEntry(l, in.Labels, false)
+				e.split = true
+				e.run(stages)
+				ns += e.regexNs
+				scans = append(scans, e.scans...)
+				for _, t := range e.scans {
+					scanned += len(t)
+				}
+			}
+			if regexNs < 0 || ns < regexNs {
+				regexNs = ns
+			}
+		}
+		perLineUs := func(ns float64) float64 { return ns / 1e3 / float64(len(in.Lines)) }
 		per := func(n int) float64 { return float64(n) / float64(len(in.Lines)) }
 		_ = out.Encode(map[string]float64{
 			"usPerLine":     best,
@@ -631,6 +695,14 @@ func main() {
 			"gateContains":  per(work.gateContains),
 			"stagesEntered": per(work.entered),
 			"handOffNs":     handOffNs(),
+			"regexUs":       perLineUs(float64(regexNs)),
+			"scannedBytes":  per(scanned),
+			// a pattern led by a character class (the least a pattern that does not begin with a
+			// literal costs: Go's backtracker is entered at every position) and one led by a
+			// literal (Go's regexp jumps to its occurrences), on the texts the stage.regex runs
+			// scanned; neither ever matches
+			"regexFloorUs":   perLineUs(scanFloorNs(`(?P<f>[\x00\x01]\x02)`, scans, seconds/6)),
+			"literalFloorUs": perLineUs(scanFloorNs(`(?P<f>\x00\x02)`, scans, seconds/6)),
 		})
 	default:
 		fmt.Fprintf(os.Stderr, "alloy-stages: mode %q is not run or bench\n", in.Mode)

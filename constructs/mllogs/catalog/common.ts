@@ -19,6 +19,8 @@ const WORD_START = `(?:^|[^\\w/\\-]|#015|${ANSI})["']?`;
 const KEY_SEP = `["']?\\s*[:=]\\s*`;
 /** A key's separator: `:` or `=` (quoted keys too), or blanks alone (`loss 4.08`, `lr 0.001`, `Loss = 1.6`). */
 const KEY_SEP_OR_BLANK = `(?:${KEY_SEP}|\\s+)`;
+/** Decimal digits, for literal sets of a number's last digit and what follows it. */
+const DIGITS = [...'0123456789'];
 /** The main training loss key, with the qualifiers that keep it the main loss (`lm loss`, `train_loss`, `reduced_train_loss`). */
 const LOSS_KEY =
   '(?:(?:[Tt]rain(?:ing)?|TRAIN|[Tt]otal|TOTAL|lm|LM|reduced_train|train_epoch|[Aa]vg|[Mm]ean)[ _/])?(?:[Ll]oss|LOSS)(?: train)?';
@@ -94,6 +96,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary: '`Epoch 1/10`, `Epoch [1/10]`, `Epoch 1/5:`',
     prefilter: ['poch', 'EPOCH'],
+    // and the `/` between the counts
+    alsoRequires: [['/']],
     pattern: '\\b(?:[Ee]poch|EPOCH):? ?\\[?%{UINT:epoch}/%{UINT:epochs_total}\\]?',
     event: 'train_progress',
   },
@@ -102,6 +106,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary: '`Step [100/600]`, `iter 5/100`, `Batch 3/40`',
     prefilter: ['Step', 'step', 'Iter', 'iter', 'Batch', 'batch'],
+    // and the `/` between the counts
+    alsoRequires: [['/']],
     pattern: '\\b(?:[Ss]tep|[Ii]ter(?:ation)?|[Bb]atch):? ?\\[? *%{UINT:step} */ *%{UINT:steps_total}\\]?',
     event: 'train_progress',
   },
@@ -110,6 +116,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary: 'fairseq progress `| epoch 001:    450 / 1891 loss=...` (the counter is the step)',
     prefilter: ['poch'],
+    // and the ` / ` between the counts
+    alsoRequires: [[' / ']],
     pattern: '\\b[Ee]poch \\d+: +%{UINT:step} / %{UINT:steps_total}\\b',
     event: 'train_progress',
   },
@@ -202,6 +210,8 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     family: 'common',
     summary: 'DeepSpeed `lr=[5e-05]`, `LR: [0.001]` (one value only)',
     prefilter: ['lr', 'LR', 'earning'],
+    // and the list's `]` right after the number's last digit
+    alsoRequires: [DIGITS.map((d) => `${d}]`)],
     pattern: `${WORD_START}${LR_KEY}${KEY_SEP}\\[%{FLOAT:learning_rate}\\]`,
     event: 'train_progress',
   },
@@ -289,7 +299,7 @@ export const EXTRACTORS: readonly FieldExtractor[] = [
     // `Time per step` holds no `time`
     prefilter: ['time', 'Time per', 'step_avg', 'dt'],
     // and a number with its unit (`0.8s`, `561.94 ms`): most lines with `time` or `dt` have none
-    alsoRequires: [[...'0123456789'].flatMap((d) => [`${d}ms`, `${d} ms`, `${d}s`, `${d} s`])],
+    alsoRequires: [DIGITS.flatMap((d) => [`${d}ms`, `${d} ms`, `${d}s`, `${d} s`])],
     pattern: `${STEP_TIME_KEY}["']?\\s*(?:[:=]\\s*)?(?:%{FLOAT:step_time_ms} ?ms|%{FLOAT:step_time_s} ?s(?:ec)?)(?:[^\\w/]|$)`,
   },
   {

@@ -62,8 +62,33 @@ export const SKIP_LABEL = 'mlobs_skip';
 export const JSON_VALUES_LABEL = 'mlobs_jv';
 /** Temporary label set from the marker of each extractor that matched: some extractor did. */
 export const EXTRACTOR_LABEL = 'mlobs_xm';
-/** Labels the stages use for control flow only, dropped again before the stage list ends. */
+/** Labels the stages use for control flow only, dropped again before the stage list ends (with the {@link presenceLabel}s). */
 export const TEMPORARY_LABELS = [JSON_KEY, FORMAT_LABEL, SKIP_LABEL, JSON_VALUES_LABEL, EXTRACTOR_LABEL] as const;
+/**
+ * Temporary label set from an extracted field a normalization reads (a timestamp, the level, a
+ * unit's source...): its templates run only where the field is (each one is dear in Alloy: see
+ * {@link JSON_VALUES_LABEL}).
+ */
+export function presenceLabel(field: string): string {
+  return `mlobs_has_${field}`;
+}
+/** The fields the normalizations of a catalog read, in the order they run. */
+function normalizationSources(catalog: MlLogCatalog): string[] {
+  return [
+    ...new Set([
+      ...catalog.timestampSources.map((s) => s.capture),
+      'level',
+      ...catalog.scales.map((s) => s.source),
+      ...catalog.bytes.map((b) => b.amount),
+      ...catalog.numberRewrites.map((r) => r.field),
+      ...catalog.unitMaps.map((u) => u.source),
+    ]),
+  ];
+}
+/** Every temporary label of a catalog's stages: {@link TEMPORARY_LABELS} and the presence labels. */
+export function temporaryLabels(catalog: MlLogCatalog = ML_LOG_CATALOG): string[] {
+  return [...TEMPORARY_LABELS, ...normalizationSources(catalog).map(presenceLabel)];
+}
 /** Extracted-map key naming the format that matched. */
 export const FORMAT_KEY = 'mlobs_format';
 
@@ -343,45 +368,55 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   });
   stages.push(whereSet(EXTRACTOR_LABEL, extractorTemplates, 'an extractor matched'));
 
-  // 5. normalizations
+  // 5. normalizations, each on a line holding the field it reads: a label per field (set from the
+  //    extracted map, so present where the field is) gates its templates. A field is never the
+  //    empty text (its templates delete it instead), and each of these templates, where its field
+  //    is absent, would print nothing for a key no stage has set: skipping it changes nothing.
   // a raw timestamp capture other than `timestamp` is a format's only (never an extractor's or a
-  // JSON mapping's): its rewrite and copy run on a line a format matched
+  // JSON mapping's)
   const extractorCaptures = new Set(catalog.extractors.flatMap((x) => templateCaptures(x.pattern)));
   const jsonTargets = new Set(catalog.json.map((m) => m.target as string));
+  const normalized = normalizationSources(catalog);
+  stages.push({ kind: 'labels', comment: 'the fields the normalizations read, where they are set', values: Object.fromEntries(normalized.map((f) => [presenceLabel(f), f])) });
+  const whereField = (field: string, group: readonly LokiStage[]): LokiStage => whereSet(presenceLabel(field), group);
   for (const s of catalog.timestampSources) {
     const rewrite: LokiStage = { kind: 'template', comment: `timestamp rewrite (${s.capture}, written as ${s.goLayout})`, source: s.capture, template: `{{ if .Value }}${rewriteSteps(s.rewrites)}{{ end }}` };
     if (s.capture === 'timestamp') {
-      stages.push(rewrite);
+      stages.push(whereField(s.capture, [rewrite]));
       continue;
     }
     if (extractorCaptures.has(s.capture) || jsonTargets.has(s.capture)) throw new Error(`${s.capture}: a raw timestamp capture must come from formats only`);
     const copy: LokiStage = { kind: 'template', source: 'timestamp', template: ifChain([['.timestamp', '{{ .timestamp }}'], [`.${s.capture}`, `{{ .${s.capture} }}`]]) };
-    stages.push(whereSet(FORMAT_LABEL, [rewrite, copy]));
+    stages.push(whereField(s.capture, [rewrite, copy]));
   }
-  stages.push({ kind: 'template', comment: 'level map', source: 'level', template: levelMapTemplate(catalog.levelRules) });
-  stages.push({
-    kind: 'template',
-    comment: 'drop a level outside the schema',
-    source: 'level',
-    template: ifChain([[`or ${LEVELS.map((l) => `(eq .Value "${l}")`).join(' ')}`, '{{ .Value }}']]),
-  });
+  stages.push(
+    whereField('level', [
+      { kind: 'template', comment: 'level map', source: 'level', template: levelMapTemplate(catalog.levelRules) },
+      {
+        kind: 'template',
+        comment: 'drop a level outside the schema',
+        source: 'level',
+        template: ifChain([[`or ${LEVELS.map((l) => `(eq .Value "${l}")`).join(' ')}`, '{{ .Value }}']]),
+      },
+    ]),
+  );
   for (const s of catalog.scales) {
-    stages.push({ kind: 'template', comment: `${s.source} / ${s.divisor} -> ${s.target}`, source: s.target, template: ifChain([[`.${s.target}`, `{{ .${s.target} }}`], [`.${s.source}`, `{{ divf .${s.source} ${s.divisor} }}`]]) });
+    stages.push(whereField(s.source, [{ kind: 'template', comment: `${s.source} / ${s.divisor} -> ${s.target}`, source: s.target, template: ifChain([[`.${s.target}`, `{{ .${s.target} }}`], [`.${s.source}`, `{{ divf .${s.source} ${s.divisor} }}`]]) }]));
   }
   for (const b of catalog.bytes) {
     const branches: [string, string][] = [[`.${b.target}`, `{{ .${b.target} }}`]];
     for (const [unit, mult] of Object.entries(b.multipliers)) {
       branches.push([`and .${b.amount} (eq .${b.unit} "${unit}")`, `{{ int64 (round (mulf .${b.amount} ${mult}) 0) }}`]);
     }
-    stages.push({ kind: 'template', comment: `${b.amount} ${b.unit} -> ${b.target} (x1024^n, half-up)`, source: b.target, template: ifChain(branches) });
+    stages.push(whereField(b.amount, [{ kind: 'template', comment: `${b.amount} ${b.unit} -> ${b.target} (x1024^n, half-up)`, source: b.target, template: ifChain(branches) }]));
   }
   for (const r of catalog.numberRewrites) {
-    stages.push({ kind: 'template', comment: `${r.field} written for people (thousands separators, K) -> digits`, source: r.field, template: `{{ if .Value }}${rewriteSteps(r.rewrites)}{{ end }}` });
+    stages.push(whereField(r.field, [{ kind: 'template', comment: `${r.field} written for people (thousands separators, K) -> digits`, source: r.field, template: `{{ if .Value }}${rewriteSteps(r.rewrites)}{{ end }}` }]));
   }
   for (const u of catalog.unitMaps) {
     const branches: [string, string][] = [[`.${u.target}`, `{{ .${u.target} }}`]];
     for (const [from, to] of Object.entries(u.map)) branches.push([`and .${u.source} (eq .${u.source} "${from}")`, to]);
-    stages.push({ kind: 'template', source: u.target, template: ifChain(branches) });
+    stages.push(whereField(u.source, [{ kind: 'template', source: u.target, template: ifChain(branches) }]));
   }
 
   // 6. events
@@ -403,7 +438,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     ]),
   });
 
-  stages.push({ kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: TEMPORARY_LABELS });
+  stages.push({ kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: temporaryLabels(catalog) });
   const labels = options.labels ?? DEFAULT_LABELS;
   if (labels.length > 0) stages.push({ kind: 'labels', values: Object.fromEntries(labels.map((l) => [l, ''])) });
   return stages;

@@ -20,7 +20,7 @@ import { compileTemplate } from '../../constructs/mllogs/pattern';
 import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
 import { REDACTION_RULES, replaceExpression } from '../../constructs/contracts/redaction';
 import { parserFor, trainingLogs, trainingQuality } from '../mllogs/helpers';
-import { buildLokiStages, LOKI_OUTPUT_FIELDS, type LokiStage } from '../../constructs/mllogs/compile-loki';
+import { buildLokiStages, flattenLokiStages, LOKI_OUTPUT_FIELDS, temporaryLabels } from '../../constructs/mllogs/compile-loki';
 import { renderReplacement } from '../../constructs/mllogs/normalize';
 import type { Rewrite } from '../../constructs/mllogs/types';
 
@@ -223,7 +223,7 @@ test('with Alloy\'s own template engine and JMESPath (text/template + sprig 3.3.
 });
 
 test('the level map template (words by eq, no regex compiled per rule) gives what the regexReplaceAll chain it replaces gives, case folds included', () => {
-  const levelMap = buildLokiStages().find((s) => s.kind === 'template' && s.comment === 'level map');
+  const levelMap = flattenLokiStages(buildLokiStages()).find((s) => s.kind === 'template' && s.comment === 'level map');
   assert.ok(levelMap?.kind === 'template');
   // the chain as it was generated before: one regexReplaceAll per rule, `(?i)^(?:pattern)$`
   let chain = '.Value';
@@ -247,9 +247,7 @@ test('every rewrite runs behind a literal its pattern requires (proven), and the
     guarded.map((rw) => [[rw.requires!]]),
   );
   assert.deepEqual(guarded.filter((_rw, i) => !proof[i]!.implied[0]).map((rw) => `${rw.pattern} requires ${JSON.stringify(rw.requires)}`), []);
-  const templates = buildLokiStages().flatMap(function flat(s): LokiStage[] {
-    return s.kind === 'match' ? s.stages.flatMap(flat) : [s];
-  });
+  const templates = flattenLokiStages(buildLokiStages());
   const cases: [string, readonly Rewrite[], readonly string[]][] = [
     ...ML_LOG_CATALOG.timestampSources.map((s): [string, readonly Rewrite[], readonly string[]] => [s.capture, s.rewrites, ['2024-02-22 19:20:22,163', '2024-02-22T19:20:22,163Z', '2024-02-22 19:20:22', '02/22/2024-19:20:22', '2/3/2024 19:20:22,5', '2024_02_22', '2024-02-22_19:20:22', '2024/02/22 19:20:22,1', 'Mon Jul 25 16:46:04 2022', 'Thu Jan  4 09:00:00 2024', 'Mon Jul 5 16:46:04 2022', 'x']]),
     ...ML_LOG_CATALOG.numberRewrites.map((r): [string, readonly Rewrite[], readonly string[]] => [r.field, r.rewrites, ['5,856', '1,234,567.5', '16.88K', '3K', '1.5K', '2.3456K', '7282', '0.5', 'K', ',']]),
@@ -263,6 +261,43 @@ test('every rewrite runs behind a literal its pattern requires (proven), and the
     const run = (template: string): (string | undefined)[] =>
       runGoAlloy([{ kind: 'regex', what: 'value', expression: `(?P<${source}>.*)` }, { kind: 'template', source, template, parts: null }], values, {}, true).map((r) => r.extracted[source]);
     assert.deepEqual(run(now.template), run(`{{ if .Value }}{{ ${chain} }}{{ end }}`), source);
+  }
+});
+
+test('the normalizations behind the label of the field they read give, on every line, what they give run on every line', () => {
+  const gated = alloyStageData(renderAlloyConfig({ common: COMMON, loki: LOKI }));
+  const presence = new Set(temporaryLabels().filter((l) => l.startsWith('mlobs_has_')));
+  let groups = 0;
+  const ungate = (list: readonly StageData[]): StageData[] =>
+    list.flatMap((s): StageData[] => {
+      if (s.kind !== 'match') return [s];
+      if (s.filters.length === 0 && s.matchers.length === 1 && presence.has(s.matchers[0]!.name)) {
+        groups++;
+        return ungate(s.stages);
+      }
+      return [{ ...s, stages: ungate(s.stages) }];
+    });
+  const ungated = ungate(gated);
+  // timestamp and the four raw timestamps, level, two scales, bytes, the number rewrite, the unit map
+  assert.equal(groups, 11);
+  const lines = [
+    ...CORPUS,
+    // fields a JSON line gives as empty or odd texts, units and sizes at every rule
+    '{"level": "", "time": "", "msg": "x", "loss": "", "throughput": "", "step_time_ms": ""}',
+    '{"level": "WARN", "time": "2024-02-22 19:20:22,163", "msg": "x", "step_time_ms": "120", "throughput": "5,856"}',
+    '{"level": null, "step_time_us": 1500, "throughput": "16.88K"}',
+    'RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity)',
+    'Epoch 1: 100%|##########| 10/10 [00:01<00:00, 7.81it/s, loss=0.5]',
+    'step 5 | time 120.5ms | 3,000 tokens/s',
+  ];
+  for (const labels of [POD, KERNEL]) {
+    const a = runGoAlloy(gated, lines, labels, true);
+    const b = runGoAlloy(ungated, lines, labels, true);
+    lines.forEach((line, i) => {
+      const { regexRuns: _ra, ...ga } = a[i]!;
+      const { regexRuns: _rb, ...gb } = b[i]!;
+      assert.deepEqual(ga, gb, line);
+    });
   }
 });
 

@@ -171,6 +171,21 @@ export function prefilterGate(id: string, literalSets: readonly (readonly string
   ];
 }
 
+/**
+ * Sets a control label from an extracted value that exists where a regex matched (a marker, the
+ * JSON payload). Not from the value itself: Alloy's `stage.labels` skips a value that is not
+ * UTF-8, and a match holds any byte of the line (Go's regexp reads a bad byte as U+FFFD); so a
+ * `stage.regex` on the value first copies its first ASCII character from space to `~` into `mark` (every
+ * match of the catalog's patterns holds one: `test/loki/go-stages.test.ts`), and the label is
+ * set from that. Where the value is absent the regex stage does nothing and the label stays as it was.
+ */
+function labelWhereSet(label: string, key: string, mark: string, comment?: string): LokiStage[] {
+  return [
+    { kind: 'regex', ...(comment !== undefined ? { comment } : {}), source: key, expression: `(?P<${mark}>[ -~])` },
+    { kind: 'labels', values: { [label]: mark } },
+  ];
+}
+
 /** The stages, run on an entry whose temporary `label` is set (not empty). */
 function whereSet(label: string, stages: readonly LokiStage[], comment?: string): LokiStage {
   return { kind: 'match', ...(comment !== undefined ? { comment } : {}), selector: matchSelector({}, [], { [label]: '' }), stages };
@@ -283,7 +298,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     const prefix = formatPrefix(f);
     const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
     stages.push(
-      ...prefilterGate(`f${i}`, prefilterSets(f), [regex, { kind: 'labels', values: { [FORMAT_LABEL]: markerName(prefix) } }], {
+      ...prefilterGate(`f${i}`, prefilterSets(f), [regex, ...labelWhereSet(FORMAT_LABEL, markerName(prefix), 'mlobs_fmark')], {
         matchers: { ...textOnly, [FORMAT_LABEL]: '' },
         filters: startFilters(f),
         comment: `format ${f.id}: a text line no earlier format matched${f.prefilter?.length ? ', holding its prefilter' : ''}${f.start ? ', starting as it does' : ''}`,
@@ -313,7 +328,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     });
   }
   stages.push(whereSet(FORMAT_LABEL, formatTemplates, 'a format matched'));
-  stages.push({ kind: 'labels', comment: 'a JSON payload was captured', values: { [JSON_VALUES_LABEL]: 'json_payload' } });
+  stages.push(...labelWhereSet(JSON_VALUES_LABEL, 'json_payload', 'mlobs_jmark', 'a JSON payload was captured'));
 
   // 3. JSON payload after a text prefix: same mapping, then fill empty fields from JSON values
   //    (on a JSON line or a line with a payload: elsewhere no JSON value exists and each template keeps its field)
@@ -342,7 +357,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     stages.push(
       ...prefilterGate(`x${i}`, prefilterSets(x), [
         { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` },
-        { kind: 'labels', values: { [EXTRACTOR_LABEL]: markerName(prefix) } },
+        ...labelWhereSet(EXTRACTOR_LABEL, markerName(prefix), 'mlobs_xmark'),
       ], {
         matchers: textOnly,
         filters: startFilters(x),

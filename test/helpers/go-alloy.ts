@@ -92,6 +92,15 @@ export function runGoAlloy(stages: readonly StageData[], lines: readonly string[
   return call<GoLineRun[]>({ mode: 'run', stages, lines, labels, full });
 }
 
+/**
+ * {@link runGoAlloy} on lines given as bytes, which may be no UTF-8 (a log file's line can hold
+ * any byte; Alloy's stages get it as a Go string unchanged). Texts in the result that are not
+ * UTF-8 come back with U+FFFD for each bad byte (Go's JSON encoder).
+ */
+export function runGoAlloyBytes(stages: readonly StageData[], lines: readonly Buffer[], labels: Readonly<Record<string, string>> = {}, full = false): GoLineRun[] {
+  return call<GoLineRun[]>({ mode: 'run', stages, lines: lines.map((l) => l.toString('base64')), linesBase64: true, labels, full });
+}
+
 /** Times the stages on the lines for about `seconds` (`full` as in {@link runGoAlloy}). */
 export function benchGoAlloy(stages: readonly StageData[], lines: readonly string[], labels: Readonly<Record<string, string>> = {}, seconds = 2, full = false): GoBench {
   return call<GoBench>({ mode: 'bench', stages, lines, labels, seconds, full });

@@ -14,9 +14,10 @@ import { renderAlloyConfig } from '../../constructs/loki';
 import { LOKI_LABEL_ALLOWLIST } from '../../constructs/loki/labels';
 import { DEFAULT_LOG_VOLUME, DROP_REASONS } from '../../constructs/contracts/log-volume';
 import { alloyStageData, loadAlloyPipeline, type StageData } from '../helpers/alloy-executor';
-import { benchGoAlloy, necessaryLiterals, runGoAlloy, type GoLineRun } from '../helpers/go-alloy';
+import { benchGoAlloy, necessaryLiterals, runGoAlloy, runGoAlloyBytes, type GoLineRun } from '../helpers/go-alloy';
 import { ML_LOG_CATALOG, prefilterSets } from '../../constructs/mllogs';
 import { compileTemplate } from '../../constructs/mllogs/pattern';
+import { TOKENS } from '../../constructs/mllogs/tokens';
 import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
 import { REDACTION_RULES, replaceExpression } from '../../constructs/contracts/redaction';
 import { parserFor, trainingLogs, trainingQuality } from '../mllogs/helpers';
@@ -299,6 +300,44 @@ test('the normalizations behind the label of the field they read give, on every 
       assert.deepEqual(ga, gb, line);
     });
   }
+});
+
+test('a byte that is not UTF-8 parses as U+FFFD does: a format or extractor whose match holds one still sets its control label (Alloy refuses such a label value)', () => {
+  const stages = alloyStageData(renderAlloyConfig({ common: COMMON, loki: LOKI }));
+  // Go's regexp reads a bad byte as U+FFFD, so every pattern matches the same span on both lines
+  // and every field is the same once Go's JSON encoder has written the bad byte as U+FFFD
+  const bad = (l: string, at: number): Buffer => Buffer.concat([Buffer.from(l.slice(0, at)), Buffer.from([0xff]), Buffer.from(l.slice(at))]);
+  const good = (l: string, at: number): Buffer => Buffer.from(`${l.slice(0, at)}\ufffd${l.slice(at)}`);
+  const cases = CORPUS.flatMap((l) => [l.length, Math.floor(l.length / 2)].map((at) => [l, at] as const)).filter(([l, at]) => !/[^\x00-\x7f]/.test(l.slice(0, at)));
+  assert.ok(cases.length > 600, `${cases.length} cases`);
+  for (const labels of [POD, KERNEL]) {
+    const withBad = runGoAlloyBytes(stages, cases.map(([l, at]) => bad(l, at)), labels, true);
+    const withGood = runGoAlloyBytes(stages, cases.map(([l, at]) => good(l, at)), labels, true);
+    const differ = cases.flatMap(([l, at], i) => {
+      const { regexRuns: _a, ...b } = withBad[i]!;
+      const { regexRuns: _g, ...g } = withGood[i]!;
+      // a field that holds the bad byte is no structured metadata (Alloy skips a value that is not
+      // UTF-8, as for a label); one decoded from JSON holds U+FFFD instead (Go's JSON decoder)
+      const metadata = Object.fromEntries(Object.entries(g.structuredMetadata).filter(([k, v]) => k in b.structuredMetadata || !v.includes('\ufffd')));
+      return JSON.stringify(b) === JSON.stringify({ ...g, structuredMetadata: metadata }) ? [] : [`${JSON.stringify(l.slice(0, 60))} with the byte at ${at}`];
+    });
+    assert.deepEqual(differ.slice(0, 5), [], `${differ.length} lines differ`);
+  }
+});
+
+test('every match of a format, an extractor and the JSON payload holds an ASCII character from space to ~, from which the control label is set (proven on the regex syntax)', () => {
+  const cases = [
+    ...ML_LOG_CATALOG.formats.map((f) => ({ what: `format ${f.id}`, regex: compileTemplate(f.pattern, 're2', formatPrefix(f)) })),
+    ...ML_LOG_CATALOG.extractors.map((x) => ({ what: `extractor ${x.id}`, regex: compileTemplate(x.pattern, 're2', extractorPrefix(x)) })),
+    { what: 'the JSON payload', regex: TOKENS.JSON_OBJECT.re2 },
+  ];
+  const results = necessaryLiterals(cases.map((c) => c.regex), cases.map(() => []));
+  // a necessary set whose every literal holds such a character: every match holds one
+  const holdsOne = (best: readonly string[] | null): boolean => best !== null && best.length > 0 && best.every((l) => /[ -~]/.test(l));
+  assert.deepEqual(cases.flatMap((c, i) => (holdsOne(results[i]!.best) ? [] : [`${c.what}: ${JSON.stringify(results[i]!.best)}`])), []);
+  // and the proof can fail: a pattern that can match only non-ASCII text
+  const [onlyWide] = necessaryLiterals(['(?:é|ü)+'], [[]]);
+  assert.ok(!holdsOne(onlyWide!.best));
 });
 
 test('the log-derived metrics Alloy publishes from the corpus (events, error lines, training gauges, step times) are what the reference engine reads in each line', async () => {

@@ -9,7 +9,7 @@
 // tree comes in as JSON from that file's alloyStageData (River is read there, once).
 //
 // Input (stdin): {"mode": "run" | "bench", "stages": [...], "lines": [...], "labels": {...},
-// "seconds": 2, "full": false}, or {"mode": "necessary", "regexes": [...], "prefilters": [[[...]]]}
+// "seconds": 2, "full": false, "linesBase64": false}, or {"mode": "necessary", "regexes": [...], "prefilters": [[[...]]]}
 // for whether each prefilter (a set of literals) is a necessary condition of its regexp, and the
 // best set the analysis finds (necessary.go). "run" prints one result per line (extracted map,
 // labels, line, structured metadata, drop, regex stages run, metric samples); "bench" prints the
@@ -20,6 +20,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -72,13 +73,16 @@ type stageJSON struct {
 }
 
 type input struct {
-	Mode       string            `json:"mode"`
-	Stages     []stageJSON       `json:"stages"`
-	Lines      []string          `json:"lines"`
-	Labels     map[string]string `json:"labels"`
-	Seconds    float64           `json:"seconds"`
-	Regexes    []string          `json:"regexes"`
-	Prefilters [][][]string      `json:"prefilters"`
+	Mode   string      `json:"mode"`
+	Stages []stageJSON `json:"stages"`
+	Lines  []string    `json:"lines"`
+	// LinesBase64: the lines as base64, so a line can hold bytes that are not UTF-8 (JSON text
+	// cannot: Go's decoder turns them into U+FFFD), as a log file can
+	LinesBase64 bool              `json:"linesBase64"`
+	Labels      map[string]string `json:"labels"`
+	Seconds     float64           `json:"seconds"`
+	Regexes     []string          `json:"regexes"`
+	Prefilters  [][][]string      `json:"prefilters"`
 	// Full: run every template (text/template with sprig and Alloy's functions) and every json
 	// stage (JMESPath), as Alloy does; otherwise only literal templates and top-level JSON keys,
 	// the subset test/helpers/alloy-executor.ts runs.
@@ -611,6 +615,16 @@ func main() {
 		}
 		_ = json.NewEncoder(os.Stdout).Encode(out)
 		return
+	}
+	if in.LinesBase64 {
+		for i, l := range in.Lines {
+			b, err := base64.StdEncoding.DecodeString(l)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "alloy-stages: a line is not base64:", err)
+				os.Exit(2)
+			}
+			in.Lines[i] = string(b)
+		}
 	}
 	stages, err := compile(in.Stages, in.Full)
 	if err != nil {

@@ -26,7 +26,7 @@ import { renderAlloyConfig } from '../constructs/loki/alloy.render';
 import { compileLogstashFilter } from '../constructs/mllogs/compile-logstash';
 import { createGrokEngine, loadGrokDefinitions } from '../constructs/mllogs/regex-engine';
 import { alloyStageData, loadAlloyPipeline } from '../test/helpers/alloy-executor';
-import { benchGoAlloy } from '../test/helpers/go-alloy';
+import { benchGoAlloy, instructionsGoAlloy } from '../test/helpers/go-alloy';
 import { loadLogstashFilter } from '../test/helpers/logstash-executor';
 
 const SHARED = path.resolve(process.env.MLOBS_SHARED_DIR ?? path.join(__dirname, '..', '..', '..', 'shared'));
@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   const alloyUs = timePerLine(lines, (l) => alloy.runQuiet(l, labels));
   const go = benchGoAlloy(alloyStageData(alloyText), lines, labels, MIN_SECONDS);
   const full = benchGoAlloy(alloyStageData(alloyText), lines, labels, MIN_SECONDS, true);
+  const instructions = instructionsGoAlloy(alloyStageData(alloyText), lines, labels);
+  const instructionsFull = instructionsGoAlloy(alloyStageData(alloyText), lines, labels, true);
 
   const engine = await createGrokEngine(loadGrokDefinitions(path.join(SHARED, 'grok-patterns', 'legacy')));
   const logstash = loadLogstashFilter(compileLogstashFilter(), engine, loadGrokDefinitions(path.join(SHARED, 'grok-patterns', 'legacy')));
@@ -96,12 +98,15 @@ async function main(): Promise<void> {
   const f1 = (n: number): string => n.toFixed(1);
   process.stdout.write(
     `mlobs pipeline benchmark: ${lines.length} corpus lines (training-logs + training-quality), >= ${MIN_SECONDS}s per pipeline\n` +
-      `alloy    ${alloy.counts.regex} regex stages (${alloy.counts.match} stage.match): per line ${f1(go.regexRuns)} stage.regex run, ${f1(go.replaceRuns)} stage.replace, ` +
+      `alloy    ${alloy.counts.regex} regex stages (${alloy.counts.match} stage.match): per line ${f1(go.regexRuns)} stage.regex run (${f1(go.regexRuns - go.regexOnValueRuns)} on the line, ${f1(go.regexOnValueRuns)} on a marker), ${f1(go.replaceRuns)} stage.replace, ` +
       `${f1(go.gateRegexRuns)} regex line filters and ${f1(go.gateContains)} substring filters evaluated; ${f1(go.usPerLine)} us/line on Go's regexp\n` +
       `         of which ${f1(go.regexUs)} us inside stage.regex and ${f1(go.usPerLine - go.regexUs)} in the rest (gates: a copy of the line and its substring tests each; labels; replace; the entry's maps)\n` +
       `         the least those stage.regex runs could cost on Go's regexp: ${f1(go.regexFloorUs)} us/line led by a character class (tried at every position), ${f1(go.literalFloorUs)} led by a literal\n` +
       `         with every template (text/template + sprig) and JSON stage (JMESPath) as Alloy runs them: ${f1(full.usPerLine)} us/line\n` +
       `         + ${f1(full.stagesEntered)} stages entered per line x ${f1(full.handOffNs)} ns goroutine hand-off = ${f1((full.stagesEntered * full.handOffNs) / 1000)} us/line of Alloy's runtime (measured apart)\n` +
+      (instructions !== undefined && instructionsFull !== undefined
+        ? `         instructions a line (callgrind, GC off; repeatable where the times above vary by 15 %): ${(instructions / 1000).toFixed(0)}k the regex work, ${(instructionsFull / 1000).toFixed(0)}k the whole stage list\n`
+        : `         (no valgrind on PATH: instruction counts not measured)\n`) +
       `         (the same stages on RE2 in C++ from node: ${f1(alloyUs)} us/line, ${avg(regexRuns)} stage.regex and ${avg(replaceRuns)} stage.replace run, ${avg(gates)} gates evaluated)\n` +
       `logstash ${logstash.groks} groks: per line ${avg(grokRuns)} grok run, ${avg(ruleRuns)} event conditionals; ${f1(grokUs)} us/line\n` +
       `pipeline-cost-full alloy_full_us_per_line=${f1(full.usPerLine)}\n` +

@@ -60,7 +60,7 @@ export const SKIP_LABEL = 'mlobs_skip';
  * format captures and EXTRACTOR_LABEL for the extractors' fields.
  */
 export const JSON_VALUES_LABEL = 'mlobs_jv';
-/** Temporary label set from the marker of each extractor that matched: some extractor did. */
+/** Temporary label set where an extractor matched, for its fields' merges; cleared before the next extractor. */
 export const EXTRACTOR_LABEL = 'mlobs_xm';
 /** Labels the stages use for control flow only, dropped again before the stage list ends (with the {@link presenceLabel}s). */
 export const TEMPORARY_LABELS = [JSON_KEY, FORMAT_LABEL, SKIP_LABEL, JSON_VALUES_LABEL, EXTRACTOR_LABEL] as const;
@@ -351,37 +351,26 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   }
   stages.push(whereSet(JSON_VALUES_LABEL, jsonTemplates, 'a JSON line or payload'));
 
-  // 4. extractors, on text lines
+  // 4. extractors, on text lines, in order. Where one matches (the label of its marker, cleared
+  //    again before the next), its fields are merged at once: a field already set (by an earlier
+  //    extractor, a format or JSON) is kept, so earlier extractors win. Only the matched
+  //    extractors' templates run (each one is dear in Alloy: see JSON_VALUES_LABEL).
   catalog.extractors.forEach((x, i) => {
     const prefix = extractorPrefix(x);
+    const captures = templateCaptures(x.pattern);
+    if (captures.includes('mark')) throw new Error(`extractor ${x.id}: a capture cannot be named mark`);
+    const merges: LokiStage[] = captures.map((c) => ({ kind: 'template', source: c, template: `{{ if .${c} }}{{ .${c} }}{{ else }}{{ with .${prefix}${c} }}{{ . }}{{ end }}{{ end }}` }));
+    if (x.event) merges.push({ kind: 'template', comment: 'event of the first matching extractor that has one', source: 'mlobs_extractor_event', template: `{{ if .mlobs_extractor_event }}{{ .mlobs_extractor_event }}{{ else }}${x.event}{{ end }}` });
+    const regex: LokiStage = { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` };
+    const matched: LokiStage[] = merges.length === 0 ? [] : [...labelWhereSet(EXTRACTOR_LABEL, markerName(prefix), `${prefix}mark`), whereSet(EXTRACTOR_LABEL, merges), { kind: 'label_drop', values: [EXTRACTOR_LABEL] }];
     stages.push(
-      ...prefilterGate(`x${i}`, prefilterSets(x), [
-        { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` },
-        ...labelWhereSet(EXTRACTOR_LABEL, markerName(prefix), 'mlobs_xmark'),
-      ], {
+      ...prefilterGate(`x${i}`, prefilterSets(x), [regex, ...matched], {
         matchers: textOnly,
         filters: startFilters(x),
         comment: `extractor ${x.id}: text lines${x.prefilter?.length ? ' holding its prefilter' : ''}${x.start ? ', starting as it does' : ''}`,
       }),
     );
   });
-  // the extractors' fields, on a line an extractor matched (elsewhere each template would keep its
-  // field as it is: a field is never set to the empty text, its templates delete it instead)
-  const extractorTemplates: LokiStage[] = [];
-  const extracted = new Set<string>();
-  for (const x of catalog.extractors) for (const c of templateCaptures(x.pattern)) extracted.add(c);
-  for (const c of extracted) {
-    const branches: [string, string][] = [[`.${c}`, `{{ .${c} }}`]];
-    for (const x of catalog.extractors) if (templateCaptures(x.pattern).includes(c)) branches.push([`.${extractorPrefix(x)}${c}`, `{{ .${extractorPrefix(x)}${c} }}`]);
-    extractorTemplates.push({ kind: 'template', source: c, template: ifChain(branches) });
-  }
-  extractorTemplates.push({
-    kind: 'template',
-    comment: 'event of the first matching extractor that has one',
-    source: 'mlobs_extractor_event',
-    template: ifChain(catalog.extractors.filter((x) => x.event).map((x) => [`.${markerName(extractorPrefix(x))}`, x.event as string])),
-  });
-  stages.push(whereSet(EXTRACTOR_LABEL, extractorTemplates, 'an extractor matched'));
 
   // 5. normalizations, each on a line holding the field it reads: a label per field (set from the
   //    extracted map, so present where the field is) gates its templates. A field is never the

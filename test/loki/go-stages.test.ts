@@ -104,6 +104,10 @@ test('the benchmark accounts the stage.regex work it splits out: runs behind a c
     '  stage.regex {',
     '    expression = "loss=(?P<loss>\\\\d+)"',
     '  }',
+    '  stage.regex {',
+    '    expression = "(?P<digit>\\\\d)"',
+    '    source     = "loss"',
+    '  }',
     '  stage.match {',
     '    selector = "{app=\\"trainer\\"} |= \\"never\\""',
     '    stage.regex {',
@@ -116,9 +120,11 @@ test('the benchmark accounts the stage.regex work it splits out: runs behind a c
     '}',
   ].join('\n');
   const b = benchGoAlloy(alloyStageData(config), ['a loss=3', 'b'], { app: 'trainer' }, 0.05);
-  assert.equal(b.regexRuns, 2);
-  // `a loss=3`: 3 bytes to the match, then 8 for the regex that finds nothing; `b`: 1 and 1
-  assert.equal(b.scannedBytes, (3 + 8 + 1 + 1) / 2);
+  // the regex on `loss` runs where it was extracted: the first line only
+  assert.equal(b.regexRuns, 5 / 2);
+  assert.equal(b.regexOnValueRuns, 1 / 2);
+  // `a loss=3`: 3 bytes to the match, 1 of `3`, then 8 for the regex that finds nothing; `b`: 1 and 1
+  assert.equal(b.scannedBytes, (3 + 1 + 8 + 1 + 1) / 2);
   for (const k of ['usPerLine', 'regexUs', 'regexFloorUs', 'literalFloorUs'] as const) assert.ok(Number.isFinite(b[k]) && b[k] > 0, `${k}: ${b[k]}`);
 });
 

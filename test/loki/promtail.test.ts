@@ -145,7 +145,8 @@ test('same pipeline semantics as Alloy: the same regexes and templates in the sa
   const fromAlloy = (attr: string): string[] =>
     [...alloyText.matchAll(new RegExp(`^\\s*${attr}\\s*= ("(?:[^"\\\\]|\\\\.)*")$`, 'gm'))].map((m) => JSON.parse(m[1]!) as string);
   const stages = promtail.scrape_configs[0].pipeline_stages as Values[];
-  const flat = stages.flatMap((s) => (s.match ? (s.match.stages ?? []) : [s])) as Values[];
+  const flatten = (list: readonly Values[]): Values[] => list.flatMap((s) => (s.match ? flatten((s.match.stages ?? []) as Values[]) : [s]));
+  const flat = flatten(stages);
   // replace (multiline marks) and regex stages both carry an `expression`, in pipeline order
   assert.deepEqual(
     flat.filter((s) => s.regex || s.replace).map((s) => (s.regex ?? s.replace).expression),

@@ -85,13 +85,29 @@ test('first match wins: each format sets the format label from its marker, every
   assert.ok(stages.slice(drop + 1).every((s) => s.kind === 'labels'), 'only the catalog labels follow the drop');
   assert.ok(ALLOY.includes(`stage.label_drop {\n  values = [${dropped.map((l) => `"${l}"`).join(', ')}]\n}`));
   assert.ok(flatPromtail(PROMTAIL).some((s) => 'labeldrop' in s && s.labeldrop.join() === dropped.join()));
-  // the template groups run where their inputs can exist: a format matched, a JSON line or payload, an extractor matched
-  for (const [label, first] of [['mlobs_fmt', 'mlobs_format'], ['mlobs_jv', 'json_payload'], ['mlobs_xm', 'step']] as const) {
+  // the template groups run where their inputs can exist: a format matched, a JSON line or payload
+  for (const [label, first] of [['mlobs_fmt', 'mlobs_format'], ['mlobs_jv', 'json_payload']] as const) {
     const group = stages.find((s) => s.kind === 'match' && s.selector === `{${label}!=""}`);
     assert.ok(group?.kind === 'match', label);
     const head = group.stages[0]!;
     assert.equal('source' in head ? head.source : undefined, first, label);
   }
+  // an extractor's fields are merged in its gate where it matched, and the label is cleared for the next one
+  const loss = stages.find((s) => s.kind === 'match' && s.stages[0]?.comment?.startsWith('extractor loss:'));
+  assert.ok(loss?.kind === 'match');
+  assert.deepEqual(loss.stages.slice(1), [
+    { kind: 'regex', source: 'x_loss__m', expression: '(?P<x_loss__mark>[ -~])' },
+    { kind: 'labels', values: { mlobs_xm: 'x_loss__mark' } },
+    {
+      kind: 'match',
+      selector: '{mlobs_xm!=""}',
+      stages: [
+        { kind: 'template', source: 'loss', template: '{{ if .loss }}{{ .loss }}{{ else }}{{ with .x_loss__loss }}{{ . }}{{ end }}{{ end }}' },
+        { kind: 'template', comment: 'event of the first matching extractor that has one', source: 'mlobs_extractor_event', template: '{{ if .mlobs_extractor_event }}{{ .mlobs_extractor_event }}{{ else }}train_progress{{ end }}' },
+      ],
+    },
+    { kind: 'label_drop', values: ['mlobs_xm'] },
+  ]);
 });
 
 test('a format with a line start is gated by it after its prefilter', () => {

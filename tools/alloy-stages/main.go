@@ -8,11 +8,12 @@
 // second, independent executor of the pipeline beside test/helpers/alloy-executor.ts: the stage
 // tree comes in as JSON from that file's alloyStageData (River is read there, once).
 //
-// Input (stdin): {"mode": "run" | "bench", "stages": [...], "lines": [...], "labels": {...},
+// Input (stdin): {"mode": "run" | "work" | "bench", "stages": [...], "lines": [...], "labels": {...},
 // "seconds": 2, "full": false, "linesBase64": false}, or {"mode": "necessary", "regexes": [...], "prefilters": [[[...]]]}
 // for whether each prefilter (a set of literals) is a necessary condition of its regexp, and the
 // best set the analysis finds (necessary.go). "run" prints one result per line (extracted map,
-// labels, line, structured metadata, drop, regex stages run, metric samples); "bench" prints the
+// labels, line, structured metadata, drop, regex stages run, metric samples); "work" runs each line
+// once and prints only the count (for an instruction counter); "bench" prints the
 // per-line cost of the stage work (best of three timed passes), the work done per line, and the
 // measured cost of one goroutine hand-off, which Alloy's runtime adds for every stage an entry
 // enters (pipeline.go RunWith: one goroutine and one unbuffered channel per stage), reported apart.
@@ -262,6 +263,7 @@ type entry struct {
 	// work done, for the record
 	regexRuns      []string
 	regexCount     int
+	regexOnValue   int // of regexCount, runs on an extracted value (`source`), not on the line
 	replaceCount   int
 	gateRegex      int
 	gateContains   int
@@ -329,6 +331,9 @@ func (e *entry) run(list []*stage) {
 				continue
 			}
 			e.regexCount++
+			if s.source != nil {
+				e.regexOnValue++
+			}
 			if e.record {
 				e.regexRuns = append(e.regexRuns, s.what)
 			}
@@ -647,6 +652,13 @@ func main() {
 			results = append(results, result{out, e.labels, e.line, e.metadata, e.dropped, e.regexRuns, e.samples, e.templateErrors})
 		}
 		_ = out.Encode(results)
+	case "work":
+		// each line once through the stages and nothing printed: what an instruction counter
+		// (valgrind) run on this mode counts is the stage work (test/helpers/go-alloy.ts)
+		for _, l := range in.Lines {
+			newEntry(l, in.Labels, false).run(stages)
+		}
+		_ = out.Encode(map[string]int{"lines": len(in.Lines)})
 	case "bench":
 		seconds := in.Seconds
 		if seconds <= 0 {
@@ -657,6 +669,7 @@ func main() {
 			e := newEntry(l, in.Labels, false)
 			e.run(stages)
 			work.regexCount += e.regexCount
+			work.regexOnValue += e.regexOnValue
 			work.replaceCount += e.replaceCount
 			work.gateRegex += e.gateRegex
 			work.gateContains += e.gateContains
@@ -702,15 +715,16 @@ func main() {
 		perLineUs := func(ns float64) float64 { return ns / 1e3 / float64(len(in.Lines)) }
 		per := func(n int) float64 { return float64(n) / float64(len(in.Lines)) }
 		_ = out.Encode(map[string]float64{
-			"usPerLine":     best,
-			"regexRuns":     per(work.regexCount),
-			"replaceRuns":   per(work.replaceCount),
-			"gateRegexRuns": per(work.gateRegex),
-			"gateContains":  per(work.gateContains),
-			"stagesEntered": per(work.entered),
-			"handOffNs":     handOffNs(),
-			"regexUs":       perLineUs(float64(regexNs)),
-			"scannedBytes":  per(scanned),
+			"usPerLine":        best,
+			"regexRuns":        per(work.regexCount),
+			"regexOnValueRuns": per(work.regexOnValue),
+			"replaceRuns":      per(work.replaceCount),
+			"gateRegexRuns":    per(work.gateRegex),
+			"gateContains":     per(work.gateContains),
+			"stagesEntered":    per(work.entered),
+			"handOffNs":        handOffNs(),
+			"regexUs":          perLineUs(float64(regexNs)),
+			"scannedBytes":     per(scanned),
 			// a pattern led by a character class (the least a pattern that does not begin with a
 			// literal costs: Go's backtracker is entered at every position) and one led by a
 			// literal (Go's regexp jumps to its occurrences), on the texts the stage.regex runs
@@ -719,7 +733,7 @@ func main() {
 			"literalFloorUs": perLineUs(scanFloorNs(`(?P<f>\x00\x02)`, scans, seconds/6)),
 		})
 	default:
-		fmt.Fprintf(os.Stderr, "alloy-stages: mode %q is not run or bench\n", in.Mode)
+		fmt.Fprintf(os.Stderr, "alloy-stages: mode %q is not run, work or bench\n", in.Mode)
 		os.Exit(2)
 	}
 }

@@ -289,45 +289,31 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     kind: 'match',
     comment: 'JSON object lines (zap, logrus, python-json-logger, loguru, Ray)',
     selector: matchSelector({ [JSON_KEY]: '{' }),
-    stages: [{ kind: 'json', expressions: jsonExpressions }, { kind: 'static_labels', values: { [JSON_VALUES_LABEL]: '{' } }],
+    stages: [{ kind: 'json', expressions: jsonExpressions }, { kind: 'static_labels', values: { [JSON_VALUES_LABEL]: '{' } }, { kind: 'template', comment: 'family of a JSON line (bounded)', source: 'framework', template: 'json' }],
   });
 
   // 2. formats, in order, each on a text line that no earlier format matched (first match wins):
-  //    a match sets the format label from the format's marker, which closes every later gate
+  //    a match sets the format label from the format's marker, which closes every later gate. In the
+  //    gate, where the label is now set (so this format matched), its name, family and captures
+  //    are copied into the fields: only the matched format's templates run (each one is dear in
+  //    Alloy: see JSON_VALUES_LABEL). A capture another format has and this one lacks is absent
+  //    here, since no earlier stage sets it on a text line (no stream label has such a name).
   catalog.formats.forEach((f, i) => {
     const prefix = formatPrefix(f);
     const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
+    const merges: LokiStage[] = [
+      { kind: 'template', source: FORMAT_KEY, template: f.id },
+      { kind: 'template', comment: 'family of the format (bounded)', source: 'framework', template: f.family },
+      ...templateCaptures(f.pattern).map((c): LokiStage => ({ kind: 'template', source: c, template: `{{ with .${prefix}${c} }}{{ . }}{{ end }}` })),
+    ];
     stages.push(
-      ...prefilterGate(`f${i}`, prefilterSets(f), [regex, ...labelWhereSet(FORMAT_LABEL, markerName(prefix), 'mlobs_fmark')], {
+      ...prefilterGate(`f${i}`, prefilterSets(f), [regex, ...labelWhereSet(FORMAT_LABEL, markerName(prefix), 'mlobs_fmark'), whereSet(FORMAT_LABEL, merges)], {
         matchers: { ...textOnly, [FORMAT_LABEL]: '' },
         filters: startFilters(f),
         comment: `format ${f.id}: a text line no earlier format matched${f.prefilter?.length ? ', holding its prefilter' : ''}${f.start ? ', starting as it does' : ''}`,
       }),
     );
   });
-  // the format's captures, on a line a format matched (elsewhere each template would print nothing
-  // and delete a key that no stage has set)
-  const formatTemplates: LokiStage[] = [
-    {
-      kind: 'template',
-      comment: 'the first format that matched wins',
-      source: FORMAT_KEY,
-      template: ifChain(catalog.formats.map((f) => [`.${markerName(formatPrefix(f))}`, f.id])),
-    },
-  ];
-  const captureNames = new Set<string>();
-  for (const f of catalog.formats) for (const c of templateCaptures(f.pattern)) captureNames.add(c);
-  for (const c of captureNames) {
-    const owners = catalog.formats.filter((f) => templateCaptures(f.pattern).includes(c));
-    formatTemplates.push({
-      kind: 'template',
-      source: c,
-      // the matched format's marker (at most one is set: first match wins) rather than `eq .mlobs_format "id"`:
-      // a key lookup, where each `eq` is a function call through reflection in Alloy's text/template
-      template: ifChain(owners.map((f) => [`.${markerName(formatPrefix(f))}`, `{{ with .${formatPrefix(f)}${c} }}{{ . }}{{ end }}`])),
-    });
-  }
-  stages.push(whereSet(FORMAT_LABEL, formatTemplates, 'a format matched'));
   stages.push(...labelWhereSet(JSON_VALUES_LABEL, 'json_payload', 'mlobs_jmark', 'a JSON payload was captured'));
 
   // 3. JSON payload after a text prefix: same mapping, then fill empty fields from JSON values
@@ -432,16 +418,6 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   for (const f of catalog.formats) if (f.event) eventBranches.push([`.${markerName(formatPrefix(f))}`, f.event]);
   stages.push({ kind: 'template', comment: 'first rule found, else the format\'s event, else the first extractor\'s', source: 'event', template: ifChain(eventBranches, '{{ with .mlobs_extractor_event }}{{ . }}{{ end }}') });
   // (`with`: a key the map lacks prints `<no value>` in Go's text/template, which would become the event label)
-  stages.push({
-    kind: 'template',
-    comment: 'family of the matched format (bounded)',
-    source: 'framework',
-    template: ifChain([
-      [`.${JSON_KEY}`, 'json'],
-      ...catalog.formats.map((f): [string, string] => [`.${markerName(formatPrefix(f))}`, f.family]),
-    ]),
-  });
-
   stages.push({ kind: 'label_drop', comment: 'the control-flow labels never leave the stage list', values: temporaryLabels(catalog) });
   const labels = options.labels ?? DEFAULT_LABELS;
   if (labels.length > 0) stages.push({ kind: 'labels', values: Object.fromEntries(labels.map((l) => [l, ''])) });

@@ -107,9 +107,9 @@ test('a line holding none of the prefilter literals runs no gated regex stage; o
   const skipStages = [...CONFIG.matchAll(/selector = "\{(?:(?!mlobs_skip)[^}\n])*\} != /g)].length;
   assert.ok(skipStages > 30, `${skipStages} gates with several literals`);
   assert.equal(run.gatesPassed, unfiltered + skipStages);
-  // every gate but the merge groups inside the extractors' gates (entered where the extractor matched)
-  const merges = CONFIG.split('selector = "{mlobs_xm!=\\"\\"}"').length - 1;
-  assert.ok(merges > 30, `${merges} extractor merge groups`);
+  // every gate but the merge groups inside the formats' and extractors' gates (entered where the pattern matched)
+  const merges = CONFIG.split('selector = "{mlobs_xm!=\\"\\"}"').length - 1 + CONFIG.split('selector = "{mlobs_fmt!=\\"\\"}"').length - 1;
+  assert.ok(merges > 80, `${merges} merge groups`);
   assert.ok(run.gates >= PIPELINE.counts.match - merges - 4, `${run.gates} gates evaluated`);
   const gatedTotal = PIPELINE.counts.regex - 2 /* multiline marks */ - run.regexRuns.length;
   assert.ok(gatedTotal > 60, `${gatedTotal} regex stages are gated`);

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
-import { buildLokiStages, compileAlloyStages, compilePromtailStages, flattenLokiStages, type PromtailStage } from '../../constructs/mllogs/compile-loki';
+import { buildLokiStages, compileAlloyStages, compilePromtailStages, flattenLokiStages, FORMAT_KEY, type PromtailStage } from '../../constructs/mllogs/compile-loki';
+import { templateCaptures } from '../../constructs/mllogs/pattern';
+import { CATALOG_LABELS, LOKI_LABEL_ALLOWLIST } from '../../constructs/loki/labels';
 import { assertGolden, parserFor, re2Engine, trainingLogs } from './helpers';
 
 const ALLOY = compileAlloyStages();
@@ -76,7 +78,15 @@ test('first match wins: each format sets the format label from its marker, every
     const f = ML_LOG_CATALOG.formats[i]!;
     // the last one too: the format captures' templates run where a format matched; the label is set
     // from the marker's first ASCII character, as a value that is not UTF-8 sets no label in Alloy
-    assert.deepEqual(g.stages.slice(1), [{ kind: 'regex', source: `${f.id}__m`, expression: '(?P<mlobs_fmark>[ -~])' }, { kind: 'labels', values: { mlobs_fmt: 'mlobs_fmark' } }], f.id);
+    assert.deepEqual(g.stages.slice(1, 3), [{ kind: 'regex', source: `${f.id}__m`, expression: '(?P<mlobs_fmark>[ -~])' }, { kind: 'labels', values: { mlobs_fmt: 'mlobs_fmark' } }], f.id);
+    // where it matched (the label is set: the gate required it empty), its name, family and captures become fields
+    const merges = g.stages[3];
+    assert.ok(merges?.kind === 'match' && merges.selector === '{mlobs_fmt!=""}', f.id);
+    assert.deepEqual(
+      merges.stages.map((t) => (t.kind === 'template' ? [t.source, t.template] : t.kind)),
+      [[FORMAT_KEY, f.id], ['framework', f.family], ...templateCaptures(f.pattern).map((c) => [c, `{{ with .${f.id}__${c} }}{{ . }}{{ end }}`])],
+      f.id,
+    );
   });
   const drop = stages.findIndex((s) => s.kind === 'label_drop');
   const presence = ['timestamp', 'ts_mdy', 'ts_underscore', 'ts_ymd_slash', 'ts_ctime', 'level', 'step_time_ms', 'step_time_us', 'oom_amount', 'throughput', 'throughput_unit_raw'].map((f) => `mlobs_has_${f}`);
@@ -85,13 +95,16 @@ test('first match wins: each format sets the format label from its marker, every
   assert.ok(stages.slice(drop + 1).every((s) => s.kind === 'labels'), 'only the catalog labels follow the drop');
   assert.ok(ALLOY.includes(`stage.label_drop {\n  values = [${dropped.map((l) => `"${l}"`).join(', ')}]\n}`));
   assert.ok(flatPromtail(PROMTAIL).some((s) => 'labeldrop' in s && s.labeldrop.join() === dropped.join()));
-  // the template groups run where their inputs can exist: a format matched, a JSON line or payload
-  for (const [label, first] of [['mlobs_fmt', 'mlobs_format'], ['mlobs_jv', 'json_payload']] as const) {
-    const group = stages.find((s) => s.kind === 'match' && s.selector === `{${label}!=""}`);
-    assert.ok(group?.kind === 'match', label);
-    const head = group.stages[0]!;
-    assert.equal('source' in head ? head.source : undefined, first, label);
-  }
+  // the JSON mapping runs where its input can exist: a JSON line or payload
+  const group = stages.find((s) => s.kind === 'match' && s.selector === '{mlobs_jv!=""}');
+  assert.ok(group?.kind === 'match');
+  assert.equal(group.stages[0]!.kind === 'json' ? group.stages[0].source : undefined, 'json_payload');
+  // no capture of a format is a label the collectors give a stream before these stages (so it is absent
+  // on a text line until the format that has it matches), nor is the format's name or family
+  const streamLabels = [...LOKI_LABEL_ALLOWLIST.filter((l) => !(CATALOG_LABELS as readonly string[]).includes(l)), 'filename', 'stream'];
+  const formatFields = new Set([FORMAT_KEY, 'framework', ...ML_LOG_CATALOG.formats.flatMap((f) => templateCaptures(f.pattern))]);
+  assert.deepEqual(streamLabels.filter((l) => formatFields.has(l)), []);
+  assert.ok(streamLabels.includes('namespace') && formatFields.has('level'));
   // an extractor's fields are merged in its gate where it matched, and the label is cleared for the next one
   const loss = stages.find((s) => s.kind === 'match' && s.stages[0]?.comment?.startsWith('extractor loss:'));
   assert.ok(loss?.kind === 'match');

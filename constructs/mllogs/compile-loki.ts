@@ -298,6 +298,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   //    are copied into the fields: only the matched format's templates run (each one is dear in
   //    Alloy: see JSON_VALUES_LABEL). A capture another format has and this one lacks is absent
   //    here, since no earlier stage sets it on a text line (no stream label has such a name).
+  const formatGates: LokiStage[] = [];
   catalog.formats.forEach((f, i) => {
     const prefix = formatPrefix(f);
     const regex: LokiStage = { kind: 'regex', comment: `format ${f.id}: ${f.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(f.pattern, 're2', prefix)})` };
@@ -306,7 +307,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
       { kind: 'template', comment: 'family of the format (bounded)', source: 'framework', template: f.family },
       ...templateCaptures(f.pattern).map((c): LokiStage => ({ kind: 'template', source: c, template: `{{ with .${prefix}${c} }}{{ . }}{{ end }}` })),
     ];
-    stages.push(
+    formatGates.push(
       ...prefilterGate(`f${i}`, prefilterSets(f), [regex, ...labelWhereSet(FORMAT_LABEL, markerName(prefix), 'mlobs_fmark'), whereSet(FORMAT_LABEL, merges)], {
         matchers: { ...textOnly, [FORMAT_LABEL]: '' },
         filters: startFilters(f),
@@ -314,6 +315,9 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
       }),
     );
   });
+  // a JSON line enters one stage here instead of every format gate (each stage an entry enters is a
+  // goroutine hand-off in Alloy); each gate inside still requires a text line itself
+  stages.push({ kind: 'match', comment: 'formats: text lines', selector: matchSelector(textOnly), stages: formatGates });
   stages.push(...labelWhereSet(JSON_VALUES_LABEL, 'json_payload', 'mlobs_jmark', 'a JSON payload was captured'));
 
   // 3. JSON payload after a text prefix: same mapping, then fill empty fields from JSON values
@@ -341,6 +345,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   //    again before the next), its fields are merged at once: a field already set (by an earlier
   //    extractor, a format or JSON) is kept, so earlier extractors win. Only the matched
   //    extractors' templates run (each one is dear in Alloy: see JSON_VALUES_LABEL).
+  const extractorGates: LokiStage[] = [];
   catalog.extractors.forEach((x, i) => {
     const prefix = extractorPrefix(x);
     const captures = templateCaptures(x.pattern);
@@ -349,7 +354,7 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
     if (x.event) merges.push({ kind: 'template', comment: 'event of the first matching extractor that has one', source: 'mlobs_extractor_event', template: `{{ if .mlobs_extractor_event }}{{ .mlobs_extractor_event }}{{ else }}${x.event}{{ end }}` });
     const regex: LokiStage = { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` };
     const matched: LokiStage[] = merges.length === 0 ? [] : [...labelWhereSet(EXTRACTOR_LABEL, markerName(prefix), `${prefix}mark`), whereSet(EXTRACTOR_LABEL, merges), { kind: 'label_drop', values: [EXTRACTOR_LABEL] }];
-    stages.push(
+    extractorGates.push(
       ...prefilterGate(`x${i}`, prefilterSets(x), [regex, ...matched], {
         matchers: textOnly,
         filters: startFilters(x),
@@ -357,6 +362,8 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
       }),
     );
   });
+
+  stages.push({ kind: 'match', comment: 'extractors: text lines', selector: matchSelector(textOnly), stages: extractorGates });
 
   // 5. normalizations, each on a line holding the field it reads: a label per field (set from the
   //    extracted map, so present where the field is) gates its templates. A field is never the

@@ -106,7 +106,11 @@ test('a line holding none of the prefilter literals runs no gated regex stage; o
   // (the first of each gate: a later one is passed over once the first has skipped)
   const skipStages = [...CONFIG.matchAll(/selector = "\{(?:(?!mlobs_skip)[^}\n])*\} != /g)].length;
   assert.ok(skipStages > 30, `${skipStages} gates with several literals`);
-  assert.equal(run.gatesPassed, unfiltered + skipStages);
+  // and the two groups that hold the formats' and the extractors' gates, open on every text line
+  assert.equal(run.gatesPassed, unfiltered + skipStages + 2);
+  // a JSON line passes neither group, and no gate inside them is evaluated
+  const json = PIPELINE.run('{"msg": "qqqq"}', POD);
+  assert.ok(json.gates < run.gates - 100, `${json.gates} gates evaluated on a JSON line, ${run.gates} on a text line`);
   // every gate but the merge groups inside the formats' and extractors' gates (entered where the pattern matched)
   const merges = CONFIG.split('selector = "{mlobs_xm!=\\"\\"}"').length - 1 + CONFIG.split('selector = "{mlobs_fmt!=\\"\\"}"').length - 1;
   assert.ok(merges > 80, `${merges} merge groups`);

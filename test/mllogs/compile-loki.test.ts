@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
-import { buildLokiStages, compileAlloyStages, compilePromtailStages, flattenLokiStages, FORMAT_KEY, type PromtailStage } from '../../constructs/mllogs/compile-loki';
+import { buildLokiStages, compileAlloyStages, compilePromtailStages, flattenLokiStages, FORMAT_KEY, type LokiStage, type PromtailStage } from '../../constructs/mllogs/compile-loki';
 import { templateCaptures } from '../../constructs/mllogs/pattern';
 import { CATALOG_LABELS, LOKI_LABEL_ALLOWLIST } from '../../constructs/loki/labels';
 import { assertGolden, parserFor, re2Engine, trainingLogs } from './helpers';
@@ -56,9 +56,17 @@ test('Go templates are balanced and use raw strings for regexes', () => {
   assert.doesNotMatch(ALLOY, /regexReplaceAll `\(\?i\)/, 'the level map compiles no regex per rule');
 });
 
+/** The stage list with the formats' and the extractors' gates in place of the two text-line groups that hold them. */
+function unwrapTextGroups(): LokiStage[] {
+  return buildLokiStages().flatMap((s) => (s.kind === 'match' && (s.comment === 'formats: text lines' || s.comment === 'extractors: text lines') ? s.stages : [s]));
+}
+
 test('JSON lines are decoded by stage.json and text formats read only non-JSON lines', () => {
   assert.match(ALLOY, /stage\.match \{\n  selector = "\{mlobs_json=\\"\{\\"\}"\n  stage\.json \{\n    expressions = \{\n      mlobs_j_level_string_0_0 = "type\(level\.name\) == 'string' && level\.name \|\| ''",/);
-  const stages = buildLokiStages();
+  // a JSON line enters one stage for all the formats' gates and one for all the extractors'
+  const groups = buildLokiStages().filter((s) => s.kind === 'match' && s.selector === '{mlobs_json=""}');
+  assert.deepEqual(groups.map((g) => g.comment), ['formats: text lines', 'extractors: text lines']);
+  const stages = unwrapTextGroups();
   const formatGates = stages.filter((s) => s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('format '));
   assert.equal(formatGates.length, ML_LOG_CATALOG.formats.length);
   for (const g of formatGates) assert.match(g.kind === 'match' ? g.selector : '', /^\{mlobs_json="", mlobs_fmt=""(?:, mlobs_skip!="f\d+")?\}/);
@@ -72,7 +80,7 @@ test('JSON lines are decoded by stage.json and text formats read only non-JSON l
 });
 
 test('first match wins: each format sets the format label from its marker, every format gate requires it empty, and the control labels are dropped', () => {
-  const stages = buildLokiStages();
+  const stages = unwrapTextGroups();
   const formatGates = stages.flatMap((s) => (s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('format ') ? [s] : []));
   formatGates.forEach((g, i) => {
     const f = ML_LOG_CATALOG.formats[i]!;
@@ -125,7 +133,7 @@ test('first match wins: each format sets the format label from its marker, every
 
 test('a format with a line start is gated by it after its prefilter', () => {
   const gate = (id: string): string => {
-    const s = buildLokiStages().find((x) => x.kind === 'match' && x.stages[0]?.comment?.startsWith(`format ${id}:`));
+    const s = unwrapTextGroups().find((x) => x.kind === 'match' && x.stages[0]?.comment?.startsWith(`format ${id}:`));
     return s?.kind === 'match' ? s.selector : '';
   };
   assert.equal(gate('kernel_dmesg'), '{mlobs_json="", mlobs_fmt=""} |~ "^(?:\\\\[ *\\\\d)"');

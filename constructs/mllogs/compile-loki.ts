@@ -56,8 +56,9 @@ export const SKIP_LABEL = 'mlobs_skip';
  * Temporary label set on a JSON line (`{`) and on a text line whose format captured a JSON payload
  * (the payload): the JSON mapping's templates run only there. Template stages are the dearest of
  * the pipeline in Alloy (template.go copies the whole extracted map for each), so the groups of
- * them that would change nothing on a line are skipped by a label: this one, FORMAT_LABEL for the
- * format captures and EXTRACTOR_LABEL for the extractors' fields.
+ * them that would change nothing on a line are skipped by a label: this one, FORMAT_LABEL in a
+ * format's gate for its captures, EXTRACTOR_LABEL in an extractor's gate for its fields, and
+ * {@link presenceLabel} for the normalizations.
  */
 export const JSON_VALUES_LABEL = 'mlobs_jv';
 /** Temporary label set where an extractor matched, for its fields' merges; cleared before the next extractor. */

@@ -8,7 +8,7 @@
  */
 import { ML_LOG_CATALOG } from './catalog';
 import { JSON_LINE_START, NUMERIC_STRING } from './catalog/json';
-import { eventRuleCapture, extractorPrefix, formatPrefix, markerName } from './naming';
+import { eventRuleCapture, extractorPrefix, formatPrefix, markerName, markName } from './naming';
 import { compileTemplate, templateCaptures } from './pattern';
 import { LEVELS, type FieldName } from './schema';
 import { prefilterSets, type JsonFieldMapping, type MlLogCatalog, type Rewrite } from './types';
@@ -350,11 +350,11 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   catalog.extractors.forEach((x, i) => {
     const prefix = extractorPrefix(x);
     const captures = templateCaptures(x.pattern);
-    if (captures.includes('mark')) throw new Error(`extractor ${x.id}: a capture cannot be named mark`);
+    if (captures.some((c) => `${prefix}${c}` === markName(prefix))) throw new Error(`extractor ${x.id}: a capture cannot be named as its mark ${markName(prefix)}`);
     const merges: LokiStage[] = captures.map((c) => ({ kind: 'template', source: c, template: `{{ if .${c} }}{{ .${c} }}{{ else }}{{ with .${prefix}${c} }}{{ . }}{{ end }}{{ end }}` }));
     if (x.event) merges.push({ kind: 'template', comment: 'event of the first matching extractor that has one', source: 'mlobs_extractor_event', template: `{{ if .mlobs_extractor_event }}{{ .mlobs_extractor_event }}{{ else }}${x.event}{{ end }}` });
     const regex: LokiStage = { kind: 'regex', comment: `extractor ${x.id}: ${x.summary}`, expression: `(?P<${markerName(prefix)}>${compileTemplate(x.pattern, 're2', prefix)})` };
-    const matched: LokiStage[] = merges.length === 0 ? [] : [...labelWhereSet(EXTRACTOR_LABEL, markerName(prefix), `${prefix}mark`), whereSet(EXTRACTOR_LABEL, merges), { kind: 'label_drop', values: [EXTRACTOR_LABEL] }];
+    const matched: LokiStage[] = merges.length === 0 ? [] : [...labelWhereSet(EXTRACTOR_LABEL, markerName(prefix), markName(prefix)), whereSet(EXTRACTOR_LABEL, merges), { kind: 'label_drop', values: [EXTRACTOR_LABEL] }];
     extractorGates.push(
       ...prefilterGate(`x${i}`, prefilterSets(x), [regex, ...matched], {
         matchers: textOnly,

@@ -19,6 +19,11 @@ export function markerName(prefix: string): string {
   return `${prefix}m`;
 }
 
+/** Name of the key holding a match's first ASCII character, from which an extractor's control label is set (Alloy/Promtail). */
+export function markName(prefix: string): string {
+  return `${prefix}mark`;
+}
+
 /** Name of an event rule's capture (Alloy/Promtail). */
 export function eventRuleCapture(r: Pick<EventRule, 'id'>): string {
   return `ev_${r.id}`;

@@ -33,7 +33,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ML_LOG_CATALOG } from '../../constructs/mllogs/catalog';
-import { extractorPrefix, formatPrefix, markerName, eventRuleCapture } from '../../constructs/mllogs/naming';
+import { extractorPrefix, formatPrefix, markerName, markName, eventRuleCapture } from '../../constructs/mllogs/naming';
 import type { MlLogCatalog } from '../../constructs/mllogs/types';
 
 interface Re2Like {
@@ -750,7 +750,7 @@ export function mergeExtracted(extracted: ReadonlyMap<string, string>, catalog: 
   for (const x of catalog.extractors) {
     const prefix = extractorPrefix(x);
     if (set(markerName(prefix)) === undefined) continue;
-    for (const [k, v] of extracted) if (k.startsWith(prefix) && k !== markerName(prefix) && v !== '' && !raw.has(k.slice(prefix.length))) raw.set(k.slice(prefix.length), v);
+    for (const [k, v] of extracted) if (k.startsWith(prefix) && k !== markerName(prefix) && k !== markName(prefix) && v !== '' && !raw.has(k.slice(prefix.length))) raw.set(k.slice(prefix.length), v);
     extractorEvent ??= x.event;
   }
   const rule = catalog.eventRules.find((r) => set(eventRuleCapture(r)) !== undefined);

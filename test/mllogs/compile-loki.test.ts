@@ -58,14 +58,18 @@ test('Go templates are balanced and use raw strings for regexes', () => {
 
 /** The stage list with the formats' and the extractors' gates in place of the two text-line groups that hold them. */
 function unwrapTextGroups(): LokiStage[] {
-  return buildLokiStages().flatMap((s) => (s.kind === 'match' && (s.comment === 'formats: text lines' || s.comment === 'extractors: text lines') ? s.stages : [s]));
+  return buildLokiStages().flatMap((s) => (s.kind === 'match' && /^(?:formats \d+-\d+: text lines no earlier format matched|extractors: text lines)$/.test(s.comment ?? '') ? s.stages : [s]));
 }
 
 test('JSON lines are decoded by stage.json and text formats read only non-JSON lines', () => {
   assert.match(ALLOY, /stage\.match \{\n  selector = "\{mlobs_json=\\"\{\\"\}"\n  stage\.json \{\n    expressions = \{\n      mlobs_j_level_string_0_0 = "type\(level\.name\) == 'string' && level\.name \|\| ''",/);
-  // a JSON line enters one stage for all the formats' gates and one for all the extractors'
+  // the formats' gates sit in blocks of 8 that a line enters while no format has matched; a JSON line
+  // enters each block and one stage for all the extractors' gates
+  const blocks = buildLokiStages().filter((s) => s.kind === 'match' && s.selector === '{mlobs_json="", mlobs_fmt=""}');
+  assert.deepEqual(blocks.map((g) => g.comment), ['formats 1-8', 'formats 9-16', 'formats 17-24', 'formats 25-32', 'formats 33-40', 'formats 41-48'].map((r) => `${r}: text lines no earlier format matched`));
+  assert.equal(ML_LOG_CATALOG.formats.length, 48);
   const groups = buildLokiStages().filter((s) => s.kind === 'match' && s.selector === '{mlobs_json=""}');
-  assert.deepEqual(groups.map((g) => g.comment), ['formats: text lines', 'extractors: text lines']);
+  assert.deepEqual(groups.map((g) => g.comment), ['extractors: text lines']);
   const stages = unwrapTextGroups();
   const formatGates = stages.filter((s) => s.kind === 'match' && s.stages[0]?.kind === 'regex' && s.stages[0].comment?.startsWith('format '));
   assert.equal(formatGates.length, ML_LOG_CATALOG.formats.length);

@@ -384,7 +384,13 @@ export function buildLokiStages(catalog: MlLogCatalog = ML_LOG_CATALOG, options:
   const jsonTargets = new Set(catalog.json.map((m) => m.target as string));
   const normalized = normalizationSources(catalog);
   stages.push({ kind: 'labels', comment: 'the fields the normalizations read, where they are set', values: Object.fromEntries(normalized.map((f) => [presenceLabel(f), f])) });
-  const whereField = (field: string, group: readonly LokiStage[]): LokiStage => whereSet(presenceLabel(field), group);
+  // the labels are set once, before the groups: a group must not read a field an earlier group writes
+  const written = new Set<string>();
+  const whereField = (field: string, group: readonly LokiStage[]): LokiStage => {
+    if (written.has(field)) throw new Error(`normalizations: ${field} is written by an earlier normalization, so its label, set before them, would be stale`);
+    for (const t of group) if (t.kind === 'template' && t.source !== field) written.add(t.source);
+    return whereSet(presenceLabel(field), group);
+  };
   for (const s of catalog.timestampSources) {
     const rewrite: LokiStage = { kind: 'template', comment: `timestamp rewrite (${s.capture}, written as ${s.goLayout})`, source: s.capture, template: `{{ if .Value }}${rewriteSteps(s.rewrites)}{{ end }}` };
     if (s.capture === 'timestamp') {

@@ -167,3 +167,10 @@ test('the emitted format regexes, run on RE2 in order, pick the same format as t
     assert.equal(first, parser.parse(rec.line).formatId, `${rec.id}: Alloy regex and engine disagree`);
   }
 });
+
+test('a normalization that would read a field an earlier one writes is refused (its presence label is set before them all)', () => {
+  // a scale into `throughput` would run before the number rewrite of `throughput`, whose gate was decided earlier
+  const catalog = { ...ML_LOG_CATALOG, scales: [...ML_LOG_CATALOG.scales, { source: 'tokens_ms', target: 'throughput', divisor: 1000 }] } as typeof ML_LOG_CATALOG;
+  assert.throws(() => buildLokiStages(catalog), /normalizations: throughput is written by an earlier normalization/);
+  assert.doesNotThrow(() => buildLokiStages());
+});

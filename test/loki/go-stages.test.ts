@@ -18,6 +18,7 @@ import { benchGoAlloy, necessaryLiterals, runGoAlloy, runGoAlloyBytes, type GoLi
 import { ML_LOG_CATALOG, prefilterSets } from '../../constructs/mllogs';
 import { compileTemplate } from '../../constructs/mllogs/pattern';
 import { TOKENS } from '../../constructs/mllogs/tokens';
+import { LEVELS } from '../../constructs/mllogs/schema';
 import { extractorPrefix, formatPrefix } from '../../constructs/mllogs/naming';
 import { REDACTION_RULES, replaceExpression } from '../../constructs/contracts/redaction';
 import { parserFor, trainingLogs, trainingQuality } from '../mllogs/helpers';
@@ -230,19 +231,22 @@ test('with Alloy\'s own template engine and JMESPath (text/template + sprig 3.3.
 });
 
 test('the level map template (words by eq, no regex compiled per rule) gives what the regexReplaceAll chain it replaces gives, case folds included', () => {
-  const levelMap = flattenLokiStages(buildLokiStages()).find((s) => s.kind === 'template' && s.comment === 'level map');
+  const levelMap = flattenLokiStages(buildLokiStages()).find((s) => s.kind === 'template' && s.comment?.startsWith('level map'));
   assert.ok(levelMap?.kind === 'template');
   // the chain as it was generated before: one regexReplaceAll per rule, `(?i)^(?:pattern)$`
   let chain = '.Value';
   for (const r of ML_LOG_CATALOG.levelRules) chain = `(regexReplaceAll \`(?i)^(?:${r.pattern})$\` ${chain} \`${r.level}\`)`;
-  const stages = (template: string): StageData[] => [{ kind: 'template', source: 'level', template, parts: null }];
+  const stages = (...templates: string[]): StageData[] => templates.map((template) => ({ kind: 'template', source: 'level', template, parts: null }));
   const values = ['I', 'info', 'INFO', 'Information', 'notice', 'W', 'Warn', 'UserWarning', 'DeprecationWarning', 'user-warning', 'warning2', 'ſevere', 'SEVERE', 'eRRor', 'E', 'CRIT', 'Fatal', 'emergency', 'V', 'trace', 'foo', 'ınfo', 'İnfo', 'ſ', ' info', '\u212awarning', 'İwarning', 'ſwarn', 'ſtrace', 'DEBUG\u212a'];
-  const run = (template: string): (string | undefined)[] => values.map((v) => runGoAlloy(stages(template), ['x'], { level: v }, true)[0]!.extracted['level']);
+  const run = (...templates: string[]): (string | undefined)[] => values.map((v) => runGoAlloy(stages(...templates), ['x'], { level: v }, true)[0]!.extracted['level']);
   const now = run(levelMap.template);
-  assert.deepEqual(now, run(`{{ if .Value }}{{ ${chain} }}{{ end }}`));
+  // the chain, then the schema check that was its own template after it
+  const schema = `{{ if or ${LEVELS.map((l) => `(eq .Value "${l}")`).join(' ')} }}{{ .Value }}{{ end }}`;
+  assert.deepEqual(now, run(`{{ if .Value }}{{ ${chain} }}{{ end }}`, schema));
   assert.deepEqual(now.slice(0, 8), ['info', 'info', 'info', 'info', 'info', 'warning', 'warning', 'warning']);
   assert.equal(now[values.indexOf('ſevere')], 'error', 'Go\'s (?i) folds ſ onto s');
-  assert.equal(now[values.indexOf('user-warning')], 'user-warning');
+  assert.equal(now[values.indexOf('user-warning')], undefined, 'no rule names it and it is no level of the schema');
+  assert.equal(now[values.indexOf('foo')], undefined);
 });
 
 test('every rewrite runs behind a literal its pattern requires (proven), and the guarded steps give what the chain of regexReplaceAll they replace gives', () => {

@@ -78,10 +78,11 @@ async function main(): Promise<void> {
     gates += r.gates;
   }
   const alloyUs = timePerLine(lines, (l) => alloy.runQuiet(l, labels));
-  const go = benchGoAlloy(alloyStageData(alloyText), lines, labels, MIN_SECONDS);
-  const full = benchGoAlloy(alloyStageData(alloyText), lines, labels, MIN_SECONDS, true);
-  const instructions = instructionsGoAlloy(alloyStageData(alloyText), lines, labels);
-  const instructionsFull = instructionsGoAlloy(alloyStageData(alloyText), lines, labels, true);
+  const stageData = alloyStageData(alloyText);
+  const go = benchGoAlloy(stageData, lines, labels, MIN_SECONDS);
+  const full = benchGoAlloy(stageData, lines, labels, MIN_SECONDS, true);
+  const instructions = instructionsGoAlloy(stageData, lines, labels);
+  const instructionsFull = instructionsGoAlloy(stageData, lines, labels, true);
 
   const engine = await createGrokEngine(loadGrokDefinitions(path.join(SHARED, 'grok-patterns', 'legacy')));
   const logstash = loadLogstashFilter(compileLogstashFilter(), engine, loadGrokDefinitions(path.join(SHARED, 'grok-patterns', 'legacy')));
